@@ -1,0 +1,153 @@
+//! Syntax classes: what a single attribute value must look like.
+//!
+//! Template definitions in `forms/` name a syntax class for every attribute;
+//! this module owns the list of classes and checks a value against one. The
+//! routing policy classes are parsed into syntax trees by [`crate::policy`];
+//! [`SyntaxClass::policy_kind`] tells the validator which classes those are.
+
+mod asn;
+mod auth;
+mod changed;
+mod contact;
+mod country;
+mod email;
+mod names;
+mod phone;
+
+pub use contact::{classify_contact, parse_handle, parse_placeholder, Contact, NicHandle, Placeholder};
+pub use country::is_country_code;
+
+use crate::date::Date;
+use crate::dialect::Dialect;
+use crate::policy::PolicyKind;
+use serde::Deserialize;
+
+/// Everything a syntax check may depend on besides the value itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SyntaxContext {
+    /// The submission's dialect.
+    pub dialect: Dialect,
+    /// Today's date, for "no date in the future".
+    pub today: Date,
+}
+
+/// Why a value does not fit its syntax class, in words for the person who sent it.
+///
+/// The message quotes the offending value (or the offending part of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What is wrong, e.g. `'1996/10/02' is not a date in the form YYMMDD`.
+    pub message: String,
+}
+
+impl SyntaxError {
+    /// A syntax error with the given message.
+    pub fn new(message: impl Into<String>) -> SyntaxError {
+        SyntaxError { message: message.into() }
+    }
+}
+
+/// The syntax classes a template definition can name (kebab-case in `forms/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyntaxClass {
+    /// Any printable text (`descr`, `address`, `remarks`).
+    FreeForm,
+    /// An APNIC account name (`acct-name`): one word such as `APNIC-AP`.
+    AccountName,
+    /// The AS's name (`as-name`).
+    AsName,
+    /// The `aut-num` value: a count (APNIC) or `NEW`/`NEWn`/`AS<n>` (RIPE).
+    AutNum,
+    /// An ISO 3166 alpha-2 country code.
+    Country,
+    /// An RFC 822 address with a fully qualified domain.
+    Email,
+    /// A telephone or fax number in international form.
+    Phone,
+    /// The `nic-hdl` of a person or role: a handle or an `AUTO-n` placeholder (or blank in APNIC).
+    NicHdl,
+    /// A reference to a contact (`admin-c`, `tech-c`): a handle, an `AUTO-n`, or (APNIC) a full name.
+    Contact,
+    /// `changed:` an e-mail address and a date.
+    Changed,
+    /// `source:` the registry's name.
+    Source,
+    /// A maintainer's name (`mnt-by`, `mntner`, `referral-by`).
+    MntnerName,
+    /// `auth:` a password hash or a PGP key reference.
+    Auth,
+    /// A person's or role's name.
+    PersonName,
+    /// An as-set name (`member-of`).
+    AsSetName,
+    /// `mnt-routes:` a maintainer, optionally followed by prefix ranges or `ANY`.
+    MntRoutes,
+    /// RIPE-181 `as-in: <aut-num> <cost> <expression>`.
+    AsIn,
+    /// RIPE-181 `as-out: <aut-num> <expression>`.
+    AsOut,
+    /// RIPE-181 `default: <aut-num> <cost>`.
+    Ripe181Default,
+    /// RPSL `import:`.
+    Import,
+    /// RPSL `export:`.
+    Export,
+    /// RPSL `default:`.
+    RpslDefault,
+}
+
+impl SyntaxClass {
+    /// The routing policy grammar for this class, if it is a policy class.
+    pub fn policy_kind(self) -> Option<PolicyKind> {
+        match self {
+            SyntaxClass::AsIn => Some(PolicyKind::AsIn),
+            SyntaxClass::AsOut => Some(PolicyKind::AsOut),
+            SyntaxClass::Ripe181Default => Some(PolicyKind::Ripe181Default),
+            SyntaxClass::Import => Some(PolicyKind::Import),
+            SyntaxClass::Export => Some(PolicyKind::Export),
+            SyntaxClass::RpslDefault => Some(PolicyKind::RpslDefault),
+            _ => None,
+        }
+    }
+
+    /// Whether each source line of an RPSL value is a value of its own.
+    ///
+    /// RIPE-228's own example continues `phone:` with a second number and
+    /// `address:` with further address lines, so for these classes a
+    /// continuation line is another value rather than more of the same one.
+    pub fn is_line_oriented(self) -> bool {
+        matches!(self, SyntaxClass::FreeForm | SyntaxClass::Phone | SyntaxClass::Email)
+    }
+}
+
+/// Checks one value against a non-policy syntax class.
+///
+/// Policy classes are accepted here unchecked; the validator parses them with
+/// [`crate::policy::parse`], which also yields the neighbours they name.
+pub fn check(class: SyntaxClass, value: &str, context: &SyntaxContext) -> Result<(), SyntaxError> {
+    match class {
+        SyntaxClass::FreeForm => Ok(()),
+        SyntaxClass::AccountName => names::check_account_name(value),
+        SyntaxClass::AsName => names::check_as_name(value, context.dialect),
+        SyntaxClass::AutNum => asn::check_aut_num(value, context.dialect),
+        SyntaxClass::Country => country::check_country(value),
+        SyntaxClass::Email => email::check_email(value),
+        SyntaxClass::Phone => phone::check_phone(value),
+        SyntaxClass::NicHdl => contact::check_nic_hdl(value, context.dialect),
+        SyntaxClass::Contact => contact::check_contact(value, context.dialect),
+        SyntaxClass::Changed => changed::check_changed(value, context.dialect, context.today),
+        SyntaxClass::Source => names::check_source(value, context.dialect),
+        SyntaxClass::MntnerName => names::check_mntner_name(value),
+        SyntaxClass::Auth => auth::check_auth(value),
+        SyntaxClass::PersonName => names::check_person_name(value),
+        SyntaxClass::AsSetName => names::check_as_set_name(value),
+        SyntaxClass::MntRoutes => names::check_mnt_routes(value),
+        SyntaxClass::AsIn
+        | SyntaxClass::AsOut
+        | SyntaxClass::Ripe181Default
+        | SyntaxClass::Import
+        | SyntaxClass::Export
+        | SyntaxClass::RpslDefault => Ok(()),
+    }
+}

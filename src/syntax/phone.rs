@@ -1,0 +1,2 @@
+use super::SyntaxError;
+pub(super) fn check_phone(_v: &str) -> Result<(), SyntaxError> { Ok(()) }
