@@ -1,1 +1,46 @@
-//! (being written)
+//! The outcome of processing a submission, in the shape every command prints with `--json`.
+
+use crate::diagnostic::Diagnostic;
+use serde::Serialize;
+
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Valid: it goes on to the registry.
+    Accepted,
+    /// It has errors; the sender must fix them and send it again.
+    Rejected,
+    /// Not a submission at all (bounces, auto-replies); nothing is answered.
+    Ignored,
+    /// A request for help; the reply carries the blank forms.
+    Help,
+}
+
+/// One problem as it appears in the JSON outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// 1-based line in the submitted text, or null.
+    pub line: Option<usize>,
+    /// The attribute concerned, or null.
+    pub attribute: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<&Diagnostic> for Problem {
+    fn from(diagnostic: &Diagnostic) -> Problem {
+        Problem { line: diagnostic.line, attribute: diagnostic.attribute.clone(), message: diagnostic.message.clone() }
+    }
+}
+
+/// The JSON outcome of `formrobot check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// Accepted or rejected.
+    pub status: Status,
+    /// Every error, in line order.
+    pub errors: Vec<Problem>,
+    /// Every warning, in line order.
+    pub warnings: Vec<Problem>,
+}

@@ -14,6 +14,7 @@ mod email;
 mod names;
 mod phone;
 
+pub use asn::apnic_as_count;
 pub use contact::{classify_contact, parse_handle, parse_placeholder, Contact, NicHandle, Placeholder};
 pub use country::is_country_code;
 
@@ -62,6 +63,7 @@ pub enum SyntaxClass {
     /// An ISO 3166 alpha-2 country code.
     Country,
     /// An RFC 822 address with a fully qualified domain.
+    #[serde(rename = "e-mail")]
     Email,
     /// A telephone or fax number in international form.
     Phone,

@@ -1,0 +1,121 @@
+//! Stage 3, validate: check a parsed submission against its template definitions.
+//!
+//! [`object`] checks each object on its own: that its template exists, that
+//! every attribute is known, present as often as allowed, and well formed.
+//! [`rules`] then checks what spans objects: references between them, `AUTO-n`
+//! placeholders, and that the requested AS is multihomed. Both collect every
+//! problem rather than stopping at the first.
+
+mod object;
+mod rules;
+
+use crate::diagnostic::Diagnostic;
+use crate::forms::FormSet;
+use crate::parse::Submission;
+use crate::policy::Direction;
+use crate::syntax::{Contact, SyntaxContext};
+
+/// How the validator treated one object of the submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// Checked against its template.
+    Checked,
+    /// An APNIC template left blank (only its pre-filled values): skipped silently.
+    Blank,
+    /// No template definition matches it; an error or warning says so.
+    Unknown,
+}
+
+/// What the validator learnt about one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectSummary {
+    /// Index into [`Submission::objects`].
+    pub index: usize,
+    /// The object class (`aut-num`, `person`, ...), lower case.
+    pub class: String,
+    /// The line the object starts on.
+    pub line: usize,
+    /// How it was treated.
+    pub disposition: Disposition,
+    /// The title of the template definition it was checked against.
+    pub template: Option<String>,
+    /// How many of its routing policy rules failed to parse.
+    pub policy_errors: usize,
+}
+
+/// What the `nic-hdl:` of a person or role object asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NicHdlRequest {
+    /// Left blank (APNIC) or absent: the registry assigns one.
+    Blank,
+    /// An `AUTO-n` placeholder.
+    Auto(crate::syntax::Placeholder),
+    /// A handle the sender already holds or wants.
+    Handle(crate::syntax::NicHandle),
+}
+
+/// A person or role object and the handle it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NicHdlFact {
+    /// Index into [`Submission::objects`].
+    pub object: usize,
+    /// The line of the `nic-hdl:` attribute, or of the object when it has none.
+    pub line: usize,
+    /// The person's or role's name.
+    pub name: String,
+    /// The handle requested.
+    pub request: NicHdlRequest,
+    /// The `nic-hdl` attribute's help text, for errors about it.
+    pub help: Option<String>,
+}
+
+/// A reference to a contact (`admin-c`, `tech-c`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFact {
+    /// Index into [`Submission::objects`].
+    pub object: usize,
+    /// The referring attribute.
+    pub attribute: String,
+    /// Its line.
+    pub line: usize,
+    /// What it refers to.
+    pub contact: Contact,
+    /// The referring attribute's help text, for errors about it.
+    pub help: String,
+}
+
+/// A routing policy rule that parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFact {
+    /// Index into [`Submission::objects`].
+    pub object: usize,
+    /// Which way routes flow.
+    pub direction: Direction,
+    /// The neighbours it names.
+    pub neighbours: Vec<String>,
+}
+
+/// The validator's findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    /// Every problem found, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// One summary per object of the submission.
+    pub objects: Vec<ObjectSummary>,
+    /// The handles that person and role objects ask for.
+    pub nic_handles: Vec<NicHdlFact>,
+    /// The contact references.
+    pub contacts: Vec<ContactFact>,
+    /// The routing policy rules that parsed.
+    pub policies: Vec<PolicyFact>,
+}
+
+/// Validates `submission` against `forms`.
+pub fn validate(submission: &Submission, forms: &FormSet, context: &SyntaxContext) -> Validation {
+    let mut validation = Validation::default();
+    for (index, parsed) in submission.objects.iter().enumerate() {
+        object::check_object(index, parsed, submission, forms, context, &mut validation);
+    }
+    rules::check_rules(submission, &mut validation);
+    validation
+}

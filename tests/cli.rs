@@ -1,0 +1,101 @@
+//! The `formrobot check` command as a user runs it: output format and exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn formrobot(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("piped").write_all(input).expect("stdin writable");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+const TODAY: &str = "--today=2026-11-23";
+
+#[test]
+fn a_valid_form_exits_zero() {
+    let output = formrobot(&["check", TODAY, "fixtures/forms/apnic-valid-full.txt"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).ends_with("fixtures/forms/apnic-valid-full.txt: accepted: 0 errors, 0 warnings\n"), "{}", stdout(&output));
+}
+
+#[test]
+fn an_invalid_form_exits_one_with_compiler_style_lines() {
+    let output = formrobot(&["check", TODAY, "fixtures/forms/apnic-bad-date.txt"], None);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let first = text.lines().next().expect("at least one line");
+    let mut parts = first.splitn(4, ':');
+    assert_eq!(parts.next(), Some("fixtures/forms/apnic-bad-date.txt"));
+    assert!(parts.next().is_some_and(|line| line.parse::<usize>().is_ok()), "{first}");
+    assert_eq!(parts.next(), Some(" changed"), "{first}");
+    assert!(text.contains("1996/10/02"), "the message quotes the value: {text}");
+    assert!(text.contains("    help: "), "help text is shown: {text}");
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let output = formrobot(&["check", "--json", TODAY, "fixtures/forms/ripe-auto-undefined.txt"], None);
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let object = value.as_object().expect("an object");
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["errors", "status", "warnings"]);
+    assert_eq!(value["status"], "rejected");
+    let error = &value["errors"][0];
+    let mut error_keys: Vec<&str> = error.as_object().expect("an object").keys().map(String::as_str).collect();
+    error_keys.sort_unstable();
+    assert_eq!(error_keys, ["attribute", "line", "message"]);
+    assert!(value["errors"].as_array().expect("array").iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains("AUTO-3"))));
+}
+
+#[test]
+fn reads_standard_input() {
+    let form = std::fs::read("fixtures/forms/ripe-valid-full.txt").expect("fixture readable");
+    let output = formrobot(&["check", "--json", TODAY, "-"], Some(&form));
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    assert_eq!(value["status"], "accepted");
+    let no_argument = formrobot(&["check", TODAY], Some(&form));
+    assert_eq!(no_argument.status.code(), Some(0));
+}
+
+#[test]
+fn text_without_a_template_is_rejected() {
+    let output = formrobot(&["check", "--json", TODAY, "-"], Some(b"Hello,\n\nplease send me an AS.\n\nRegards\n"));
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    assert!(value["errors"][0]["message"].as_str().is_some_and(|m| m.contains("no template was found")), "{value}");
+}
+
+#[test]
+fn a_missing_file_is_a_usage_error() {
+    let output = formrobot(&["check", "no/such/file.txt"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read no/such/file.txt"));
+}
+
+#[test]
+fn forms_can_come_from_a_directory() {
+    let output = formrobot(&["--forms", "forms", "check", TODAY, "fixtures/forms/ripe-valid-full.txt"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let empty = std::env::temp_dir().join(format!("formrobot-no-forms-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("temp dir");
+    let output = formrobot(&["--forms", empty.to_str().expect("UTF-8 path"), "check", TODAY, "fixtures/forms/ripe-valid-full.txt"], None);
+    assert_eq!(output.status.code(), Some(1), "with no template definitions nothing can be accepted");
+    let _ = std::fs::remove_dir(&empty);
+}
