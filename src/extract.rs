@@ -58,6 +58,10 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
 /// Whether a line is a "CUT HERE" marker: the words (any case, any spacing)
 /// with nothing but decoration such as dashes or equals signs around them.
 pub fn is_marker(line: &str) -> bool {
+    // Most lines are not markers; skip the normalising work for them.
+    if !contains_ignore_ascii_case(line, "cut") {
+        return false;
+    }
     let words: Vec<&str> = line.split_whitespace().collect();
     let joined = words.join(" ").to_ascii_lowercase();
     let Some(at) = joined.find("cut here") else {
@@ -115,6 +119,10 @@ pub fn extract(text: &str) -> Extraction<'_> {
             Extraction { lines, markers: Markers::Both, diagnostics }
         }
     }
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn looks_like_form(lines: &[Line<'_>]) -> bool {
