@@ -6,7 +6,9 @@
 use crate::date::Date;
 use crate::diagnostic::Diagnostic;
 use crate::forms::FormSet;
-use crate::outcome::{CheckReport, Problem, Status};
+use crate::outcome::{Outcome, Problem, Status};
+use crate::validate::registry::{check_references, LookupError, Registry};
+use std::collections::BTreeMap;
 use crate::parse::{self, Submission};
 use crate::syntax::SyntaxContext;
 use crate::validate::{self, Validation};
@@ -43,13 +45,25 @@ impl Checked {
         self.diagnostics.iter().filter(|d| !d.is_error())
     }
 
-    /// The outcome in its JSON shape.
-    pub fn report(&self) -> CheckReport {
-        CheckReport {
+    /// The outcome in its JSON shape, before any ticket, handle or reply exists.
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
             status: self.status(),
+            ticket: None,
             errors: self.errors().map(Problem::from).collect(),
             warnings: self.warnings().map(Problem::from).collect(),
+            handles: BTreeMap::new(),
+            reply: None,
         }
+    }
+
+    /// Checks references to handles and maintainers against the registry,
+    /// adding an error for each one that exists neither there nor in the submission.
+    pub fn check_references(&mut self, registry: &dyn Registry) -> Result<(), LookupError> {
+        let found = check_references(&self.submission, &self.validation, registry)?;
+        self.diagnostics.extend(found);
+        self.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+        Ok(())
     }
 }
 

@@ -42,6 +42,65 @@ impl Date {
     }
 }
 
+/// A Unix time as `YYYY-MM-DD HH:MM:SS` in UTC, for logs and replies.
+pub fn format_timestamp(seconds: i64) -> String {
+    let date = Date::from_unix_seconds(seconds);
+    let in_day = seconds.rem_euclid(86_400);
+    format!("{date} {:02}:{:02}:{:02}", in_day / 3600, in_day % 3600 / 60, in_day % 60)
+}
+
+/// Reads a point in time for `--since`: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]`
+/// (or with a `T`), all UTC, or an age before `now` such as `90s`, `30m`, `2h`, `7d`.
+pub fn parse_since(text: &str, now: i64) -> Option<i64> {
+    let text = text.trim();
+    if let Some(unit) = text.chars().last().filter(|c| matches!(c, 's' | 'm' | 'h' | 'd')) {
+        let amount: i64 = text[..text.len() - 1].parse().ok()?;
+        let scale = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => 86_400,
+        };
+        return amount.checked_mul(scale).and_then(|ago| now.checked_sub(ago));
+    }
+    let (day, time) = match text.split_once([' ', 'T']) {
+        Some((day, time)) => (day, Some(time.trim_end_matches('Z'))),
+        None => (text, None),
+    };
+    let mut parts = day.split('-');
+    let date = Date::new(parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let mut seconds_in_day = 0;
+    if let Some(time) = time {
+        let fields: Vec<i64> = time.split(':').map(|f| f.parse().ok()).collect::<Option<_>>()?;
+        let (hours, minutes, seconds) = match fields.as_slice() {
+            [h, m] => (*h, *m, 0),
+            [h, m, s] => (*h, *m, *s),
+            _ => return None,
+        };
+        if !(0..24).contains(&hours) || !(0..60).contains(&minutes) || !(0..60).contains(&seconds) {
+            return None;
+        }
+        seconds_in_day = hours * 3600 + minutes * 60 + seconds;
+    }
+    Some(date.days_since_epoch() * 86_400 + seconds_in_day)
+}
+
+impl Date {
+    /// Days from 1970-01-01 to this date (negative before it).
+    pub fn days_since_epoch(self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let yoe = year - era * 400;
+        let month = i64::from(self.month);
+        let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -74,6 +133,28 @@ mod tests {
         assert!(Date::new(2001, 4, 31).is_none());
         assert!(Date::new(2001, 13, 1).is_none());
         assert!(Date::new(2001, 1, 0).is_none());
+    }
+
+    #[test]
+    fn days_since_epoch_inverts_from_unix_seconds() {
+        for seconds in [0_i64, 951_782_400, 1_795_392_000, -86_400, 4_102_444_800] {
+            let date = Date::from_unix_seconds(seconds);
+            assert_eq!(date.days_since_epoch() * 86_400, seconds);
+        }
+    }
+
+    #[test]
+    fn formats_and_reads_times() {
+        assert_eq!(format_timestamp(1_795_392_000 + 3_723), "2026-11-23 01:02:03");
+        let now = 1_795_392_000;
+        assert_eq!(parse_since("2026-11-23", now), Some(now));
+        assert_eq!(parse_since("2026-11-23 01:02:03", now), Some(now + 3_723));
+        assert_eq!(parse_since("2026-11-23T01:02Z", now), Some(now + 3_720));
+        assert_eq!(parse_since("2h", now), Some(now - 7_200));
+        assert_eq!(parse_since("7d", now), Some(now - 7 * 86_400));
+        for bad in ["", "yesterday", "2026-13-01", "2026-11-23 25:00", "h", "2026-11-23-1"] {
+            assert_eq!(parse_since(bad, now), None, "{bad}");
+        }
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub mod forms;
 pub mod outcome;
 pub mod parse;
 pub mod policy;
+pub mod resolve;
 pub mod source;
+pub mod store;
 pub mod syntax;
 pub mod validate;

@@ -1,15 +1,12 @@
 //! The `formrobot` command line: the imperative shell around the library.
 //!
-//! Reading files, the clock and the exit code live here; everything that
-//! decides anything is in the library.
+//! Files, standard input, the clock, the database and the exit code live here
+//! and in [`cli`]; everything that decides anything is in the library.
 
-use anyhow::{Context, Result};
+mod cli;
+
 use clap::{Parser, Subcommand};
-use formrobot::check::{check_text, decode_bytes, Checked};
-use formrobot::date::Date;
-use formrobot::forms::FormSet;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// A request robot for Internet number registries.
@@ -20,6 +17,10 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     forms: Option<PathBuf>,
 
+    /// The registry database [default: formrobot.db].
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -29,6 +30,7 @@ enum Command {
     /// Check a filled-in form and list every problem, like a compiler.
     ///
     /// Exits 0 when the form would be accepted, 1 when it would be rejected.
+    /// With --db, references are also checked against the registry.
     Check {
         /// The form to check; `-` or nothing reads standard input.
         file: Option<PathBuf>,
@@ -38,6 +40,35 @@ enum Command {
         /// Check dates against this day (YYYY-MM-DD) instead of today.
         #[arg(long, value_name = "DATE", hide = true)]
         today: Option<String>,
+    },
+    /// Load the registry's existing objects from RPSL dump files (gzip accepted).
+    Import {
+        /// Dump files, plain or gzip-compressed.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show the processing log, oldest first.
+    Log {
+        /// Only this ticket's events.
+        #[arg(long, value_name = "TICKET")]
+        ticket: Option<String>,
+        /// Only events since this time: YYYY-MM-DD[ HH:MM[:SS]] (UTC) or an age such as 30m, 2h, 7d.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Keep watching for new events.
+        #[arg(long, short)]
+        follow: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a ticket: its mails, objects with real handles, handles claimed and events.
+    Show {
+        /// The ticket tag, FR-...
+        ticket: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -51,109 +82,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
-    let forms = load_forms(cli.forms.as_deref())?;
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let context = cli::Context { forms_dir: cli.forms, db: cli.db };
     match cli.command {
-        Command::Check { file, json, today } => {
-            let today = match today {
-                Some(text) => parse_day(&text)?,
-                None => today_utc(),
-            };
-            check_command(file.as_deref(), json, &forms, today)
-        }
-    }
-}
-
-fn load_forms(dir: Option<&Path>) -> Result<FormSet> {
-    let Some(dir) = dir else {
-        return FormSet::embedded().context("the built-in template definitions are broken");
-    };
-    let mut sources = Vec::new();
-    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the forms directory {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        if path.extension().is_some_and(|ext| ext == "toml") {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            sources.push((name, text));
-        }
-    }
-    sources.sort();
-    Ok(FormSet::from_sources(sources)?)
-}
-
-fn today_utc() -> Date {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    Date::from_unix_seconds(seconds)
-}
-
-fn parse_day(text: &str) -> Result<Date> {
-    let parts: Vec<&str> = text.split('-').collect();
-    let date = match parts.as_slice() {
-        [year, month, day] => Date::new(year.parse()?, month.parse()?, day.parse()?),
-        _ => None,
-    };
-    date.with_context(|| format!("'{text}' is not a date in the form YYYY-MM-DD"))
-}
-
-fn check_command(file: Option<&Path>, json: bool, forms: &FormSet, today: Date) -> Result<ExitCode> {
-    let (name, bytes) = match file {
-        None => ("-".to_owned(), read_stdin()?),
-        Some(path) if path == Path::new("-") => ("-".to_owned(), read_stdin()?),
-        Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            (path.display().to_string(), bytes)
-        }
-    };
-    let checked = check_text(&decode_bytes(&bytes), forms, today);
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &checked.report())?;
-        writeln!(out)?;
-    } else {
-        print_like_a_compiler(&mut out, &name, &checked)?;
-    }
-    Ok(match checked.status() {
-        formrobot::outcome::Status::Accepted => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
-    })
-}
-
-fn read_stdin() -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
-    Ok(bytes)
-}
-
-/// `FILE:LINE: attribute: message`, one problem per line, help indented below.
-fn print_like_a_compiler(out: &mut impl Write, name: &str, checked: &Checked) -> Result<()> {
-    for diagnostic in &checked.diagnostics {
-        let mut location = name.to_owned();
-        if let Some(line) = diagnostic.line {
-            location.push_str(&format!(":{line}"));
-        }
-        let severity = if diagnostic.is_error() { "" } else { "warning: " };
-        match &diagnostic.attribute {
-            Some(attribute) => writeln!(out, "{location}: {severity}{attribute}: {}", diagnostic.message)?,
-            None => writeln!(out, "{location}: {severity}{}", diagnostic.message)?,
-        }
-        if let Some(help) = &diagnostic.help {
-            writeln!(out, "    help: {help}")?;
-        }
-    }
-    let errors = checked.errors().count();
-    let warnings = checked.warnings().count();
-    let status = if errors == 0 { "accepted" } else { "rejected" };
-    writeln!(out, "{name}: {status}: {errors} error{}, {warnings} warning{}", plural(errors), plural(warnings))?;
-    Ok(())
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 {
-        ""
-    } else {
-        "s"
+        Command::Check { file, json, today } => cli::check::run(&context, file.as_deref(), json, today.as_deref()),
+        Command::Import { files } => cli::import::run(&context, &files),
+        Command::Log { ticket, since, follow, json } => cli::log::run_log(&context, ticket, since.as_deref(), follow, json),
+        Command::Show { ticket, json } => cli::log::run_show(&context, &ticket, json),
     }
 }

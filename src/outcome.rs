@@ -2,6 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// What became of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,13 +35,30 @@ impl From<&Diagnostic> for Problem {
     }
 }
 
-/// The JSON outcome of `formrobot check`.
+/// The reply part of an outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CheckReport {
-    /// Accepted or rejected.
+pub struct ReplySummary {
+    /// The recipient.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
+
+/// The JSON outcome every command that processes a submission prints with `--json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// What became of the submission.
     pub status: Status,
+    /// The ticket tag, `FR-...`, when one was opened.
+    pub ticket: Option<String>,
     /// Every error, in line order.
     pub errors: Vec<Problem>,
     /// Every warning, in line order.
     pub warnings: Vec<Problem>,
+    /// Placeholder as written (`AUTO-1RL`, or an APNIC person's name) -> the real handle.
+    pub handles: BTreeMap<String, String>,
+    /// The reply, when one was written.
+    pub reply: Option<ReplySummary>,
 }

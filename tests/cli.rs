@@ -54,7 +54,9 @@ fn json_output_has_the_documented_shape() {
     let object = value.as_object().expect("an object");
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["errors", "status", "warnings"]);
+    assert_eq!(keys, ["errors", "handles", "reply", "status", "ticket", "warnings"]);
+    assert!(value["ticket"].is_null() && value["reply"].is_null());
+    assert_eq!(value["handles"], serde_json::json!({}));
     assert_eq!(value["status"], "rejected");
     let error = &value["errors"][0];
     let mut error_keys: Vec<&str> = error.as_object().expect("an object").keys().map(String::as_str).collect();

@@ -58,7 +58,7 @@ fn every_fixture_matches_its_golden_outcome() {
     for path in &files {
         let name = path.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name").to_owned();
         let bytes = fs::read(path).expect("fixture readable");
-        let report = check_text(&decode_bytes(&bytes), &forms, fixture_day()).report();
+        let report = check_text(&decode_bytes(&bytes), &forms, fixture_day()).outcome();
         let actual = serde_json::to_string_pretty(&report).expect("serialisable") + "\n";
 
         let expected_status = statuses.get(&name).unwrap_or_else(|| panic!("{name} is not described in INDEX.md"));

@@ -59,7 +59,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
         let checked = check_text(&decode_bytes(&bytes), &FORMS, today());
-        let _ = checked.report();
+        let _ = checked.outcome();
     }
 
     #[test]
@@ -73,7 +73,7 @@ proptest! {
 
     #[test]
     fn mutated_forms_never_panic(bytes in mutated_fixture()) {
-        let _ = check_text(&decode_bytes(&bytes), &FORMS, today()).report();
+        let _ = check_text(&decode_bytes(&bytes), &FORMS, today()).outcome();
     }
 }
 

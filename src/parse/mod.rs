@@ -122,6 +122,12 @@ pub fn parse(extraction: &Extraction<'_>) -> Submission {
     submission
 }
 
+/// Parses one RPSL object, such as a paragraph of a registry dump, ignoring
+/// its problems; `None` when the lines hold no object.
+pub fn parse_rpsl_object(lines: &[Line<'_>]) -> Option<Object> {
+    rpsl::parse_object(lines)
+}
+
 /// APNIC if any line is a `#[...]#` template header, RIPE otherwise.
 pub fn detect_dialect(lines: &[Line<'_>]) -> Dialect {
     if lines.iter().any(|line| apnic::is_header_like(line.text)) {

@@ -22,6 +22,11 @@ pub(super) fn parse(lines: &[Line<'_>], marked: bool) -> Submission {
     Submission { dialect: Dialect::Ripe, marked, objects, comments: String::new(), diagnostics }
 }
 
+/// One object from a paragraph of lines, problems ignored: for reading registry dumps.
+pub(super) fn parse_object(paragraph: &[Line<'_>]) -> Option<Object> {
+    parse_paragraph(paragraph, false, &mut Vec::new())
+}
+
 /// Removes a `#` comment; the text before it is kept.
 fn strip_comment(text: &str) -> &str {
     text.split_once('#').map_or(text, |(before, _)| before)

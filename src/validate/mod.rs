@@ -7,6 +7,7 @@
 //! problem rather than stopping at the first.
 
 mod object;
+pub mod registry;
 mod rules;
 
 use crate::diagnostic::Diagnostic;
@@ -84,6 +85,21 @@ pub struct ContactFact {
     pub help: String,
 }
 
+/// A reference to a maintainer (`mnt-by`, `mnt-lower`, `referral-by`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaintainerFact {
+    /// Index into [`Submission::objects`].
+    pub object: usize,
+    /// The referring attribute.
+    pub attribute: String,
+    /// Its line.
+    pub line: usize,
+    /// The maintainer's name as written.
+    pub name: String,
+    /// The referring attribute's help text, for errors about it.
+    pub help: String,
+}
+
 /// A routing policy rule that parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyFact {
@@ -108,6 +124,8 @@ pub struct Validation {
     pub contacts: Vec<ContactFact>,
     /// The routing policy rules that parsed.
     pub policies: Vec<PolicyFact>,
+    /// The maintainer references.
+    pub maintainers: Vec<MaintainerFact>,
 }
 
 /// Validates `submission` against `forms`.

@@ -1,6 +1,6 @@
 //! Checks one object against its template definition.
 
-use super::{ContactFact, Disposition, NicHdlFact, NicHdlRequest, ObjectSummary, PolicyFact, Validation};
+use super::{ContactFact, Disposition, MaintainerFact, NicHdlFact, NicHdlRequest, ObjectSummary, PolicyFact, Validation};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::forms::{AttributeDef, FormSet, TemplateDef};
@@ -227,16 +227,31 @@ impl ObjectChecker<'_> {
             self.error(line, definition, error.message);
             return;
         }
-        if definition.syntax == SyntaxClass::Contact {
-            if let Ok(contact) = syntax::classify_contact(value.text(), self.context.dialect) {
-                self.validation.contacts.push(ContactFact {
-                    object: self.index,
-                    attribute: definition.name.clone(),
-                    line,
-                    contact,
-                    help: definition.help.clone(),
-                });
+        match definition.syntax {
+            SyntaxClass::Contact => {
+                if let Ok(contact) = syntax::classify_contact(value.text(), self.context.dialect) {
+                    self.validation.contacts.push(ContactFact {
+                        object: self.index,
+                        attribute: definition.name.clone(),
+                        line,
+                        contact,
+                        help: definition.help.clone(),
+                    });
+                }
             }
+            // The class attribute of a mntner names the maintainer it creates; every other one refers to one.
+            SyntaxClass::MntnerName | SyntaxClass::MntRoutes if definition.name != self.template.class => {
+                if let Some(name) = value.text().split_whitespace().next() {
+                    self.validation.maintainers.push(MaintainerFact {
+                        object: self.index,
+                        attribute: definition.name.clone(),
+                        line,
+                        name: name.to_owned(),
+                        help: definition.help.clone(),
+                    });
+                }
+            }
+            _ => {}
         }
     }
 }

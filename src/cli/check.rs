@@ -1,0 +1,82 @@
+//! `formrobot check [FILE|-]`: the form engine on one form, like a compiler.
+
+use super::{counted, today, Context};
+use anyhow::{Context as _, Result};
+use formrobot::check::{check_text, decode_bytes, Checked};
+use formrobot::date::Date;
+use formrobot::outcome::Status;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Runs the command; `today` overrides the date for reproducible checks.
+pub fn run(context: &Context, file: Option<&Path>, json: bool, today_override: Option<&str>) -> Result<ExitCode> {
+    let forms = context.forms()?;
+    let today = match today_override {
+        Some(text) => parse_day(text)?,
+        None => today(),
+    };
+    let (name, bytes) = match file {
+        None => ("-".to_owned(), read_stdin()?),
+        Some(path) if path == Path::new("-") => ("-".to_owned(), read_stdin()?),
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            (path.display().to_string(), bytes)
+        }
+    };
+    let mut checked = check_text(&decode_bytes(&bytes), &forms, today);
+    if context.db.is_some() {
+        let store = context.store()?;
+        checked.check_references(&store).map_err(|e| anyhow::anyhow!("looking up the registry failed: {e}"))?;
+    }
+
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &checked.outcome())?;
+        writeln!(out)?;
+    } else {
+        print_like_a_compiler(&mut out, &name, &checked)?;
+    }
+    Ok(match checked.status() {
+        Status::Accepted => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+fn parse_day(text: &str) -> Result<Date> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let date = match parts.as_slice() {
+        [year, month, day] => Date::new(year.parse()?, month.parse()?, day.parse()?),
+        _ => None,
+    };
+    date.with_context(|| format!("'{text}' is not a date in the form YYYY-MM-DD"))
+}
+
+fn read_stdin() -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
+    Ok(bytes)
+}
+
+/// `FILE:LINE: attribute: message`, one problem per line, help indented below.
+fn print_like_a_compiler(out: &mut impl Write, name: &str, checked: &Checked) -> Result<()> {
+    for diagnostic in &checked.diagnostics {
+        let mut location = name.to_owned();
+        if let Some(line) = diagnostic.line {
+            location.push_str(&format!(":{line}"));
+        }
+        let severity = if diagnostic.is_error() { "" } else { "warning: " };
+        match &diagnostic.attribute {
+            Some(attribute) => writeln!(out, "{location}: {severity}{attribute}: {}", diagnostic.message)?,
+            None => writeln!(out, "{location}: {severity}{}", diagnostic.message)?,
+        }
+        if let Some(help) = &diagnostic.help {
+            writeln!(out, "    help: {help}")?;
+        }
+    }
+    let errors = checked.errors().count();
+    let warnings = checked.warnings().count();
+    let status = if errors == 0 { "accepted" } else { "rejected" };
+    writeln!(out, "{name}: {status}: {}, {}", counted(errors, "error"), counted(warnings, "warning"))?;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! `formrobot log` and `formrobot show`: what operators read.
+
+use super::{now, Context};
+use anyhow::{Context as _, Result};
+use formrobot::date::{format_timestamp, parse_since};
+use formrobot::store::query::{EventFilter, EventRow, TicketDetail};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// How often `--follow` looks for new events.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Prints the log, and with `follow` keeps printing new events until interrupted.
+pub fn run_log(context: &Context, ticket: Option<String>, since: Option<&str>, follow: bool, json: bool) -> Result<ExitCode> {
+    let store = context.store()?;
+    let since = since
+        .map(|text| parse_since(text, now()).with_context(|| format!("'{text}' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] or an age such as 2h")))
+        .transpose()?;
+    let mut filter = EventFilter { ticket, since, after: None };
+    let mut out = std::io::stdout().lock();
+    loop {
+        let events = store.events(&filter)?;
+        for event in &events {
+            if json {
+                serde_json::to_writer(&mut out, event)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{}", event_line(event))?;
+            }
+        }
+        out.flush()?;
+        if !follow {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if let Some(last) = events.last() {
+            filter.after = Some(last.id);
+        }
+        std::thread::sleep(FOLLOW_INTERVAL);
+    }
+}
+
+fn event_line(event: &EventRow) -> String {
+    let ticket = event.ticket.as_deref().map(|t| format!(" [{t}]")).unwrap_or_default();
+    let message = event.message.map(|m| format!(" #{m}")).unwrap_or_default();
+    format!("{} {:<5}{ticket}{message} {}: {}", format_timestamp(event.at), event.level, event.kind, event.details)
+}
+
+/// Prints everything about one ticket.
+pub fn run_show(context: &Context, ticket: &str, json: bool) -> Result<ExitCode> {
+    let store = context.store()?;
+    let detail = store.ticket(ticket)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &detail)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", render_ticket(&detail))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_ticket(detail: &TicketDetail) -> String {
+    let mut text = format!(
+        "Ticket {} ({}, {})\nSender:  {}\nOpened:  {}\nUpdated: {}\n",
+        detail.tag,
+        detail.status,
+        detail.dialect,
+        detail.sender.as_deref().unwrap_or("unknown"),
+        format_timestamp(detail.created_at),
+        format_timestamp(detail.updated_at)
+    );
+    text.push_str("\nMails:\n");
+    for message in &detail.messages {
+        text.push_str(&format!(
+            "  #{} {} {:<9} {} bytes from {} via {}, Message-ID {}, SHA-256 {}\n",
+            message.id,
+            format_timestamp(message.received_at),
+            message.outcome,
+            message.size,
+            message.sender.as_deref().unwrap_or("unknown"),
+            message.origin,
+            message.message_id.as_deref().unwrap_or("-"),
+            message.sha256
+        ));
+    }
+    text.push_str("\nHandles:\n");
+    if detail.handles.is_empty() {
+        text.push_str("  none\n");
+    }
+    for handle in &detail.handles {
+        text.push_str(&format!(
+            "  {:<14} {} (for {})\n",
+            handle.handle,
+            handle.name,
+            handle.placeholder.as_deref().unwrap_or("-")
+        ));
+    }
+    text.push_str("\nObjects:\n");
+    for object in &detail.objects {
+        let shown = object.rewritten.as_deref().unwrap_or(&object.submitted);
+        text.push('\n');
+        for line in shown.lines() {
+            text.push_str(&format!("  {line}\n"));
+        }
+    }
+    text.push_str("\nEvents:\n");
+    for event in &detail.events {
+        text.push_str(&format!("  {}\n", event_line(event)));
+    }
+    text
+}
