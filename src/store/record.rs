@@ -156,7 +156,7 @@ fn record_in(
     compose: impl FnOnce(&ReplyContext<'_>) -> Option<Outgoing>,
 ) -> Result<Recorded, StoreError> {
     let sha256 = hex(&Sha256::digest(mail.raw));
-    if let Some((original, ticket)) = find_duplicate(tx, mail.message_id, &sha256)? {
+    if let Some(Original { message: original, ticket }) = find_duplicate(tx, mail.message_id, &sha256)? {
         let ticket_id = ticket.as_ref().map(|(id, _)| *id);
         let message = insert_message(tx, mail, &sha256, now, MessageOutcome::Duplicate, ticket_id)?;
         let details = format!(
@@ -259,12 +259,16 @@ fn record_in(
     })
 }
 
+/// The first receipt of a mail that came again.
+struct Original {
+    /// Its message row id.
+    message: i64,
+    /// Its ticket's row id and tag, if it made one.
+    ticket: Option<(i64, String)>,
+}
+
 /// The earlier message with the same Message-ID and the same bytes, and its ticket.
-fn find_duplicate(
-    tx: &Transaction<'_>,
-    message_id: Option<&str>,
-    sha256: &str,
-) -> Result<Option<(i64, Option<(i64, String)>)>, StoreError> {
+fn find_duplicate(tx: &Transaction<'_>, message_id: Option<&str>, sha256: &str) -> Result<Option<Original>, StoreError> {
     let Some(message_id) = message_id else { return Ok(None) };
     let found = tx
         .query_row(
@@ -274,7 +278,7 @@ fn find_duplicate(
             |row| {
                 let ticket: Option<i64> = row.get(1)?;
                 let tag: Option<String> = row.get(2)?;
-                Ok((row.get::<_, i64>(0)?, ticket.zip(tag)))
+                Ok(Original { message: row.get(0)?, ticket: ticket.zip(tag) })
             },
         )
         .optional()?;
