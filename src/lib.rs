@@ -14,14 +14,20 @@
 //! today's date in, which keeps every stage a plain function over data.
 
 pub mod check;
+pub mod config;
 pub mod date;
+pub mod decide;
 pub mod diagnostic;
 pub mod dialect;
 pub mod extract;
 pub mod forms;
+pub mod intake;
+pub mod mailbox;
 pub mod outcome;
 pub mod parse;
+pub mod pipeline;
 pub mod policy;
+pub mod reply;
 pub mod resolve;
 pub mod source;
 pub mod store;

@@ -17,9 +17,17 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     forms: Option<PathBuf>,
 
-    /// The registry database [default: formrobot.db].
+    /// The registry database [default: `database` from the config, else formrobot.db].
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
+
+    /// The configuration file (TOML); without one, the built-in defaults apply.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Act as if it were this day or time (YYYY-MM-DD[ HH:MM[:SS]], UTC): for reproducible tests.
+    #[arg(long, global = true, value_name = "DATE", hide = true)]
+    today: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -37,9 +45,30 @@ enum Command {
         /// Print the outcome as JSON.
         #[arg(long)]
         json: bool,
-        /// Check dates against this day (YYYY-MM-DD) instead of today.
-        #[arg(long, value_name = "DATE", hide = true)]
-        today: Option<String>,
+    },
+    /// Process one mail read from standard input, as an MTA pipes it: record it,
+    /// decide, and queue the reply.
+    ///
+    /// Exits 0 once the mail is handled, 75 (EX_TEMPFAIL) when it should be retried.
+    Process {
+        /// Do everything but keep nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the outcome as JSON, reply included.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Process many mails (files, directories, Maildirs, mbox files) and write each reply as a .eml file.
+    Replay {
+        /// Mails: files, directories (their .eml and .mbox files), Maildirs, mbox files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Where the replies are written.
+        #[arg(long, value_name = "DIR", default_value = "outbox")]
+        outbox: PathBuf,
+        /// Do everything but keep nothing in the database (replies are still written).
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Load the registry's existing objects from RPSL dump files (gzip accepted).
     Import {
@@ -83,9 +112,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let context = cli::Context { forms_dir: cli.forms, db: cli.db };
+    let context = cli::Context::new(cli.forms, cli.db, cli.config, cli.today.as_deref())?;
     match cli.command {
-        Command::Check { file, json, today } => cli::check::run(&context, file.as_deref(), json, today.as_deref()),
+        Command::Check { file, json } => cli::check::run(&context, file.as_deref(), json),
+        Command::Process { dry_run, json } => Ok(cli::process::run(&context, dry_run, json)),
+        Command::Replay { paths, outbox, dry_run } => cli::replay::run(&context, &paths, &outbox, dry_run),
         Command::Import { files } => cli::import::run(&context, &files),
         Command::Log { ticket, since, follow, json } => cli::log::run_log(&context, ticket, since.as_deref(), follow, json),
         Command::Show { ticket, json } => cli::log::run_show(&context, &ticket, json),

@@ -1,21 +1,18 @@
 //! `formrobot check [FILE|-]`: the form engine on one form, like a compiler.
 
-use super::{counted, today, Context};
+use super::{counted, Context};
 use anyhow::{Context as _, Result};
 use formrobot::check::{check_text, decode_bytes, Checked};
-use formrobot::date::Date;
 use formrobot::outcome::Status;
+use formrobot::validate::registry::Registry;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Runs the command; `today` overrides the date for reproducible checks.
-pub fn run(context: &Context, file: Option<&Path>, json: bool, today_override: Option<&str>) -> Result<ExitCode> {
+/// Runs the command.
+pub fn run(context: &Context, file: Option<&Path>, json: bool) -> Result<ExitCode> {
     let forms = context.forms()?;
-    let today = match today_override {
-        Some(text) => parse_day(text)?,
-        None => today(),
-    };
+    let today = context.today();
     let (name, bytes) = match file {
         None => ("-".to_owned(), read_stdin()?),
         Some(path) if path == Path::new("-") => ("-".to_owned(), read_stdin()?),
@@ -27,6 +24,12 @@ pub fn run(context: &Context, file: Option<&Path>, json: bool, today_override: O
     let mut checked = check_text(&decode_bytes(&bytes), &forms, today);
     if context.db.is_some() {
         let store = context.store()?;
+        if !store.is_loaded().map_err(|e| anyhow::anyhow!("looking up the registry failed: {e}"))? {
+            eprintln!(
+                "formrobot: note: {} holds no registry objects yet (see 'formrobot import'); references were checked for their syntax only",
+                context.db_path().display()
+            );
+        }
         checked.check_references(&store).map_err(|e| anyhow::anyhow!("looking up the registry failed: {e}"))?;
     }
 
@@ -41,15 +44,6 @@ pub fn run(context: &Context, file: Option<&Path>, json: bool, today_override: O
         Status::Accepted => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
-}
-
-fn parse_day(text: &str) -> Result<Date> {
-    let parts: Vec<&str> = text.split('-').collect();
-    let date = match parts.as_slice() {
-        [year, month, day] => Date::new(year.parse()?, month.parse()?, day.parse()?),
-        _ => None,
-    };
-    date.with_context(|| format!("'{text}' is not a date in the form YYYY-MM-DD"))
 }
 
 fn read_stdin() -> Result<Vec<u8>> {

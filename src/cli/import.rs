@@ -1,6 +1,6 @@
 //! `formrobot import FILE...`: load existing registry objects from RPSL dumps.
 
-use super::{now, Context};
+use super::Context;
 use anyhow::{Context as _, Result};
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -35,7 +35,7 @@ pub fn run(context: &Context, files: &[PathBuf]) -> Result<ExitCode> {
         let reader: Box<dyn BufRead> =
             if gzip { Box::new(BufReader::new(MultiGzDecoder::new(reader))) } else { Box::new(reader) };
         let stats = store
-            .import_dump(reader, &path.display().to_string(), now())
+            .import_dump(reader, &path.display().to_string(), context.now())
             .with_context(|| format!("importing {} failed", path.display()))?;
         progress.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();

@@ -1,6 +1,6 @@
 //! `formrobot log` and `formrobot show`: what operators read.
 
-use super::{now, Context};
+use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::date::{format_timestamp, parse_since};
 use formrobot::store::query::{EventFilter, EventRow, TicketDetail};
@@ -15,7 +15,7 @@ const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
 pub fn run_log(context: &Context, ticket: Option<String>, since: Option<&str>, follow: bool, json: bool) -> Result<ExitCode> {
     let store = context.store()?;
     let since = since
-        .map(|text| parse_since(text, now()).with_context(|| format!("'{text}' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] or an age such as 2h")))
+        .map(|text| parse_since(text, context.now()).with_context(|| format!("'{text}' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] or an age such as 2h")))
         .transpose()?;
     let mut filter = EventFilter { ticket, since, after: None };
     let mut out = std::io::stdout().lock();

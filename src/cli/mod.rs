@@ -3,11 +3,14 @@
 pub mod check;
 pub mod import;
 pub mod log;
+pub mod process;
+pub mod replay;
 
 use anyhow::{Context as _, Result};
-use formrobot::date::Date;
+use formrobot::config::Config;
+use formrobot::date::{parse_since, Date};
 use formrobot::forms::FormSet;
-use formrobot::store::{Store, DEFAULT_PATH};
+use formrobot::store::Store;
 use std::path::{Path, PathBuf};
 
 /// The options every command shares.
@@ -17,9 +20,43 @@ pub struct Context {
     pub forms_dir: Option<PathBuf>,
     /// `--db PATH`.
     pub db: Option<PathBuf>,
+    /// The configuration: from `--config FILE`, or the defaults.
+    pub config: Config,
+    /// `--today`: a fixed time for reproducible runs.
+    fixed_now: Option<i64>,
 }
 
 impl Context {
+    /// Reads the configuration file, if one is named, and the fixed time, if one is given.
+    pub fn new(forms_dir: Option<PathBuf>, db: Option<PathBuf>, config: Option<PathBuf>, today: Option<&str>) -> Result<Context> {
+        let config = match &config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                Config::from_toml(&text).with_context(|| format!("{} is not a valid configuration", path.display()))?
+            }
+            None => Config::default(),
+        };
+        let fixed_now = today
+            .map(|text| parse_since(text, 0).with_context(|| format!("'{text}' is not a date in the form YYYY-MM-DD")))
+            .transpose()?;
+        Ok(Context { forms_dir, db, config, fixed_now })
+    }
+
+    /// The current time, Unix seconds (or the fixed one).
+    pub fn now(&self) -> i64 {
+        self.fixed_now.unwrap_or_else(now)
+    }
+
+    /// Today's date in UTC (or the fixed one).
+    pub fn today(&self) -> Date {
+        Date::from_unix_seconds(self.now())
+    }
+
+    /// The database file: `--db`, else the configuration's `database`.
+    pub fn db_path(&self) -> &Path {
+        self.db.as_deref().unwrap_or(&self.config.database)
+    }
+
     /// The template definitions: built in, or from `--forms`.
     pub fn forms(&self) -> Result<FormSet> {
         let Some(dir) = &self.forms_dir else {
@@ -40,10 +77,19 @@ impl Context {
         Ok(FormSet::from_sources(sources)?)
     }
 
-    /// The database named by `--db`, or the default file.
+    /// The database named by `--db`, or the configured file.
     pub fn store(&self) -> Result<Store> {
-        let path = self.db.as_deref().unwrap_or(Path::new(DEFAULT_PATH));
+        let path = self.db_path();
         Store::open(path).with_context(|| format!("cannot open the database {}", path.display()))
+    }
+
+    /// For dry runs: the real database when it exists (read, never kept), else an empty one in memory.
+    pub fn store_for_dry_run(&self) -> Result<Store> {
+        if self.db_path().exists() {
+            self.store()
+        } else {
+            Ok(Store::open_in_memory()?)
+        }
     }
 }
 
@@ -52,11 +98,6 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Today's date in UTC.
-pub fn today() -> Date {
-    Date::from_unix_seconds(now())
 }
 
 /// `count` and the noun, plural when it is not one.

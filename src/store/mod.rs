@@ -114,6 +114,12 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 }
 
 impl Registry for Store {
+    fn is_loaded(&self) -> Result<bool, LookupError> {
+        let any: Option<i64> =
+            self.connection.query_row("SELECT 1 FROM registry_objects LIMIT 1", [], |row| row.get(0)).optional()?;
+        Ok(any.is_some())
+    }
+
     fn handle_owner(&self, handle: &str) -> Result<Option<String>, LookupError> {
         let owner = self
             .connection

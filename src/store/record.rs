@@ -8,6 +8,7 @@
 
 use super::{Store, StoreError};
 use crate::check::Checked;
+use crate::intake::Attachment;
 use crate::outcome::Status;
 use crate::resolve::{self, Assignment, HandleRequest, RenderedObject};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -24,6 +25,10 @@ pub struct IncomingMail<'a> {
     pub sender: Option<&'a str>,
     /// Where it came from: `process`, `replay:PATH`, `imap:...`.
     pub origin: &'a str,
+    /// Parts kept with the ticket but not parsed.
+    pub attachments: &'a [Attachment],
+    /// Why this mail gets no reply although it deserves one (the per-sender limit), for the log.
+    pub withheld: Option<&'a str>,
 }
 
 /// What the pipeline decided the mail is.
@@ -128,6 +133,15 @@ const TAG_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const TAG_LENGTH: usize = 10;
 
 impl Store {
+    /// How many replies to `recipient` were queued at or after `since`: for the per-sender limit.
+    pub fn replies_since(&self, recipient: &str, since: i64) -> Result<u32, StoreError> {
+        Ok(self.connection.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE recipient = ?1 AND created_at >= ?2",
+            params![recipient, since],
+            |row| row.get(0),
+        )?)
+    }
+
     /// Records one processed mail, claiming handles for an accepted submission,
     /// and queues the reply `compose` writes. Everything or nothing is stored.
     pub fn record(
@@ -234,12 +248,38 @@ fn record_in(
         Verdict::Refused(reason) => log_event(tx, now, "warn", None, Some(message), "refused", reason)?,
     }
 
+    for attachment in mail.attachments {
+        tx.execute(
+            "INSERT INTO attachments (message_id, ticket_id, filename, content_type, size, content)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                message,
+                ticket.as_ref().map(|(id, _)| *id),
+                attachment.filename,
+                attachment.content_type,
+                attachment.content.len() as i64,
+                attachment.content
+            ],
+        )?;
+    }
+    if !mail.attachments.is_empty() {
+        let names: Vec<String> = mail
+            .attachments
+            .iter()
+            .map(|a| format!("{} ({}, {} bytes)", a.filename.as_deref().unwrap_or("unnamed"), a.content_type, a.content.len()))
+            .collect();
+        log_event(tx, now, "info", ticket.as_ref().map(|(id, _)| *id), Some(message), "attachments-kept", &names.join(", "))?;
+    }
+
     let context = ReplyContext {
         ticket: ticket.as_ref().map(|(_, tag)| tag.as_str()),
         assignments: &assignments,
         objects: &objects,
     };
     let reply = compose(&context);
+    if let Some(reason) = mail.withheld {
+        log_event(tx, now, "warn", ticket.as_ref().map(|(id, _)| *id), Some(message), "reply-withheld", reason)?;
+    }
     if let Some(reply) = &reply {
         tx.execute(
             "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, next_attempt_at, created_at)

@@ -120,4 +120,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_by_status ON outbox(status, next_attempt_at);
     "#,
+    // 2: parts of a mail kept with its ticket but not parsed (contracts, PDFs).
+    r#"
+    CREATE TABLE attachments (
+        id           INTEGER PRIMARY KEY,
+        message_id   INTEGER NOT NULL REFERENCES messages(id),
+        ticket_id    INTEGER REFERENCES tickets(id),
+        filename     TEXT,
+        content_type TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        content      BLOB NOT NULL
+    );
+    CREATE INDEX attachments_by_ticket ON attachments(ticket_id);
+    CREATE INDEX outbox_by_recipient ON outbox(recipient, created_at);
+    "#,
 ];

@@ -16,6 +16,9 @@ pub type LookupError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What the rules need to know about the registry's existing objects.
 pub trait Registry {
+    /// Whether any existing objects have been loaded at all. An empty registry
+    /// knows nothing, so references are then checked for their syntax only.
+    fn is_loaded(&self) -> Result<bool, LookupError>;
     /// The name of the person or role holding `handle` (upper case), if any.
     fn handle_owner(&self, handle: &str) -> Result<Option<String>, LookupError>;
     /// Whether a maintainer called `name` (upper case) exists.
@@ -24,12 +27,16 @@ pub trait Registry {
 
 /// Errors for references to handles and maintainers that exist neither in the
 /// registry nor in the submission, and for explicit handles owned by someone else.
+/// An empty registry (nothing imported yet) finds nothing.
 pub fn check_references(
     submission: &Submission,
     validation: &Validation,
     registry: &dyn Registry,
 ) -> Result<Vec<Diagnostic>, LookupError> {
     let mut found = Vec::new();
+    if !registry.is_loaded()? {
+        return Ok(found);
+    }
 
     let mut created_handles: HashSet<String> = HashSet::new();
     for fact in &validation.nic_handles {
@@ -114,6 +121,9 @@ mod tests {
     }
 
     impl Registry for MapRegistry {
+        fn is_loaded(&self) -> Result<bool, LookupError> {
+            Ok(!self.handles.is_empty() || !self.maintainers.is_empty())
+        }
         fn handle_owner(&self, handle: &str) -> Result<Option<String>, LookupError> {
             Ok(self.handles.get(handle).map(|name| name.to_string()))
         }
@@ -172,5 +182,9 @@ source: RIPE
         assert!(messages[1].2.starts_with("ZZ9-RIPE does not exist in the registry"));
         assert_eq!((messages[2].0, messages[2].1), (Some(12), Some("mnt-by")));
         assert!(messages[2].2.contains("OTHER-MNT"));
+
+        let empty = MapRegistry { handles: HashMap::new(), maintainers: Vec::new() };
+        let found = check_references(&checked.submission, &checked.validation, &empty).expect("lookups work");
+        assert!(found.is_empty(), "an empty registry knows nothing to check against");
     }
 }

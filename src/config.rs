@@ -1,0 +1,231 @@
+//! The robot's configuration file (TOML). Its keys are a public interface.
+//!
+//! Every key has a default, so the robot runs with no file at all; `[imap]`
+//! and `[smtp]` are needed only by the daemon and by `process` when it should
+//! send replies itself.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// The address the robot answers from when nothing else names one.
+pub const DEFAULT_ADDRESS: &str = "as-request@example.net";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The SQLite database file.
+    #[serde(default = "default_database")]
+    pub database: PathBuf,
+    /// Mails larger than this are refused without being parsed.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: u64,
+    /// Replies one sender may receive per hour; later mails are recorded but not answered.
+    #[serde(default = "default_replies_per_hour")]
+    pub replies_per_sender_per_hour: u32,
+    /// The mailbox the robot watches.
+    #[serde(default)]
+    pub imap: Option<ImapConfig>,
+    /// The server the robot sends replies through.
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            database: default_database(),
+            max_message_bytes: default_max_message_bytes(),
+            replies_per_sender_per_hour: default_replies_per_hour(),
+            imap: None,
+            smtp: None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a configuration from TOML text.
+    pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The robot's own address: `[smtp] from`, else an address-shaped `[imap] username`, else the default.
+    pub fn robot_address(&self) -> &str {
+        if let Some(smtp) = &self.smtp {
+            return &smtp.from;
+        }
+        match &self.imap {
+            Some(imap) if imap.username.contains('@') => &imap.username,
+            _ => DEFAULT_ADDRESS,
+        }
+    }
+}
+
+/// How a connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte.
+    Tls,
+    /// Plain, upgraded with STARTTLS.
+    Starttls,
+    /// No encryption (loopback tests only).
+    None,
+}
+
+/// `[imap]`: the robot's mailbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    /// Server host name or address.
+    pub host: String,
+    /// Server port.
+    #[serde(default = "default_imap_port")]
+    pub port: u16,
+    /// How the connection is secured.
+    #[serde(default = "default_tls")]
+    pub security: Security,
+    /// An extra trusted CA certificate (PEM), for self-signed servers.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Login name.
+    pub username: String,
+    /// Password, or
+    #[serde(default)]
+    pub password: Option<String>,
+    /// the environment variable holding it.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// The mailbox new mail arrives in.
+    #[serde(default = "default_mailbox")]
+    pub mailbox: String,
+    /// Where processed mail is moved.
+    #[serde(default = "default_processed")]
+    pub processed_mailbox: String,
+    /// Where mail that keeps failing is moved.
+    #[serde(default = "default_quarantine")]
+    pub quarantine_mailbox: String,
+    /// Use IDLE where the server offers it.
+    #[serde(default = "default_true")]
+    pub idle: bool,
+    /// Poll interval when IDLE is not used.
+    #[serde(default = "default_poll_seconds")]
+    pub poll_seconds: u64,
+}
+
+/// `[smtp]`: how replies leave.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Server host name or address.
+    pub host: String,
+    /// Server port.
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// How the connection is secured.
+    #[serde(default = "default_starttls")]
+    pub security: Security,
+    /// An extra trusted CA certificate (PEM), for self-signed servers.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Login name, if the server wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Password, or
+    #[serde(default)]
+    pub password: Option<String>,
+    /// the environment variable holding it.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// The robot's address: the sender of every reply.
+    pub from: String,
+}
+
+fn default_database() -> PathBuf {
+    PathBuf::from(crate::store::DEFAULT_PATH)
+}
+fn default_max_message_bytes() -> u64 {
+    10 * 1024 * 1024
+}
+fn default_replies_per_hour() -> u32 {
+    20
+}
+fn default_imap_port() -> u16 {
+    993
+}
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_tls() -> Security {
+    Security::Tls
+}
+fn default_starttls() -> Security {
+    Security::Starttls
+}
+fn default_mailbox() -> String {
+    "INBOX".into()
+}
+fn default_processed() -> String {
+    "Processed".into()
+}
+fn default_quarantine() -> String {
+    "Quarantine".into()
+}
+fn default_true() -> bool {
+    true
+}
+fn default_poll_seconds() -> u64 {
+    30
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        let config = Config::from_toml("").expect("valid");
+        assert_eq!(config.max_message_bytes, 10_485_760);
+        assert_eq!(config.replies_per_sender_per_hour, 20);
+        assert_eq!(config.database, PathBuf::from("formrobot.db"));
+        assert_eq!(config.robot_address(), DEFAULT_ADDRESS);
+    }
+
+    #[test]
+    fn reads_the_documented_keys() {
+        let config = Config::from_toml(
+            r#"
+            database = "robot.db"
+            max_message_bytes = 1000
+            [imap]
+            host = "127.0.0.1"
+            port = 993
+            security = "tls"
+            ca_file = "/path/ca.pem"
+            username = "as-request@example.net"
+            password_env = "FORMROBOT_IMAP_PASSWORD"
+            mailbox = "INBOX"
+            processed_mailbox = "Processed"
+            quarantine_mailbox = "Quarantine"
+            idle = true
+            poll_seconds = 30
+            [smtp]
+            host = "127.0.0.1"
+            port = 587
+            security = "starttls"
+            username = "robot"
+            password = "secret"
+            from = "robot@example.org"
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(config.robot_address(), "robot@example.org");
+        assert_eq!(config.imap.as_ref().map(|i| i.security), Some(Security::Tls));
+        assert_eq!(config.smtp.as_ref().map(|s| s.security), Some(Security::Starttls));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(Config::from_toml("max_mesage_bytes = 5").is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! The whole pipeline for one mail, shared by `process`, `replay` and the daemon:
+//!
+//! intake -> decide -> (extract -> parse -> validate -> registry references)
+//! -> record (resolving handles inside the transaction) -> reply.
+//!
+//! The store is the only thing here that touches the outside world, and it is
+//! handed in; the time is an argument.
+
+use crate::check::{check_text, Checked};
+use crate::config::Config;
+use crate::date::Date;
+use crate::decide::{self, Decision, Refusal};
+use crate::diagnostic::Diagnostic;
+use crate::forms::FormSet;
+use crate::intake::{self, Headers, Mail};
+use crate::outcome::{Outcome, Problem, ReplySummary, Status};
+use crate::reply::{self, ReplySettings, SubjectStatus};
+use crate::store::record::{Commit, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, Verdict};
+use crate::store::{Store, StoreError};
+use std::collections::BTreeMap;
+
+/// What the pipeline needs to know about the robot.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The robot's own address.
+    pub robot_address: String,
+    /// Mails larger than this are refused unread.
+    pub max_message_bytes: u64,
+    /// Replies one sender may receive per hour.
+    pub replies_per_sender_per_hour: u32,
+}
+
+impl Settings {
+    /// The settings a configuration file gives.
+    pub fn from_config(config: &Config) -> Settings {
+        Settings {
+            robot_address: config.robot_address().to_owned(),
+            max_message_bytes: config.max_message_bytes,
+            replies_per_sender_per_hour: config.replies_per_sender_per_hour,
+        }
+    }
+}
+
+/// Why a mail could not be processed; the mail should be tried again later.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Looking up the registry failed.
+    #[error("looking up the registry failed: {0}")]
+    Lookup(String),
+}
+
+/// What became of one mail.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The JSON outcome.
+    pub outcome: Outcome,
+    /// The reply queued, if any.
+    pub reply: Option<Outgoing>,
+    /// What was stored.
+    pub recorded: Recorded,
+}
+
+/// One hour, for the per-sender reply limit.
+const HOUR: i64 = 3600;
+
+/// Processes one raw mail received at `now` from `origin`.
+pub fn process_mail(
+    store: &mut Store,
+    forms: &FormSet,
+    settings: &Settings,
+    raw: &[u8],
+    origin: &str,
+    now: i64,
+    commit: Commit,
+) -> Result<Processed, PipelineError> {
+    let size = raw.len() as u64;
+    let mail = if size > settings.max_message_bytes {
+        // Too large to parse: only the headers are read, to know whom to tell.
+        Mail { headers: intake::read_headers(raw), ..Mail::default() }
+    } else {
+        intake::read_mail(raw)
+    };
+    let decision = if size > settings.max_message_bytes {
+        match decide::ignore_reason(&mail.headers, &settings.robot_address) {
+            Some(reason) => Decision::Ignore(format!("{reason}; also larger than the limit ({size} bytes)")),
+            None => Decision::Refuse(Refusal::TooLarge { size, limit: settings.max_message_bytes }),
+        }
+    } else {
+        decide::decide(&mail, &settings.robot_address)
+    };
+
+    let checked = match (&decision, &mail.text) {
+        (Decision::Submission, Some(text)) => Some(check_submission(store, forms, &mail, text, now)?),
+        (Decision::Submission, None) => Some(check_submission(store, forms, &mail, "", now)?),
+        _ => None,
+    };
+
+    let sender = mail.headers.reply_address().map(str::to_owned);
+    let mut throttled = false;
+    if let (Some(sender), false) = (&sender, matches!(decision, Decision::Ignore(_))) {
+        let recent = store.replies_since(sender, now - HOUR)?;
+        throttled = recent >= settings.replies_per_sender_per_hour;
+    }
+
+    let refusal_reason = match &decision {
+        Decision::Refuse(refusal) => refusal_message(refusal),
+        _ => String::new(),
+    };
+    let withheld = throttled.then(|| {
+        format!(
+            "{} already had {} replies in the last hour; this mail is recorded but not answered",
+            sender.as_deref().unwrap_or_default(),
+            settings.replies_per_sender_per_hour
+        )
+    });
+    let verdict = match (&decision, &checked) {
+        (Decision::Ignore(reason), _) => Verdict::Ignored(reason),
+        (Decision::Refuse(_), _) => Verdict::Refused(&refusal_reason),
+        (Decision::Help, _) => Verdict::Help,
+        (Decision::Submission, Some(checked)) => Verdict::Submission(checked),
+        (Decision::Submission, None) => Verdict::Ignored("nothing to check"),
+    };
+    let reply_settings = ReplySettings { robot_address: settings.robot_address.clone() };
+    let text = mail.text.as_deref().unwrap_or("");
+    let compose = |context: &ReplyContext<'_>| -> Option<Outgoing> {
+        if throttled {
+            return None;
+        }
+        let to = sender.as_deref()?;
+        let (subject, body) = match (&decision, &checked) {
+            (Decision::Ignore(_), _) => return None,
+            (Decision::Refuse(refusal), _) => {
+                (reply::subject(&mail.headers.subject, SubjectStatus::Rejected, None), reply::refusal(refusal))
+            }
+            (Decision::Help, _) => (reply::subject(&mail.headers.subject, SubjectStatus::Help, None), reply::help(forms)),
+            (Decision::Submission, Some(checked)) => {
+                let ticket = context.ticket?;
+                if checked.status() == Status::Accepted {
+                    (
+                        reply::subject(&mail.headers.subject, SubjectStatus::Accepted, Some(ticket)),
+                        reply::acknowledgement(checked, ticket, context.assignments, context.objects),
+                    )
+                } else {
+                    (
+                        reply::subject(&mail.headers.subject, SubjectStatus::Rejected, Some(ticket)),
+                        reply::rejection(checked, ticket, text),
+                    )
+                }
+            }
+            (Decision::Submission, None) => return None,
+        };
+        reply::compose(&reply_settings, &mail.headers, to, subject, body, now)
+    };
+    let incoming = IncomingMail {
+        raw,
+        message_id: mail.headers.message_id.as_deref(),
+        sender: sender.as_deref(),
+        origin,
+        attachments: &mail.attachments,
+        withheld: withheld.as_deref(),
+    };
+    let recorded = store.record(&incoming, verdict, now, commit, compose)?;
+    let outcome = outcome(&recorded, &decision, &refusal_reason, checked.as_ref(), &mail.headers);
+    let reply = recorded.reply.clone();
+    Ok(Processed { outcome, reply, recorded })
+}
+
+/// Runs the form engine, checks references against the registry and adds
+/// what the intake noticed about the mail itself.
+fn check_submission(store: &Store, forms: &FormSet, mail: &Mail, text: &str, now: i64) -> Result<Checked, PipelineError> {
+    let mut checked = check_text(text, forms, Date::from_unix_seconds(now));
+    checked.check_references(store).map_err(|e| PipelineError::Lookup(e.to_string()))?;
+    if mail.base64_text {
+        checked.diagnostics.insert(
+            0,
+            Diagnostic::warning(
+                None,
+                None,
+                "the form was sent base64-encoded; it was decoded, but please send plain text next time",
+            ),
+        );
+    }
+    for attachment in &mail.attachments {
+        checked.diagnostics.push(Diagnostic::warning(
+            None,
+            None,
+            format!(
+                "the attachment {} ({}) was kept with the ticket but not read",
+                attachment.filename.as_deref().unwrap_or("without a name"),
+                attachment.content_type
+            ),
+        ));
+    }
+    Ok(checked)
+}
+
+/// A refusal in one line, for the log and the JSON outcome.
+fn refusal_message(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::TooLarge { size, limit } => {
+            format!("the mail is {size} bytes, more than the limit of {limit} bytes, so it was not read")
+        }
+        Refusal::HtmlOnly => "the mail holds only HTML; the form must be sent as plain text".to_owned(),
+        Refusal::Unreadable(problems) => format!("the mail could not be read: {}", problems.join("; ")),
+    }
+}
+
+/// The JSON outcome of a processed mail.
+fn outcome(
+    recorded: &Recorded,
+    decision: &Decision,
+    refusal: &str,
+    checked: Option<&Checked>,
+    headers: &Headers,
+) -> Outcome {
+    let mut outcome = match checked {
+        Some(checked) => checked.outcome(),
+        None => Outcome {
+            status: Status::Ignored,
+            ticket: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            handles: BTreeMap::new(),
+            reply: None,
+        },
+    };
+    outcome.status = match (recorded.outcome, decision) {
+        (MessageOutcome::Accepted, _) => Status::Accepted,
+        (MessageOutcome::Rejected, _) => Status::Rejected,
+        (MessageOutcome::Help, _) => Status::Help,
+        (MessageOutcome::Refused, _) if headers.reply_address().is_some() => Status::Rejected,
+        _ => Status::Ignored,
+    };
+    match decision {
+        Decision::Refuse(_) => outcome.errors.push(Problem { line: None, attribute: None, message: refusal.to_owned() }),
+        Decision::Ignore(reason) => outcome.warnings.push(Problem { line: None, attribute: None, message: format!("not answered: {reason}") }),
+        _ => {}
+    }
+    if let Some(original) = recorded.duplicate_of {
+        outcome.status = Status::Ignored;
+        outcome.warnings.push(Problem {
+            line: None,
+            attribute: None,
+            message: format!("this mail was already received as message #{original}; nothing was done again"),
+        });
+    }
+    outcome.ticket = recorded.ticket.clone();
+    outcome.handles = recorded.assignments.iter().map(|a| (a.request.label.clone(), a.handle())).collect();
+    outcome.reply = recorded.reply.as_ref().map(|r| ReplySummary { to: r.to.clone(), subject: r.subject.clone(), body: r.body.clone() });
+    outcome
+}
