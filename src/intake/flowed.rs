@@ -73,7 +73,9 @@ impl<'a> Line<'a> {
     /// quote depth ends the paragraph (section 4.5) and a signature separator
     /// never continues one, so the flowed line is then read as fixed.
     fn joins(&self, next: &Line<'_>) -> bool {
-        self.is_flowed() && next.depth == self.depth && !next.is_signature_separator()
+        // An empty line is kept as a line of its own, as mutt does: in a form
+        // it separates objects, and a stray trailing space must not merge two.
+        self.is_flowed() && next.depth == self.depth && !next.is_signature_separator() && !next.content.is_empty()
     }
 
     /// The content as it goes into the paragraph: with DelSp=yes the space
@@ -216,10 +218,11 @@ mod tests {
     }
 
     #[test]
-    fn flowed_line_joins_following_empty_line() {
-        // RFC 3676 4.1: the empty line is fixed, so it is the last line of
-        // the paragraph "a " starts; the blank line is absorbed into it.
-        assert_eq!(unflow("a \n\nb\n", false), "a \nb\n");
+    fn an_empty_line_after_a_flowed_line_is_kept() {
+        // RFC 3676 would absorb the empty line into the paragraph "a " starts;
+        // like mutt we keep it, because in a form it separates two objects.
+        assert_eq!(unflow("a \n\nb\n", false), "a \n\nb\n");
+        assert_eq!(unflow("source: RIPE \n\nperson: Jo\n", true), "source: RIPE \n\nperson: Jo\n");
     }
 
     #[test]
