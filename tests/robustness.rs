@@ -77,6 +77,65 @@ proptest! {
     }
 }
 
+/// A fixture mail, or a made-up one when the fixtures are not there yet.
+fn fixture_mail(name: &str) -> Vec<u8> {
+    let path = format!("{}/fixtures/mail/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Byte-level edits of a real multipart mail: boundaries, headers and encodings get broken.
+fn mutated_mail() -> impl Strategy<Value = Vec<u8>> {
+    let bases = vec![fixture_mail("outlook-alternative.eml"), fixture_mail("pgp-signed.eml"), fixture_mail("thunderbird-flowed-qp.eml")];
+    (0..bases.len(), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 1..60)).prop_map(
+        move |(which, edits)| {
+            let mut bytes = bases[which].clone();
+            for (at, byte, kind) in edits {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = at.index(bytes.len());
+                match kind {
+                    0 => bytes[at] = byte,
+                    1 => bytes.insert(at, byte),
+                    2 => {
+                        bytes.remove(at);
+                    }
+                    // Duplicate a stretch, as broken relays do.
+                    _ => {
+                        let end = (at + 40).min(bytes.len());
+                        let piece = bytes[at..end].to_vec();
+                        bytes.splice(at..at, piece);
+                    }
+                }
+            }
+            bytes
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Intake and extraction on broken mail: no panic, and no case takes long.
+    #[test]
+    fn mutated_mails_never_panic_and_finish_quickly(bytes in mutated_mail()) {
+        let start = Instant::now();
+        let mail = formrobot::intake::read_mail(&bytes);
+        let _ = formrobot::decide::decide(&mail, "as-request@example.net");
+        if let Some(text) = &mail.text {
+            let _ = check_text(text, &FORMS, today()).outcome();
+        }
+        // Generous: a few milliseconds are normal; a blow-up would take far longer.
+        prop_assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+    }
+
+    #[test]
+    fn random_bytes_as_mail_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..8192)) {
+        let mail = formrobot::intake::read_mail(&bytes);
+        let _ = formrobot::decide::decide(&mail, "as-request@example.net");
+    }
+}
+
 /// The fastest of a few runs, which is the least disturbed by other work on the machine.
 fn fastest_check(text: &str) -> Duration {
     (0..5)

@@ -83,7 +83,17 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
         if tally.unreadable > 0 { format!(", {} unreadable", tally.unreadable) } else { String::new() }
     );
     println!("{replies} replies written to {}", outbox.display());
+    if let Some(kib) = peak_memory_kib() {
+        println!("peak memory (RSS): {:.1} MiB", kib as f64 / 1024.0);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The process's peak resident set size, where the system tells it (Linux).
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `outbox/NAME.eml` for a mail labelled `.../NAME.eml` (`NAME-3.eml` for the third of an mbox),
