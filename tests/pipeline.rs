@@ -1,0 +1,144 @@
+//! The mail pipeline's decisions, through `formrobot process` as an MTA runs it.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const TODAY: &str = "--today=2026-11-23 12:00:00";
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("formrobot-pipeline-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("temp dir");
+        Scratch(dir)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child.stdin.take().expect("piped").write_all(stdin).expect("writes");
+    child.wait_with_output().expect("finishes")
+}
+
+fn process(db: &Path, config: Option<&Path>, mail: &str) -> serde_json::Value {
+    let mut args = vec!["--db", db.to_str().expect("UTF-8"), TODAY];
+    if let Some(config) = config {
+        args.extend(["--config", config.to_str().expect("UTF-8")]);
+    }
+    args.extend(["process", "--json"]);
+    let output = run(&args, mail.as_bytes());
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON outcome")
+}
+
+fn form() -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt")).expect("fixture")
+}
+
+#[test]
+fn an_accepted_mail_gets_a_ticket_handles_and_a_threaded_reply() {
+    let scratch = Scratch::new("accept");
+    let mail = format!("From: Jane <jane@example.org>\nSubject: AS please\nMessage-ID: <m1@example.org>\n\n{}", form());
+    let outcome = process(&scratch.path("db"), None, &mail);
+    assert_eq!(outcome["status"], "accepted");
+    let ticket = outcome["ticket"].as_str().expect("a ticket");
+    assert_eq!(outcome["handles"]["AUTO-1"], "JQE1-RIPE");
+    assert_eq!(outcome["handles"]["AUTO-2JD"], "JD1-RIPE");
+    assert_eq!(outcome["reply"]["to"], "jane@example.org");
+    assert_eq!(outcome["reply"]["subject"], format!("Re: AS please [{ticket}] ACCEPTED"));
+    let body = outcome["reply"]["body"].as_str().expect("body");
+    assert!(body.contains("JQE1-RIPE") && !body.contains("AUTO-1\n"), "{body}");
+    assert!(body.contains("auth:") && body.contains("<hidden>"), "{body}");
+}
+
+#[test]
+fn a_large_mail_is_refused_unread_with_its_size_and_the_limit() {
+    let scratch = Scratch::new("large");
+    let config = scratch.path("robot.toml");
+    fs::write(&config, "max_message_bytes = 2000\n").expect("config");
+    let mail = format!("From: big@example.org\nSubject: big\nMessage-ID: <m2@example.org>\n\n{}", "x".repeat(5000));
+    let outcome = process(&scratch.path("db"), Some(&config), &mail);
+    assert_eq!(outcome["status"], "rejected");
+    let body = outcome["reply"]["body"].as_str().expect("a reply");
+    assert!(body.contains(&format!("{} bytes", mail.len())) && body.contains("2000 bytes"), "{body}");
+}
+
+#[test]
+fn html_only_help_and_bounces() {
+    let scratch = Scratch::new("kinds");
+    let db = scratch.path("db");
+    let html = process(&db, None, "From: h@example.org\nSubject: form\nContent-Type: text/html\n\n<p>aut-num: NEW</p>\n");
+    assert_eq!(html["status"], "rejected");
+    assert!(html["reply"]["body"].as_str().is_some_and(|b| b.contains("plain text")));
+
+    let help = process(&db, None, "From: h@example.org\nSubject: Help\nMessage-ID: <h@example.org>\n\n");
+    assert_eq!(help["status"], "help");
+    let body = help["reply"]["body"].as_str().expect("help reply");
+    assert!(body.contains("#[AUT-NUM TEMPLATE V3.0]#") && body.contains("CUT HERE"), "{body}");
+
+    let bounce = process(&db, None, "From: MAILER-DAEMON@mx.example.org\nReturn-Path: <>\nSubject: Undelivered\n\nsorry\n");
+    assert_eq!(bounce["status"], "ignored");
+    assert!(bounce["reply"].is_null());
+}
+
+#[test]
+fn a_sender_over_the_hourly_limit_is_recorded_but_not_answered() {
+    let scratch = Scratch::new("limit");
+    let db = scratch.path("db");
+    let config = scratch.path("robot.toml");
+    fs::write(&config, "replies_per_sender_per_hour = 2\n").expect("config");
+    let outcomes: Vec<serde_json::Value> = (0..3)
+        .map(|i| process(&db, Some(&config), &format!("From: eager@example.org\nSubject: help\nMessage-ID: <l{i}@example.org>\n\n")))
+        .collect();
+    assert!(outcomes[0]["reply"].is_object() && outcomes[1]["reply"].is_object());
+    assert!(outcomes[2]["reply"].is_null(), "the third reply within the hour is withheld");
+    let log = Command::new(env!("CARGO_BIN_EXE_formrobot")).args(["--db", db.to_str().expect("UTF-8"), "log"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&log.stdout);
+    assert_eq!(text.matches("received:").count(), 3, "all three are recorded:\n{text}");
+    assert!(text.contains("reply-withheld: eager@example.org already had 2 replies"), "{text}");
+}
+
+#[test]
+fn a_database_that_cannot_be_written_is_a_temporary_failure() {
+    let mail = format!("From: a@example.org\nSubject: x\n\n{}", form());
+    let output = run(&["--db", "/proc/formrobot-cannot-be-here/state.db", "process"], mail.as_bytes());
+    assert_eq!(output.status.code(), Some(75), "EX_TEMPFAIL, so the MTA keeps the mail");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("delivered again later"));
+}
+
+#[test]
+fn a_dry_run_keeps_nothing() {
+    let scratch = Scratch::new("dry");
+    let db = scratch.path("db");
+    let mail = format!("From: a@example.org\nSubject: x\nMessage-ID: <d@example.org>\n\n{}", form());
+    let output = run(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], mail.as_bytes());
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!db.exists(), "no database is created by a dry run");
+    // With a database, the dry run reads it but leaves it as it was.
+    let first = process(&db, None, &mail);
+    assert_eq!(first["status"], "accepted");
+    let again = run(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], mail.replace("<d@", "<e@").as_bytes());
+    let value: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert_eq!(value["handles"]["AUTO-1"], "JQE2-RIPE", "the dry run sees JQE1 taken");
+    let third = process(&db, None, &mail.replace("<d@", "<f@"));
+    assert_eq!(third["handles"]["AUTO-1"], "JQE2-RIPE", "and did not keep JQE2");
+}
