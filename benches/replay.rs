@@ -16,7 +16,7 @@ fn fixture_mails() -> Vec<Vec<u8>> {
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .expect("fixtures/mail exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "eml") && !p.to_string_lossy().ends_with(".reply.eml"))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml") && !p.to_string_lossy().ends_with(".reply.txt"))
         .collect();
     paths.sort();
     paths.iter().map(|p| fs::read(p).expect("readable")).collect()

@@ -10,7 +10,7 @@ use crate::dialect::Dialect;
 use crate::parse::{Attribute, Object, ObjectKind};
 use crate::syntax::{self, Contact};
 use crate::validate::{Disposition, NicHdlRequest};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A person or role object that needs a handle from the registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +162,9 @@ pub fn rewrite(checked: &Checked, assignments: &[Assignment]) -> Vec<RenderedObj
         }
     }
 
+    // Only contact attributes refer to people; a person's own name is left alone.
+    let contact_lines: HashSet<(usize, usize)> =
+        checked.validation.contacts.iter().map(|fact| (fact.object, fact.line)).collect();
     let dialect = checked.submission.dialect;
     checked
         .validation
@@ -173,6 +176,10 @@ pub fn rewrite(checked: &Checked, assignments: &[Assignment]) -> Vec<RenderedObj
             let replace = |attribute: &Attribute, value: &str| -> Option<String> {
                 if attribute.name == "nic-hdl" {
                     return by_object.get(&summary.index).cloned();
+                }
+                let line = attribute.pieces.first().map_or(attribute.line, |p| p.start.line);
+                if !contact_lines.contains(&(summary.index, line)) {
+                    return None;
                 }
                 match syntax::classify_contact(value, dialect).ok()? {
                     Contact::Auto(placeholder) => by_placeholder.get(&placeholder.number).cloned(),
@@ -194,9 +201,11 @@ pub fn rewrite(checked: &Checked, assignments: &[Assignment]) -> Vec<RenderedObj
 const NAME_COLUMN: usize = 16;
 
 /// One `name: value` line per value; empty attributes are left out, except a
-/// `nic-hdl:` that is about to be filled in.
+/// `nic-hdl:` that is about to be filled in. An RPSL value keeps its
+/// continuation lines; a replaced value (a handle) is always one line.
 fn render(object: &Object, replace: impl Fn(&Attribute, &str) -> Option<String>, gets_handle: bool) -> String {
     let mut text = String::new();
+    let continuations = matches!(object.kind, ObjectKind::Rpsl { .. });
     if let ObjectKind::Template { header, version } = &object.kind {
         text.push_str(&format!("#[{header} TEMPLATE {version}]#\n"));
     }
@@ -213,10 +222,23 @@ fn render(object: &Object, replace: impl Fn(&Attribute, &str) -> Option<String>,
             }
             wrote_nic_hdl = true;
         }
-        let shown = replace(attribute, value.text()).unwrap_or_else(|| value.text().to_owned());
+        let lines: Vec<String> = match replace(attribute, value.text()) {
+            Some(replaced) => vec![replaced],
+            None if continuations => {
+                attribute.pieces.iter().filter(|p| !p.text.is_empty()).map(|p| p.text.clone()).collect()
+            }
+            None => vec![value.text().to_owned()],
+        };
         let label = format!("{}:", attribute.name);
-        text.push_str(format!("{label:<NAME_COLUMN$}{shown}").trim_end());
-        text.push('\n');
+        for (index, line) in lines.iter().enumerate() {
+            let lead = if index == 0 { label.as_str() } else { "" };
+            text.push_str(format!("{lead:<NAME_COLUMN$}{line}").trim_end());
+            text.push('\n');
+        }
+        if lines.is_empty() {
+            text.push_str(&label);
+            text.push('\n');
+        }
     }
     if gets_handle && !wrote_nic_hdl {
         // An APNIC person template without any nic-hdl line: the handle still belongs in the object.

@@ -3,7 +3,7 @@
 //!
 //! - `NAME.expected.json`: the JSON outcome of `process --dry-run --json` on a
 //!   fresh registry;
-//! - `NAME.reply.eml`: the reply `replay` writes when the whole directory is
+//! - `NAME.reply.txt`: the reply `replay` writes when the whole directory is
 //!   replayed in order into one database (absent when no reply is due).
 //!
 //! Ticket tags are random and Message-IDs follow from them, so both are
@@ -36,7 +36,7 @@ fn fixture_mails() -> Vec<PathBuf> {
 }
 
 fn is_golden(path: &Path) -> bool {
-    path.to_string_lossy().ends_with(".reply.eml")
+    path.to_string_lossy().ends_with(".reply.txt")
 }
 
 fn stem(path: &Path) -> String {
@@ -173,7 +173,7 @@ fn replaying_the_fixture_directory_writes_the_golden_replies() {
     for path in fixture_mails() {
         let written = fs::read(outbox.join(format!("{}.eml", stem(&path)))).ok();
         let actual = written.map(|bytes| normalise(&String::from_utf8(bytes).expect("replies are ASCII")));
-        let golden = mail_dir().join(format!("{}.reply.eml", stem(&path)));
+        let golden = mail_dir().join(format!("{}.reply.txt", stem(&path)));
         compare(&golden, actual.as_deref(), &mut failures);
     }
     let _ = fs::remove_dir_all(&scratch);
@@ -185,7 +185,7 @@ fn ignored_mails_get_no_reply_and_replies_are_loop_safe() {
     let statuses = expected_statuses();
     for path in fixture_mails() {
         let name = format!("{}.eml", stem(&path));
-        let reply = mail_dir().join(format!("{}.reply.eml", stem(&path)));
+        let reply = mail_dir().join(format!("{}.reply.txt", stem(&path)));
         let ignored = statuses.get(&name).is_some_and(|s| s == "ignored");
         assert_eq!(reply.exists(), !ignored, "{name}: a reply is due exactly when the mail is not ignored");
         if let Ok(text) = fs::read_to_string(&reply) {

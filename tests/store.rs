@@ -104,6 +104,7 @@ fn an_apnic_blank_nic_hdl_and_names_in_contacts_are_resolved() {
     assert!(aut_num.contains("tech-c:         EJC1-AP\n"), "{aut_num}");
     let person = &recorded.objects[1].rewritten;
     assert!(person.contains("nic-hdl:        EJC1-AP\n"), "{person}");
+    assert!(person.contains("person:         Emily Jane Carter\n"), "a name is only replaced where it refers to someone: {person}");
     // The blank PERSON V3.0 template is not an object of the ticket.
     assert_eq!(recorded.objects.len(), 2);
 }

@@ -1,6 +1,6 @@
 //! The reply to an accepted submission.
 
-use super::mask_secrets;
+use super::{mask_secrets, paragraph, wrap, WIDTH};
 use crate::check::Checked;
 use crate::resolve::{Assignment, RenderedObject};
 
@@ -10,19 +10,20 @@ pub fn acknowledgement(checked: &Checked, ticket: &str, assignments: &[Assignmen
     body.push_str("Thank you. Your AS number request has been accepted for processing.\n\n");
     body.push_str(&format!("Ticket: [{ticket}]\n"));
     let classes: Vec<&str> = objects.iter().map(|o| o.class.as_str()).collect();
-    body.push_str(&format!(
-        "Summary: {} template(s) read ({}), no errors, {} NIC handle(s) assigned.\n",
+    body.push_str(&paragraph(&format!(
+        "Summary: {} template(s) read ({}), no errors, {} NIC handle(s) assigned.",
         objects.len(),
         classes.join(", "),
         assignments.len()
-    ));
+    )));
 
     let warnings: Vec<_> = checked.warnings().collect();
     if !warnings.is_empty() {
         body.push_str("\nPlease note:\n");
         for warning in warnings {
             let place = warning.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-            body.push_str(&format!("  - {place}{}\n", warning.message));
+            body.push_str(&wrap(&format!("  - {place}{}", warning.message), WIDTH, "    "));
+            body.push('\n');
         }
     }
 
@@ -49,10 +50,11 @@ pub fn acknowledgement(checked: &Checked, ticket: &str, assignments: &[Assignmen
         }
     }
 
-    body.push_str(&format!(
-        "\nWhat happens next: a hostmaster reviews the request and writes to you from\n\
-         this address. There is no need to send the form again. If you need to add\n\
-         anything, reply to this mail and keep [{ticket}] in the subject.\n"
-    ));
+    body.push('\n');
+    body.push_str(&paragraph(&format!(
+        "What happens next: a hostmaster reviews the request and writes to you from this address. \
+         There is no need to send the form again. If you need to add anything, reply to this mail \
+         and keep [{ticket}] in the subject."
+    )));
     body
 }

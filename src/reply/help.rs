@@ -1,5 +1,6 @@
 //! The help reply: a short guide and the blank forms, drawn from `forms/`.
 
+use super::{item, paragraph};
 use crate::dialect::Dialect;
 use crate::forms::{FormSet, TemplateDef};
 
@@ -11,22 +12,35 @@ const NAME_COLUMN: usize = 16;
 
 /// The body of the help reply.
 pub fn help(forms: &FormSet) -> String {
-    let mut body = String::from(
-        "This is the AS number request robot. It reads the form in your mail, checks\n\
-         every line, and answers within minutes: either with a ticket number, or with\n\
-         every problem it found, each under the line it concerns.\n\n\
-         How to ask for an AS number:\n\n\
-         1. Copy ONE of the blank forms below into a new mail, including the two\n\
-            CUT HERE lines, and fill it in. Do not change the attribute names or the\n\
-            #[...]# lines.\n\
-         2. You need two or more upstream networks: describe how you exchange routes\n\
-            with each of them (as-in and as-out for APNIC, import and export for RIPE).\n\
-         3. Contacts without a NIC handle: fill in a person template for each. In the\n\
-            APNIC form, leave nic-hdl empty and write the person's name in admin-c or\n\
-            tech-c exactly as in the person template. In the RIPE form, write\n\
-            nic-hdl: AUTO-1 (AUTO-2, ... for more) and refer to AUTO-1 elsewhere.\n\
-         4. Send it as plain text (no HTML, no base64) to this address.\n\n",
+    let mut body = paragraph(
+        "This is the AS number request robot. It reads the form in your mail, checks every line, \
+         and answers within minutes: either with a ticket number, or with every problem it found, \
+         each under the line it concerns.",
     );
+    body.push_str("\nHow to ask for an AS number:\n\n");
+    for (marker, text) in [
+        (
+            "1. ",
+            "Copy ONE of the blank forms below into a new mail, including the two CUT HERE lines, \
+             and fill it in. Do not change the attribute names or the #[...]# lines.",
+        ),
+        (
+            "2. ",
+            "You need two or more upstream networks: describe how you exchange routes with each of \
+             them (as-in and as-out for APNIC, import and export for RIPE).",
+        ),
+        (
+            "3. ",
+            "Contacts without a NIC handle: fill in a person template for each. In the APNIC form, \
+             leave nic-hdl empty and write the person's name in admin-c or tech-c exactly as in the \
+             person template. In the RIPE form, write nic-hdl: AUTO-1 (AUTO-2, ... for more) and \
+             refer to AUTO-1 elsewhere.",
+        ),
+        ("4. ", "Send it as plain text (no HTML, no base64) to this address."),
+    ] {
+        body.push_str(&item(marker, text));
+    }
+    body.push('\n');
     body.push_str(&blank_forms(forms));
     body
 }

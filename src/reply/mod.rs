@@ -19,8 +19,8 @@ pub use rejection::rejection;
 
 use crate::intake::Headers;
 use crate::store::record::Outgoing;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::Mailbox;
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox};
 use lettre::Message;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, SystemTime};
@@ -110,7 +110,7 @@ pub fn compose(
         .subject(subject.clone())
         .date(when)
         .message_id(Some(format!("<formrobot.{id}@{}>", settings.domain())))
-        .header(ContentType::TEXT_PLAIN)
+        .header(ContentType::parse("text/plain; charset=us-ascii").ok()?)
         .raw_header(HeaderValue::new(HeaderName::new_from_ascii("Auto-Submitted".into()).ok()?, "auto-replied".into()))
         .raw_header(HeaderValue::new(HeaderName::new_from_ascii("X-Loop".into()).ok()?, settings.robot_address.clone()));
     if let Some(id) = &original.message_id {
@@ -119,8 +119,50 @@ pub fn compose(
         references.push(id.clone());
         builder = builder.references(references.join(" "));
     }
-    let message = builder.body(body.clone()).ok()?;
+    // Plain 7-bit ASCII, readable as it stands; quoted-printable only if a line is too long for 7bit.
+    let crlf = body.replace("\r\n", "\n").replace('\n', "\r\n");
+    let encoded = Body::new_with_encoding(crlf, ContentTransferEncoding::SevenBit)
+        .unwrap_or_else(|original| Body::new_with_encoding(original, ContentTransferEncoding::QuotedPrintable).unwrap_or_else(Body::new));
+    let message = builder.body(encoded).ok()?;
     Some(Outgoing { to: to.to_owned(), subject, body, message: message.formatted() })
+}
+
+/// The width replies are wrapped to: 7-bit encoding (no quoted-printable) needs lines under 76 characters.
+pub const WIDTH: usize = 72;
+
+/// Word-wraps `text` to `width` columns; lines after the first start with `indent`.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let lead = &text[..text.len() - text.trim_start().len()];
+    let mut wrapped = lead.to_owned();
+    let mut column = lead.len();
+    let mut first = true;
+    for word in text.split_whitespace() {
+        let length = word.chars().count();
+        if first {
+            first = false;
+        } else if column + 1 + length > width {
+            wrapped.push('\n');
+            wrapped.push_str(indent);
+            column = indent.len();
+        } else {
+            wrapped.push(' ');
+            column += 1;
+        }
+        wrapped.push_str(word);
+        column += length;
+    }
+    wrapped
+}
+
+/// A paragraph of running text, wrapped, with its line end.
+pub fn paragraph(text: &str) -> String {
+    format!("{}\n", wrap(text, WIDTH, ""))
+}
+
+/// A list item, wrapped under its own first word (`1. `, `- `).
+pub fn item(marker: &str, text: &str) -> String {
+    let indent = " ".repeat(marker.len());
+    format!("{}\n", wrap(&format!("{marker}{text}"), WIDTH, &indent))
 }
 
 /// Masks what must never be repeated: `auth:` secrets and `password:` lines.
@@ -154,6 +196,13 @@ mod tests {
             "Re: AS request [FR-2] REJECTED"
         );
         assert_eq!(subject("", SubjectStatus::Help, None), "Re: your request (help)");
+    }
+
+    #[test]
+    fn wraps_with_a_hanging_indent() {
+        assert_eq!(wrap("one two three four", 9, "  "), "one two\n  three\n  four");
+        assert_eq!(wrap("averyveryverylongword x", 5, ""), "averyveryverylongword\nx");
+        assert_eq!(wrap("  - a b", 6, "    "), "  - a\n    b");
     }
 
     #[test]

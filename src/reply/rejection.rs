@@ -1,7 +1,7 @@
 //! The reply to a submission with errors: the form echoed with every error
 //! placed right under the line it concerns, so the sender can fix and resend.
 
-use super::mask_secrets;
+use super::{mask_secrets, paragraph, wrap, WIDTH};
 use crate::check::Checked;
 use crate::diagnostic::Diagnostic;
 use crate::extract;
@@ -24,10 +24,13 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
     let mut body = String::new();
     body.push_str("Your AS number request could not be accepted: the form has errors.\n\n");
     body.push_str(&format!("Ticket: [{ticket}]\n"));
-    body.push_str(&format!(
-        "Summary: {templates} template(s) read, {errors} error(s), {warnings} warning(s).\n\n\
-         Each problem is shown right under the line it concerns, with that line's\n\
-         number. Please correct them and send the whole form again.\n"
+    body.push_str(&paragraph(&format!(
+        "Summary: {templates} template(s) read, {errors} error(s), {warnings} warning(s)."
+    )));
+    body.push('\n');
+    body.push_str(&paragraph(
+        "Each problem is shown right under the line it concerns, with that line's number. \
+         Please correct them and send the whole form again.",
     ));
 
     let extraction = extract::extract(text);
@@ -45,7 +48,9 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
         body.push_str("\nProblems with the form as a whole:\n\n");
         for diagnostic in general {
             let place = diagnostic.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-            body.push_str(&format!("  {}: {place}{}\n", severity(diagnostic), diagnostic.message));
+            let text = format!("  {}: {place}{}", severity(diagnostic), diagnostic.message);
+            body.push_str(&wrap(&text, WIDTH, "    "));
+            body.push('\n');
         }
     }
 
@@ -53,15 +58,15 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
         body.push_str("\nYour form, as received:\n\n");
         body.push_str(&rule());
         for line in extraction.lines.iter().take(MAX_ECHOED_LINES) {
-            body.push_str(&format!("{:>5}  {}\n", line.number, mask_secrets(line.text.trim_end())));
+            body.push_str(&format!("{:>5}  {}\n", line.number, clip(&mask_secrets(line.text.trim_end()))));
             for diagnostic in by_line.get(&line.number).into_iter().flatten() {
-                body.push_str(&format!("       ^^^ {}", severity(diagnostic)));
-                if let Some(attribute) = &diagnostic.attribute {
-                    body.push_str(&format!(" in {attribute}"));
-                }
-                body.push_str(&format!(": {}\n", diagnostic.message));
+                let attribute = diagnostic.attribute.as_deref().map(|a| format!(" in {a}")).unwrap_or_default();
+                let text = format!("       ^^^ {}{attribute}: {}", severity(diagnostic), diagnostic.message);
+                body.push_str(&wrap(&text, WIDTH, "           "));
+                body.push('\n');
                 if let Some(help) = &diagnostic.help {
-                    body.push_str(&format!("           Help: {help}\n"));
+                    body.push_str(&wrap(&format!("           Help: {help}"), WIDTH, "                 "));
+                    body.push('\n');
                 }
             }
         }
@@ -75,14 +80,25 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
         body.push_str(&rule());
     }
 
-    body.push_str(&format!(
-        "\nHow to resend: correct the lines marked above in your own copy of the form,\n\
-         keep the two CUT HERE lines around the templates, and send it as plain text\n\
-         (not HTML, not as base64) to this address. Keep [{ticket}] in the subject so\n\
-         that we can connect the two mails. Send a mail with the subject 'help' for a\n\
-         blank form and a short guide.\n"
-    ));
+    body.push('\n');
+    body.push_str(&paragraph(&format!(
+        "How to resend: correct the lines marked above in your own copy of the form, keep the two \
+         CUT HERE lines around the templates, and send it as plain text (not HTML, not as base64) \
+         to this address. Keep [{ticket}] in the subject so that we can connect the two mails. \
+         Send a mail with the subject 'help' for a blank form and a short guide."
+    )));
     body
+}
+
+/// The longest echoed line; junk can be one enormous line.
+const MAX_ECHOED_WIDTH: usize = 200;
+
+fn clip(line: &str) -> String {
+    if line.chars().count() <= MAX_ECHOED_WIDTH {
+        line.to_owned()
+    } else {
+        format!("{} [...]", line.chars().take(MAX_ECHOED_WIDTH).collect::<String>())
+    }
 }
 
 fn severity(diagnostic: &Diagnostic) -> &'static str {
