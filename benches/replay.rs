@@ -28,7 +28,7 @@ fn write_corpus(path: &Path, count: usize) {
     let mut mbox = fs::File::create(path).expect("corpus writable");
     for i in 0..count {
         let original = &mails[i % mails.len()];
-        write!(mbox, "From bench@example.org Mon Nov 23 00:00:00 2026\n").expect("write");
+        writeln!(mbox, "From bench@example.org Mon Nov 23 00:00:00 2026").expect("write");
         // Headers put first win over the original ones for the robot.
         write!(mbox, "Message-ID: <bench-{i}@example.org>\nFrom: sender-{i}@example.org\n").expect("write");
         for line in original.split(|&b| b == b'\n') {

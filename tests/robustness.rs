@@ -85,7 +85,7 @@ fn fixture_mail(name: &str) -> Vec<u8> {
 
 /// Byte-level edits of a real multipart mail: boundaries, headers and encodings get broken.
 fn mutated_mail() -> impl Strategy<Value = Vec<u8>> {
-    let bases = vec![fixture_mail("outlook-alternative-cp1252.eml"), fixture_mail("pgp-mime-signed.eml"), fixture_mail("thunderbird-flowed-qp.eml")];
+    let bases = [fixture_mail("outlook-alternative-cp1252.eml"), fixture_mail("pgp-mime-signed.eml"), fixture_mail("thunderbird-flowed-qp.eml")];
     (0..bases.len(), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 1..60)).prop_map(
         move |(which, edits)| {
             let mut bytes = bases[which].clone();

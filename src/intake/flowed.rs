@@ -102,7 +102,7 @@ fn physical_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
 /// break if its last physical line had one.
 fn push_paragraph(out: &mut String, depth: usize, paragraph: &str, ended: bool) {
     if depth > 0 {
-        out.extend(std::iter::repeat('>').take(depth));
+        out.extend(std::iter::repeat_n('>', depth));
         if !paragraph.is_empty() {
             out.push(' ');
         }
