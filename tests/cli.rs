@@ -1,23 +1,10 @@
 //! The `formrobot check` command as a user runs it: output format and exit codes.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn formrobot(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(input) = stdin {
-        child.stdin.take().expect("piped").write_all(input).expect("stdin writable");
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("the binary finishes")
-}
+use common::formrobot;
+use std::process::Output;
+
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -6,10 +6,11 @@
 //! status each fixture's author expected (in `fixtures/forms/INDEX.md`) must
 //! match, so a regenerated golden cannot quietly flip a verdict.
 
+mod common;
+
 use formrobot::check::{check_text, decode_bytes};
 use formrobot::date::Date;
 use formrobot::forms::FormSet;
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -32,25 +33,12 @@ fn fixture_files() -> Vec<PathBuf> {
     files
 }
 
-/// `NAME.txt` -> "accepted" or "rejected", from INDEX.md's "expected:" notes.
-fn expected_statuses() -> BTreeMap<String, String> {
-    let index = fs::read_to_string(fixture_dir().join("INDEX.md")).expect("INDEX.md exists");
-    let mut statuses = BTreeMap::new();
-    for line in index.lines() {
-        let Some(rest) = line.strip_prefix("- ") else { continue };
-        let Some(name) = rest.split_whitespace().next().filter(|n| n.ends_with(".txt")) else { continue };
-        let Some((_, after)) = line.split_once("expected: ") else { continue };
-        let status = after.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
-        statuses.insert(name.to_owned(), status.to_owned());
-    }
-    statuses
-}
 
 #[test]
 fn every_fixture_matches_its_golden_outcome() {
     let forms = FormSet::embedded().expect("built-in forms load");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let statuses = expected_statuses();
+    let statuses = common::expected_statuses(&fixture_dir().join("INDEX.md"), ".txt");
     let files = fixture_files();
     assert!(files.len() >= 30, "expected at least 30 fixture forms, found {}", files.len());
 
@@ -87,7 +75,7 @@ fn index_describes_only_existing_fixtures() {
         .iter()
         .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
         .collect();
-    for name in expected_statuses().keys() {
+    for name in common::expected_statuses(&fixture_dir().join("INDEX.md"), ".txt").keys() {
         assert!(files.contains(name), "INDEX.md describes {name}, which does not exist");
     }
 }

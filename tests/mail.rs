@@ -11,12 +11,12 @@
 //! goldens; review them with `git diff fixtures/mail`. The status each
 //! fixture's author expected (`fixtures/mail/INDEX.md`) must match as well.
 
+mod common;
+
+use common::formrobot;
 use regex::Regex;
-use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 
 const TODAY: &str = "--today=2026-11-23 12:00:00";
@@ -52,34 +52,7 @@ fn normalise(text: &str) -> String {
     REPLY_ID.replace_all(&text, "formrobot.ID@").into_owned()
 }
 
-/// `NAME.eml` -> the status INDEX.md expects.
-fn expected_statuses() -> BTreeMap<String, String> {
-    let index = fs::read_to_string(mail_dir().join("INDEX.md")).expect("INDEX.md exists");
-    index
-        .lines()
-        .filter_map(|line| {
-            let name = line.strip_prefix("- ")?.split_whitespace().next().filter(|n| n.ends_with(".eml"))?;
-            let (_, after) = line.split_once("expected: ")?;
-            let status = after.split(|c: char| !c.is_ascii_alphabetic()).next()?;
-            Some((name.to_owned(), status.to_owned()))
-        })
-        .collect()
-}
 
-fn formrobot(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    if let Some(bytes) = stdin {
-        child.stdin.take().expect("piped").write_all(bytes).expect("writes");
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("finishes")
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("formrobot-mail-{name}-{}", std::process::id()));
@@ -114,7 +87,7 @@ fn compare(golden: &Path, actual: Option<&str>, failures: &mut Vec<String>) {
 fn every_fixture_mail_through_process_matches_its_golden_outcome() {
     let mails = fixture_mails();
     assert!(mails.len() >= 40, "expected at least 40 fixture mails, found {}", mails.len());
-    let statuses = expected_statuses();
+    let statuses = common::expected_statuses(&mail_dir().join("INDEX.md"), ".eml");
     let scratch = temp_dir("process");
     let db = scratch.join("never-created.db");
     let mut failures = Vec::new();
@@ -158,7 +131,7 @@ fn replaying_the_fixture_directory_writes_the_golden_replies() {
     );
     let summary = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{summary}{}", String::from_utf8_lossy(&output.stderr));
-    let statuses = expected_statuses();
+    let statuses = common::expected_statuses(&mail_dir().join("INDEX.md"), ".eml");
     let count = |status: &str| statuses.values().filter(|s| *s == status).count();
     let expected_summary = format!(
         "{} accepted, {} rejected, {} ignored, {} help",
@@ -182,7 +155,7 @@ fn replaying_the_fixture_directory_writes_the_golden_replies() {
 
 #[test]
 fn ignored_mails_get_no_reply_and_replies_are_loop_safe() {
-    let statuses = expected_statuses();
+    let statuses = common::expected_statuses(&mail_dir().join("INDEX.md"), ".eml");
     for path in fixture_mails() {
         let name = format!("{}.eml", stem(&path));
         let reply = mail_dir().join(format!("{}.reply.txt", stem(&path)));

@@ -1,43 +1,13 @@
 //! The mail pipeline's decisions, through `formrobot process` as an MTA runs it.
 
+mod common;
+
+use common::{formrobot, Scratch};
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 const TODAY: &str = "--today=2026-11-23 12:00:00";
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("formrobot-pipeline-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("temp dir");
-        Scratch(dir)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child.stdin.take().expect("piped").write_all(stdin).expect("writes");
-    child.wait_with_output().expect("finishes")
-}
 
 fn process(db: &Path, config: Option<&Path>, mail: &str) -> serde_json::Value {
     let mut args = vec!["--db", db.to_str().expect("UTF-8"), TODAY];
@@ -45,7 +15,7 @@ fn process(db: &Path, config: Option<&Path>, mail: &str) -> serde_json::Value {
         args.extend(["--config", config.to_str().expect("UTF-8")]);
     }
     args.extend(["process", "--json"]);
-    let output = run(&args, mail.as_bytes());
+    let output = formrobot(&args, Some(mail.as_bytes()));
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("JSON outcome")
 }
@@ -120,7 +90,7 @@ fn a_sender_over_the_hourly_limit_is_recorded_but_not_answered() {
 #[test]
 fn a_database_that_cannot_be_written_is_a_temporary_failure() {
     let mail = format!("From: a@example.org\nSubject: x\n\n{}", form());
-    let output = run(&["--db", "/proc/formrobot-cannot-be-here/state.db", "process"], mail.as_bytes());
+    let output = formrobot(&["--db", "/proc/formrobot-cannot-be-here/state.db", "process"], Some(mail.as_bytes()));
     assert_eq!(output.status.code(), Some(75), "EX_TEMPFAIL, so the MTA keeps the mail");
     assert!(String::from_utf8_lossy(&output.stderr).contains("delivered again later"));
 }
@@ -130,13 +100,13 @@ fn a_dry_run_keeps_nothing() {
     let scratch = Scratch::new("dry");
     let db = scratch.path("db");
     let mail = format!("From: a@example.org\nSubject: x\nMessage-ID: <d@example.org>\n\n{}", form());
-    let output = run(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], mail.as_bytes());
+    let output = formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], Some(mail.as_bytes()));
     assert_eq!(output.status.code(), Some(0));
     assert!(!db.exists(), "no database is created by a dry run");
     // With a database, the dry run reads it but leaves it as it was.
     let first = process(&db, None, &mail);
     assert_eq!(first["status"], "accepted");
-    let again = run(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], mail.replace("<d@", "<e@").as_bytes());
+    let again = formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], Some(mail.replace("<d@", "<e@").as_bytes()));
     let value: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
     assert_eq!(value["handles"]["AUTO-1"], "JQE2-RIPE", "the dry run sees JQE1 taken");
     let third = process(&db, None, &mail.replace("<d@", "<f@"));

@@ -1,6 +1,9 @@
 //! The registry store on real SQLite files: handles, references, atomicity,
 //! duplicates, concurrency and imports.
 
+mod common;
+
+use common::Scratch;
 use formrobot::check::{check_text, Checked};
 use formrobot::date::Date;
 use formrobot::forms::FormSet;
@@ -8,32 +11,11 @@ use formrobot::outcome::Status;
 use formrobot::store::record::{Commit, IncomingMail, MessageOutcome, Outgoing, Recorded, Verdict};
 use formrobot::store::Store;
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
 static FORMS: LazyLock<FormSet> = LazyLock::new(|| FormSet::embedded().expect("built-in forms load"));
 const NOW: i64 = 1_795_400_000;
-
-/// A fresh directory for one test's database, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("formrobot-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-    fn db(&self) -> PathBuf {
-        self.0.join("formrobot.db")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/fixtures/forms/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -66,7 +48,7 @@ fn handle_of(recorded: &Recorded, label: &str) -> String {
 
 #[test]
 fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
-    let dir = TempDir::new("ripe-accept");
+    let dir = Scratch::new("ripe-accept");
     let mut store = Store::open(&dir.db()).expect("opens");
     let recorded = record(&mut store, &fixture("ripe-valid-full.txt"), "<a@example.net>");
 
@@ -94,7 +76,7 @@ fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
 
 #[test]
 fn an_apnic_blank_nic_hdl_and_names_in_contacts_are_resolved() {
-    let dir = TempDir::new("apnic-accept");
+    let dir = Scratch::new("apnic-accept");
     let mut store = Store::open(&dir.db()).expect("opens");
     let recorded = record(&mut store, &fixture("apnic-valid-full.txt"), "<b@example.net>");
     assert_eq!(recorded.outcome, MessageOutcome::Accepted);
@@ -111,7 +93,7 @@ fn an_apnic_blank_nic_hdl_and_names_in_contacts_are_resolved() {
 
 #[test]
 fn a_rejected_submission_burns_no_handle() {
-    let dir = TempDir::new("reject");
+    let dir = Scratch::new("reject");
     let mut store = Store::open(&dir.db()).expect("opens");
     let rejected = record(&mut store, &fixture("ripe-many-errors.txt"), "<c@example.net>");
     assert_eq!(rejected.outcome, MessageOutcome::Rejected);
@@ -127,7 +109,7 @@ fn a_rejected_submission_burns_no_handle() {
 
 #[test]
 fn the_same_mail_twice_makes_one_ticket() {
-    let dir = TempDir::new("duplicate");
+    let dir = Scratch::new("duplicate");
     let mut store = Store::open(&dir.db()).expect("opens");
     let text = fixture("ripe-valid-full.txt");
     let first = record(&mut store, &text, "<same@example.net>");
@@ -151,7 +133,7 @@ fn the_same_mail_twice_makes_one_ticket() {
 
 #[test]
 fn numbers_fill_gaps_left_by_imported_handles() {
-    let dir = TempDir::new("gaps");
+    let dir = Scratch::new("gaps");
     let mut store = Store::open(&dir.db()).expect("opens");
     let dump = "person: Jo Doe\nnic-hdl: JD1-RIPE\nsource: RIPE\n\nperson: Jim Dane\nnic-hdl: JD3-RIPE\nsource: RIPE\n";
     store.import_dump(dump.as_bytes(), "test dump", NOW).expect("imports");
@@ -163,7 +145,7 @@ fn numbers_fill_gaps_left_by_imported_handles() {
 
 #[test]
 fn a_failure_midway_leaves_nothing_behind() {
-    let dir = TempDir::new("atomic");
+    let dir = Scratch::new("atomic");
     let mut store = Store::open(&dir.db()).expect("opens");
     {
         // A real SQLite failure at the last step of the transaction: queuing the reply.
@@ -187,7 +169,7 @@ fn a_failure_midway_leaves_nothing_behind() {
 
 #[test]
 fn a_dry_run_sees_the_registry_but_keeps_nothing() {
-    let dir = TempDir::new("dry-run");
+    let dir = Scratch::new("dry-run");
     let mut store = Store::open(&dir.db()).expect("opens");
     let text = fixture("ripe-valid-full.txt");
     let checked = checked(&text);
@@ -200,7 +182,7 @@ fn a_dry_run_sees_the_registry_but_keeps_nothing() {
 
 #[test]
 fn concurrent_writers_on_one_file_never_share_a_handle() {
-    let dir = TempDir::new("concurrent");
+    let dir = Scratch::new("concurrent");
     drop(Store::open(&dir.db()).expect("creates the schema"));
     let text = fixture("ripe-valid-full.txt");
     let writers: Vec<_> = (0..2)
@@ -254,7 +236,7 @@ fn importing_a_dump_is_idempotent_and_accepts_gzip() {
     use flate2::{write::GzEncoder, Compression};
     use std::io::Write;
 
-    let dir = TempDir::new("import");
+    let dir = Scratch::new("import");
     let mut store = Store::open(&dir.db()).expect("opens");
     let dump = generated_dump(500);
     let stats = store.import_dump(dump.as_bytes(), "plain", NOW).expect("imports");
@@ -263,7 +245,7 @@ fn importing_a_dump_is_idempotent_and_accepts_gzip() {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
     encoder.write_all(dump.as_bytes()).expect("compresses");
     let gzipped = encoder.finish().expect("compresses");
-    let path = dir.0.join("dump.gz");
+    let path = dir.path("dump.gz");
     std::fs::write(&path, gzipped).expect("written");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_formrobot"))
         .args(["--db", dir.db().to_str().expect("UTF-8"), "import", path.to_str().expect("UTF-8")])
@@ -278,7 +260,7 @@ fn importing_a_dump_is_idempotent_and_accepts_gzip() {
 
 #[test]
 fn check_with_a_database_finds_unknown_references() {
-    let dir = TempDir::new("check-db");
+    let dir = Scratch::new("check-db");
     let mut store = Store::open(&dir.db()).expect("opens");
     store
         .import_dump("person: Jo Doe\nnic-hdl: JD1-RIPE\nsource: RIPE\n\nmntner: EXAMPLENET-MNT\nsource: RIPE\n\nmntner: RIPE-DBM-MNT\nsource: RIPE\n".as_bytes(), "dump", NOW)
@@ -300,30 +282,28 @@ fn check_with_a_database_finds_unknown_references() {
     assert!(messages.iter().any(|m| m.contains("OPS4-RIPE does not exist in the registry")), "{messages:#?}");
 }
 
-fn formrobot(db: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_formrobot"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("runs")
+/// Runs `formrobot --db DB ARGS...`.
+fn with_db(db: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--db", db.to_str().expect("UTF-8")];
+    all.extend_from_slice(args);
+    common::formrobot(&all, None)
 }
 
 #[test]
 fn operators_read_the_log_and_tickets() {
-    let dir = TempDir::new("operators");
+    let dir = Scratch::new("operators");
     let mut store = Store::open(&dir.db()).expect("opens");
     let accepted = record(&mut store, &fixture("ripe-valid-full.txt"), "<h@example.net>");
     let rejected = record(&mut store, &fixture("ripe-auto-undefined.txt"), "<i@example.net>");
     let tag = accepted.ticket.clone().expect("tag");
 
-    let log = formrobot(&dir.db(), &["log"]);
+    let log = with_db(&dir.db(), &["log"]);
     let text = String::from_utf8_lossy(&log.stdout);
     assert!(log.status.success());
     assert!(text.contains(&format!("[{tag}]")) && text.contains("handle-assigned: AUTO-1 -> JQE1-RIPE"), "{text}");
     assert!(text.contains("rejected: 4 object(s) with 1 error(s)") || text.contains("rejected:"), "{text}");
 
-    let only = formrobot(&dir.db(), &["log", "--json", "--ticket", rejected.ticket.as_deref().expect("tag")]);
+    let only = with_db(&dir.db(), &["log", "--json", "--ticket", rejected.ticket.as_deref().expect("tag")]);
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&only.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
@@ -331,25 +311,25 @@ fn operators_read_the_log_and_tickets() {
     assert!(!lines.is_empty());
     assert!(lines.iter().all(|e| e["ticket"] == rejected.ticket.as_deref().unwrap_or_default()));
 
-    let future = formrobot(&dir.db(), &["log", "--since", "2099-01-01"]);
+    let future = with_db(&dir.db(), &["log", "--since", "2099-01-01"]);
     assert!(future.status.success() && future.stdout.is_empty());
-    let bad = formrobot(&dir.db(), &["log", "--since", "last tuesday"]);
+    let bad = with_db(&dir.db(), &["log", "--since", "last tuesday"]);
     assert_eq!(bad.status.code(), Some(2));
 
-    let show = formrobot(&dir.db(), &["show", &tag.to_ascii_lowercase()]);
+    let show = with_db(&dir.db(), &["show", &tag.to_ascii_lowercase()]);
     let shown = String::from_utf8_lossy(&show.stdout);
     assert!(show.status.success(), "{shown}");
     assert!(shown.starts_with(&format!("Ticket {tag} (accepted, RIPE-228)")), "{shown}");
     assert!(shown.contains("JQE1-RIPE      Jane Q Example (for AUTO-1)"), "{shown}");
     assert!(shown.contains("  admin-c:        JQE1-RIPE"), "{shown}");
-    let missing = formrobot(&dir.db(), &["show", "FR-NOSUCHTICK"]);
+    let missing = with_db(&dir.db(), &["show", "FR-NOSUCHTICK"]);
     assert_eq!(missing.status.code(), Some(2));
 }
 
 #[test]
 fn log_follow_prints_new_events_as_they_come() {
     use std::io::{BufRead, BufReader};
-    let dir = TempDir::new("follow");
+    let dir = Scratch::new("follow");
     drop(Store::open(&dir.db()).expect("creates"));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_formrobot"))
         .arg("--db")

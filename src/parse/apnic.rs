@@ -13,7 +13,7 @@
 //! over consecutive lines that repeat the same `<aut-num> <cost>` is one rule,
 //! so such lines are joined here, keeping each piece's source position.
 
-use super::{split_attribute, Attribute, Object, ObjectKind, Piece, Submission};
+use super::{clip, split_attribute, Attribute, Object, ObjectKind, Piece, Submission};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::extract::Line;
@@ -198,15 +198,6 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
     head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
-/// Shortens a quoted line so a message stays readable.
-fn clip(text: &str) -> String {
-    let trimmed = text.trim();
-    if trimmed.chars().count() <= 60 {
-        trimmed.to_owned()
-    } else {
-        format!("{}...", trimmed.chars().take(57).collect::<String>())
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -175,6 +175,16 @@ fn attribute_name_of(text: &str) -> Option<&str> {
     crate::extract::is_attribute_name(name).then_some(name)
 }
 
+/// Shortens a line quoted in a message so the message stays readable.
+fn clip(text: &str) -> String {
+    let trimmed = text.trim();
+    if trimmed.chars().count() <= 60 {
+        trimmed.to_owned()
+    } else {
+        format!("{}...", trimmed.chars().take(57).collect::<String>())
+    }
+}
+
 /// Splits `name: value` at the first colon, if the part before it is an attribute name.
 ///
 /// Returns the lower-cased name, the value (trimmed) and the value's 1-based column.

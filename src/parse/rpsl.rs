@@ -5,7 +5,7 @@
 //! continues the previous attribute, and `#` starts a comment that runs to the
 //! end of the line. The first attribute names the object's class.
 
-use super::{split_attribute, Attribute, Object, ObjectKind, Piece, Submission};
+use super::{clip, split_attribute, Attribute, Object, ObjectKind, Piece, Submission};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::extract::Line;
@@ -84,14 +84,6 @@ fn parse_paragraph(paragraph: &[Line<'_>], marked: bool, diagnostics: &mut Vec<D
     Some(object)
 }
 
-fn clip(text: &str) -> String {
-    let trimmed = text.trim();
-    if trimmed.chars().count() <= 60 {
-        trimmed.to_owned()
-    } else {
-        format!("{}...", trimmed.chars().take(57).collect::<String>())
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,30 @@ pub mod lexer;
 pub mod ripe181;
 pub mod rpsl;
 
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! What the grammars' tests share.
+
+    use super::PolicyError;
+
+    /// Asserts that parsing fails at `offset` on `token`, with a message quoting it.
+    pub(crate) fn assert_fails<T: std::fmt::Debug>(result: Result<T, PolicyError>, offset: usize, token: &str) -> String {
+        let error = match result {
+            Ok(value) => panic!("expected an error at {offset} on {token:?}, got {value:?}"),
+            Err(error) => error,
+        };
+        assert_eq!((error.offset, error.token.as_str()), (offset, token), "{}", error.message);
+        if !token.is_empty() {
+            assert!(
+                error.message.contains(&format!("'{token}'")),
+                "message does not quote {token:?}: {}",
+                error.message
+            );
+        }
+        error.message
+    }
+}
+
 use std::collections::HashSet;
 
 use lexer::{Cursor, Mode, Token, TokenKind};

@@ -330,6 +330,7 @@ fn is_name_tail(tail: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::test_support::assert_fails;
 
     fn or(items: Vec<Expr>) -> Expr {
         Expr::Or(items)
@@ -351,31 +352,6 @@ mod tests {
         parse_as_in(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"))
     }
 
-    /// Asserts that parsing fails at `offset` on `token`, with a message quoting it.
-    fn assert_fails<T: std::fmt::Debug>(
-        result: Result<T, PolicyError>,
-        offset: usize,
-        token: &str,
-    ) -> String {
-        let error = match result {
-            Ok(value) => panic!("expected an error at {offset} on {token:?}, got {value:?}"),
-            Err(error) => error,
-        };
-        assert_eq!(
-            (error.offset, error.token.as_str()),
-            (offset, token),
-            "{}",
-            error.message
-        );
-        if !token.is_empty() {
-            assert!(
-                error.message.contains(&format!("'{token}'")),
-                "message does not quote {token:?}: {}",
-                error.message
-            );
-        }
-        error.message
-    }
 
     #[test]
     fn form_examples_parse() {

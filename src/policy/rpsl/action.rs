@@ -321,7 +321,8 @@ fn word_value(token: Token<'_>) -> Result<Value, PolicyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::rpsl::tests::{as_filter, assert_fails, assign, call, export, import, v4};
+    use crate::policy::test_support::assert_fails;
+    use crate::policy::rpsl::tests::{as_filter, assign, call, export, import, v4};
     use crate::policy::rpsl::{parse_import, Filter, Prefix, RangeOp};
 
     #[test]

@@ -512,7 +512,8 @@ fn bad_address(token: Token<'_>, address: &str, family: &str) -> PolicyError {
 mod tests {
     use super::*;
     use crate::policy::rpsl::parse_import;
-    use crate::policy::rpsl::tests::{as_filter, assert_fails, import, v4};
+    use crate::policy::test_support::assert_fails;
+    use crate::policy::rpsl::tests::{as_filter, import, v4};
     use std::net::Ipv6Addr;
 
     #[test]

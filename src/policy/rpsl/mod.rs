@@ -348,6 +348,7 @@ mod tests {
     //! the other parts of the parser.
 
     use super::*;
+    use crate::policy::test_support::assert_fails;
     use std::net::{IpAddr, Ipv4Addr};
 
     pub(super) fn import(text: &str) -> Import {
@@ -397,31 +398,6 @@ mod tests {
         IpAddr::V4(Ipv4Addr::new(a, b, c, d))
     }
 
-    /// Asserts that parsing fails at `offset` on `token`, with a message quoting it.
-    pub(super) fn assert_fails<T: std::fmt::Debug>(
-        result: Result<T, PolicyError>,
-        offset: usize,
-        token: &str,
-    ) -> String {
-        let error = match result {
-            Ok(value) => panic!("expected an error at {offset} on {token:?}, got {value:?}"),
-            Err(error) => error,
-        };
-        assert_eq!(
-            (error.offset, error.token.as_str()),
-            (offset, token),
-            "{}",
-            error.message
-        );
-        if !token.is_empty() {
-            assert!(
-                error.message.contains(&format!("'{token}'")),
-                "message does not quote {token:?}: {}",
-                error.message
-            );
-        }
-        error.message
-    }
 
     #[test]
     fn ripe228_form_examples_parse() {
