@@ -112,3 +112,17 @@ fn a_dry_run_keeps_nothing() {
     let third = process(&db, None, &mail.replace("<d@", "<f@"));
     assert_eq!(third["handles"]["AUTO-1"], "JQE2-RIPE", "and did not keep JQE2");
 }
+
+#[test]
+fn attachments_are_kept_with_the_ticket() {
+    let scratch = Scratch::new("attachments");
+    let db = scratch.path("db");
+    let raw = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mail/form-with-pdf.eml")).expect("fixture");
+    let output = formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--json"], Some(&raw));
+    let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let ticket = outcome["ticket"].as_str().expect("ticket");
+    let show = formrobot(&["--db", db.to_str().expect("UTF-8"), "show", ticket, "--json"], None);
+    let detail: serde_json::Value = serde_json::from_slice(&show.stdout).expect("JSON");
+    assert_eq!(detail["attachments"][0]["content_type"], "application/pdf");
+    assert!(detail["attachments"][0]["size"].as_i64().is_some_and(|size| size > 0));
+}

@@ -96,6 +96,18 @@ fn render_ticket(detail: &TicketDetail) -> String {
             handle.placeholder.as_deref().unwrap_or("-")
         ));
     }
+    if !detail.attachments.is_empty() {
+        text.push_str("\nAttachments (kept, not read):\n");
+        for attachment in &detail.attachments {
+            text.push_str(&format!(
+                "  {} ({}, {} bytes) from mail #{}\n",
+                attachment.filename.as_deref().unwrap_or("unnamed"),
+                attachment.content_type,
+                attachment.size,
+                attachment.message
+            ));
+        }
+    }
     text.push_str("\nObjects:\n");
     for object in &detail.objects {
         let shown = object.rewritten.as_deref().unwrap_or(&object.submitted);

@@ -81,6 +81,19 @@ pub struct HandleRow {
     pub created_at: i64,
 }
 
+/// A part of a mail kept with a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentRow {
+    /// The message it came with.
+    pub message: i64,
+    /// Its file name.
+    pub filename: Option<String>,
+    /// Its content type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+}
+
 /// Everything about one ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TicketDetail {
@@ -102,6 +115,8 @@ pub struct TicketDetail {
     pub objects: Vec<ObjectRow>,
     /// The handles it claimed.
     pub handles: Vec<HandleRow>,
+    /// Attachments kept with it.
+    pub attachments: Vec<AttachmentRow>,
     /// Its events.
     pub events: Vec<EventRow>,
 }
@@ -155,6 +170,7 @@ impl Store {
                             messages: Vec::new(),
                             objects: Vec::new(),
                             handles: Vec::new(),
+                            attachments: Vec::new(),
                             events: Vec::new(),
                         },
                     ))
@@ -196,6 +212,14 @@ impl Store {
         detail.handles = handles
             .query_map([id], |row| {
                 Ok(HandleRow { handle: row.get(0)?, name: row.get(1)?, placeholder: row.get(2)?, created_at: row.get(3)? })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut attachments = connection.prepare_cached(
+            "SELECT message_id, filename, content_type, size FROM attachments WHERE ticket_id = ?1 ORDER BY id",
+        )?;
+        detail.attachments = attachments
+            .query_map([id], |row| {
+                Ok(AttachmentRow { message: row.get(0)?, filename: row.get(1)?, content_type: row.get(2)?, size: row.get(3)? })
             })?
             .collect::<Result<_, _>>()?;
         detail.events = self.events(&EventFilter { ticket: Some(detail.tag.clone()), ..EventFilter::default() })?;
