@@ -91,7 +91,7 @@ fn bench(c: &mut Criterion) {
                 let ids: Vec<String> = (0..commits).map(|i| format!("<{i}@bench.example.net>")).collect();
                 let started = Instant::now();
                 for id in &ids {
-                    let mail = IncomingMail { raw: text.as_bytes(), message_id: Some(id), sender: Some("x@example.net"), origin: "bench", attachments: &[], withheld: None };
+                    let mail = IncomingMail { raw: text.as_bytes(), message_id: Some(id), sender: Some("x@example.net"), origin: "bench", attachments: &[], withheld: None, imap: None };
                     let recorded =
                         store.record(&mail, Verdict::Submission(&checked), 0, Commit::Yes, |_| None).expect("records");
                     assert_eq!(recorded.outcome, MessageOutcome::Accepted);

@@ -15,7 +15,7 @@ use crate::forms::FormSet;
 use crate::intake::{self, Headers, Mail};
 use crate::outcome::{Outcome, Problem, ReplySummary, Status};
 use crate::reply::{self, ReplySettings, SubjectStatus};
-use crate::store::record::{Commit, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, Verdict};
+use crate::store::record::{Commit, ImapKey, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, Verdict};
 use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
 
@@ -63,16 +63,40 @@ pub struct Processed {
     pub recorded: Recorded,
 }
 
+/// Where a mail came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin<'a> {
+    /// Standard input of `formrobot process`, from an MTA.
+    Process,
+    /// A file replayed by `formrobot replay`, by its label.
+    Replay(&'a str),
+    /// A message in the daemon's IMAP mailbox.
+    Imap(ImapKey),
+}
+
+impl Origin<'_> {
+    /// How the origin is written in the log.
+    pub fn label(&self) -> String {
+        match self {
+            Origin::Process => "process".to_owned(),
+            Origin::Replay(label) => format!("replay:{label}"),
+            Origin::Imap(key) => format!("imap:{}/{}/{}", key.mailbox, key.uidvalidity, key.uid),
+        }
+    }
+}
+
 /// One hour, for the per-sender reply limit.
 const HOUR: i64 = 3600;
 
 /// Processes one raw mail received at `now` from `origin`.
+///
+/// A message from IMAP is marked as seen in the same transaction that records it.
 pub fn process_mail(
     store: &mut Store,
     forms: &FormSet,
     settings: &Settings,
     raw: &[u8],
-    origin: &str,
+    origin: &Origin<'_>,
     now: i64,
     commit: Commit,
 ) -> Result<Processed, PipelineError> {
@@ -154,13 +178,18 @@ pub fn process_mail(
         };
         reply::compose(&reply_settings, &mail.headers, to, subject, body, now)
     };
+    let origin_label = origin.label();
     let incoming = IncomingMail {
         raw,
         message_id: mail.headers.message_id.as_deref(),
         sender: sender.as_deref(),
-        origin,
+        origin: &origin_label,
         attachments: &mail.attachments,
         withheld: withheld.as_deref(),
+        imap: match origin {
+            Origin::Imap(key) => Some(key),
+            _ => None,
+        },
     };
     let recorded = store.record(&incoming, verdict, now, commit, compose)?;
     let outcome = outcome(&recorded, &decision, &refusal_reason, checked.as_ref(), &mail.headers);

@@ -28,7 +28,7 @@ fn checked(text: &str) -> Checked {
 
 fn record(store: &mut Store, text: &str, message_id: &str) -> Recorded {
     let checked = checked(text);
-    let mail = IncomingMail { raw: text.as_bytes(), message_id: Some(message_id), sender: Some("jq@example.net"), origin: "test", attachments: &[], withheld: None };
+    let mail = IncomingMail { raw: text.as_bytes(), message_id: Some(message_id), sender: Some("jq@example.net"), origin: "test", attachments: &[], withheld: None, imap: None };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded")
 }
 
@@ -156,7 +156,7 @@ fn a_failure_midway_leaves_nothing_behind() {
     }
     let text = fixture("ripe-valid-full.txt");
     let checked = checked(&text);
-    let mail = IncomingMail { raw: text.as_bytes(), message_id: Some("<g@example.net>"), sender: Some("jq@example.net"), origin: "test", attachments: &[], withheld: None };
+    let mail = IncomingMail { raw: text.as_bytes(), message_id: Some("<g@example.net>"), sender: Some("jq@example.net"), origin: "test", attachments: &[], withheld: None, imap: None };
     let reply = |_: &formrobot::store::record::ReplyContext<'_>| {
         Some(Outgoing { to: "jq@example.net".into(), subject: "Re: x".into(), body: "b".into(), message: b"m".to_vec() })
     };
@@ -173,7 +173,7 @@ fn a_dry_run_sees_the_registry_but_keeps_nothing() {
     let mut store = Store::open(&dir.db()).expect("opens");
     let text = fixture("ripe-valid-full.txt");
     let checked = checked(&text);
-    let mail = IncomingMail { raw: text.as_bytes(), message_id: None, sender: None, origin: "test", attachments: &[], withheld: None };
+    let mail = IncomingMail { raw: text.as_bytes(), message_id: None, sender: None, origin: "test", attachments: &[], withheld: None, imap: None };
     let recorded = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::DryRun, |_| None).expect("runs");
     assert_eq!(handle_of(&recorded, "AUTO-1"), "JQE1-RIPE");
     assert_eq!(count(&dir.db(), "messages"), 0);

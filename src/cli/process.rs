@@ -2,7 +2,7 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
-use formrobot::pipeline::{process_mail, Settings};
+use formrobot::pipeline::{process_mail, Origin, Settings};
 use formrobot::store::record::Commit;
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -28,7 +28,7 @@ fn process(context: &Context, dry_run: bool, json: bool) -> Result<()> {
     let settings = Settings::from_config(&context.config);
     let (mut store, commit) =
         if dry_run { (context.store_for_dry_run()?, Commit::DryRun) } else { (context.store()?, Commit::Yes) };
-    let processed = process_mail(&mut store, &forms, &settings, &raw, "process", context.now(), commit)?;
+    let processed = process_mail(&mut store, &forms, &settings, &raw, &Origin::Process, context.now(), commit)?;
 
     let mut out = std::io::stdout().lock();
     if json {

@@ -4,7 +4,7 @@ use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::mailbox::MailReader;
 use formrobot::outcome::Status;
-use formrobot::pipeline::{process_mail, Settings};
+use formrobot::pipeline::{process_mail, Origin, Settings};
 use formrobot::store::record::Commit;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
@@ -53,7 +53,7 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
                 continue;
             }
         };
-        let origin = format!("replay:{}", mail.label);
+        let origin = Origin::Replay(&mail.label);
         let processed = process_mail(&mut store, &forms, &settings, &mail.bytes, &origin, context.now(), commit)
             .with_context(|| format!("processing {} failed", mail.label))?;
         match processed.outcome.status {

@@ -29,6 +29,19 @@ pub struct IncomingMail<'a> {
     pub attachments: &'a [Attachment],
     /// Why this mail gets no reply although it deserves one (the per-sender limit), for the log.
     pub withheld: Option<&'a str>,
+    /// Where it sits in an IMAP mailbox, when it came from one.
+    pub imap: Option<&'a ImapKey>,
+}
+
+/// An IMAP message's identity: it never changes while UIDVALIDITY stays the same.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImapKey {
+    /// The mailbox name.
+    pub mailbox: String,
+    /// The mailbox's UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// The message's UID.
+    pub uid: u32,
 }
 
 /// What the pipeline decided the mail is.
@@ -133,6 +146,19 @@ const TAG_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const TAG_LENGTH: usize = 10;
 
 impl Store {
+    /// Whether the IMAP message `key` has been recorded already.
+    pub fn imap_seen(&self, key: &ImapKey) -> Result<bool, StoreError> {
+        let found: Option<i64> = self
+            .connection
+            .query_row(
+                "SELECT 1 FROM imap_seen WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                params![key.mailbox, key.uidvalidity, key.uid],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
     /// How many replies to `recipient` were queued at or after `since`: for the per-sender limit.
     pub fn replies_since(&self, recipient: &str, since: i64) -> Result<u32, StoreError> {
         Ok(self.connection.query_row(
@@ -170,9 +196,27 @@ fn record_in(
     compose: impl FnOnce(&ReplyContext<'_>) -> Option<Outgoing>,
 ) -> Result<Recorded, StoreError> {
     let sha256 = hex(&Sha256::digest(mail.raw));
-    if let Some(Original { message: original, ticket }) = find_duplicate(tx, mail.message_id, &sha256)? {
+    let recorded = record_message(tx, mail, &sha256, verdict, now, compose)?;
+    if let Some(key) = mail.imap {
+        tx.execute(
+            "INSERT INTO imap_seen (mailbox, uidvalidity, uid, message_id) VALUES (?1, ?2, ?3, ?4)",
+            params![key.mailbox, key.uidvalidity, key.uid, recorded.message],
+        )?;
+    }
+    Ok(recorded)
+}
+
+fn record_message(
+    tx: &Transaction<'_>,
+    mail: &IncomingMail<'_>,
+    sha256: &str,
+    verdict: Verdict<'_>,
+    now: i64,
+    compose: impl FnOnce(&ReplyContext<'_>) -> Option<Outgoing>,
+) -> Result<Recorded, StoreError> {
+    if let Some(Original { message: original, ticket }) = find_duplicate(tx, mail.message_id, sha256)? {
         let ticket_id = ticket.as_ref().map(|(id, _)| *id);
-        let message = insert_message(tx, mail, &sha256, now, MessageOutcome::Duplicate, ticket_id)?;
+        let message = insert_message(tx, mail, sha256, now, MessageOutcome::Duplicate, ticket_id)?;
         let details = format!(
             "the same mail (Message-ID {} and content) was received before as message #{original}; nothing was done",
             mail.message_id.unwrap_or("-")
@@ -196,7 +240,7 @@ fn record_in(
         Verdict::Ignored(_) => MessageOutcome::Ignored,
         Verdict::Refused(_) => MessageOutcome::Refused,
     };
-    let message = insert_message(tx, mail, &sha256, now, outcome, None)?;
+    let message = insert_message(tx, mail, sha256, now, outcome, None)?;
     let sender = mail.sender.unwrap_or("unknown sender");
     log_event(tx, now, "info", None, Some(message), "received", &format!("{} bytes from {sender} via {}", mail.raw.len(), mail.origin))?;
 

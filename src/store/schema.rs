@@ -134,4 +134,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX attachments_by_ticket ON attachments(ticket_id);
     CREATE INDEX outbox_by_recipient ON outbox(recipient, created_at);
     "#,
+    // 3: which IMAP messages have been recorded, so that a restart never processes one twice.
+    r#"
+    CREATE TABLE imap_seen (
+        mailbox     TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid         INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL REFERENCES messages(id),
+        PRIMARY KEY (mailbox, uidvalidity, uid)
+    ) WITHOUT ROWID;
+    "#,
 ];
