@@ -15,6 +15,7 @@
 
 pub mod check;
 pub mod config;
+pub mod daemon;
 pub mod date;
 pub mod decide;
 pub mod diagnostic;

@@ -25,6 +25,10 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
 
+    /// How the daemon logs to standard error: `human` or `json` (one object per line).
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "human")]
+    log_format: cli::LogFormat,
+
     /// Act as if it were this day or time (YYYY-MM-DD[ HH:MM[:SS]], UTC): for reproducible tests.
     #[arg(long, global = true, value_name = "DATE", hide = true)]
     today: Option<String>,
@@ -91,6 +95,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Watch the IMAP mailbox and answer by SMTP until SIGTERM or SIGINT (needs [imap] and [smtp]).
+    Daemon,
+    /// Connect to the configured IMAP and SMTP servers, log in, and say what is wrong.
+    CheckConfig,
     /// Show a ticket: its mails, objects with real handles, handles claimed and events.
     Show {
         /// The ticket tag, FR-...
@@ -112,6 +120,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    cli::init_logging(cli.log_format);
     let context = cli::Context::new(cli.forms, cli.db, cli.config, cli.today.as_deref())?;
     match cli.command {
         Command::Check { file, json } => cli::check::run(&context, file.as_deref(), json),
@@ -120,5 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { files } => cli::import::run(&context, &files),
         Command::Log { ticket, since, follow, json } => cli::log::run_log(&context, ticket, since.as_deref(), follow, json),
         Command::Show { ticket, json } => cli::log::run_show(&context, &ticket, json),
+        Command::Daemon => cli::daemon::run(&context),
+        Command::CheckConfig => cli::daemon::check_config(&context),
     }
 }

@@ -1,6 +1,7 @@
 //! The commands behind `formrobot`, one module each, and what they share.
 
 pub mod check;
+pub mod daemon;
 pub mod import;
 pub mod log;
 pub mod process;
@@ -12,6 +13,27 @@ use formrobot::date::{parse_since, Date};
 use formrobot::forms::FormSet;
 use formrobot::store::Store;
 use std::path::{Path, PathBuf};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Sends `tracing` events to standard error; `RUST_LOG` narrows or widens them (default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
 
 /// The options every command shares.
 #[derive(Debug)]

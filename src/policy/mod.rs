@@ -616,7 +616,7 @@ mod tests {
             for _ in 0..count {
                 text.push_str(ALPHABET[rng.next() % ALPHABET.len()]);
                 // Sometimes glue tokens together to exercise the lexer's word boundaries.
-                if rng.next() % 3 != 0 {
+                if !rng.next().is_multiple_of(3) {
                     text.push(' ');
                 }
             }

@@ -11,6 +11,7 @@
 //! - [`query`]: the processing log and ticket details for operators.
 
 pub mod import;
+pub mod outbox;
 pub mod query;
 pub mod record;
 mod schema;

@@ -1,0 +1,92 @@
+//! The outbox: replies wait here until a mail server has accepted them.
+//!
+//! A reply is marked sent only after the server said yes. Until then it is
+//! retried with backoff; a permanent refusal is recorded on its ticket.
+
+use super::record::log_event;
+use super::{Store, StoreError};
+use rusqlite::params;
+
+/// A reply due to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedReply {
+    /// The outbox row.
+    pub id: i64,
+    /// The recipient.
+    pub recipient: String,
+    /// The whole message.
+    pub message: Vec<u8>,
+    /// Tries so far.
+    pub attempts: i64,
+}
+
+impl Store {
+    /// Replies queued and due at `now`, oldest first, at most `limit`.
+    pub fn due_replies(&self, now: i64, limit: usize) -> Result<Vec<QueuedReply>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT id, recipient, body, attempts FROM outbox
+             WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![now, limit as i64], |row| {
+            Ok(QueuedReply { id: row.get(0)?, recipient: row.get(1)?, message: row.get(2)?, attempts: row.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many replies are still waiting.
+    pub fn queued_replies(&self) -> Result<i64, StoreError> {
+        Ok(self.connection.query_row("SELECT COUNT(*) FROM outbox WHERE status = 'queued'", [], |row| row.get(0))?)
+    }
+
+    /// The server accepted reply `id`.
+    pub fn mark_sent(&mut self, id: i64, now: i64, server_said: &str) -> Result<(), StoreError> {
+        let tx = self.connection.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+            params![id, now],
+        )?;
+        let (ticket, message, recipient): (Option<i64>, i64, String) =
+            tx.query_row("SELECT ticket_id, message_id, recipient FROM outbox WHERE id = ?1", [id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+        log_event(&tx, now, "info", ticket, Some(message), "reply-sent", &format!("to {recipient}: {server_said}"))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sending reply `id` failed for now; try again at `retry_at`.
+    pub fn mark_retry(&mut self, id: i64, now: i64, retry_at: i64, error: &str) -> Result<(), StoreError> {
+        let tx = self.connection.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+            params![id, retry_at, error],
+        )?;
+        let (ticket, message): (Option<i64>, i64) =
+            tx.query_row("SELECT ticket_id, message_id FROM outbox WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        log_event(&tx, now, "warn", ticket, Some(message), "reply-deferred", &format!("{error}; next try in {} s", retry_at - now))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused reply `id` for good; recorded on its ticket.
+    pub fn mark_failed(&mut self, id: i64, now: i64, error: &str) -> Result<(), StoreError> {
+        let tx = self.connection.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            params![id, error],
+        )?;
+        let (ticket, message): (Option<i64>, i64) =
+            tx.query_row("SELECT ticket_id, message_id FROM outbox WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        log_event(&tx, now, "error", ticket, Some(message), "reply-refused", error)?;
+        if let Some(ticket) = ticket {
+            tx.execute("UPDATE tickets SET updated_at = ?2 WHERE id = ?1", params![ticket, now])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes one event that concerns no single mail (connections, shutdown).
+    pub fn log(&self, now: i64, level: &str, kind: &str, details: &str) -> Result<(), StoreError> {
+        log_event(&self.connection, now, level, None, None, kind, details)
+    }
+}
