@@ -76,6 +76,7 @@ impl Sender {
     pub fn new(config: &SmtpConfig, store: Store, wake: Arc<Notify>) -> Result<Sender, DaemonError> {
         let from: Address =
             config.from.parse().map_err(|e| DaemonError::Config(format!("[smtp] from = {:?}: {e}", config.from)))?;
+        store.prefer_fast_commits()?;
         Ok(Sender { transport: transport(config)?, from, store, wake })
     }
 

@@ -1,0 +1,390 @@
+//! The daemon against a real Dovecot and Postfix on loopback (`scripts/mail-stack`).
+//!
+//! The mail loop is real: a test mails a form through Postfix, it lands in the
+//! robot's Dovecot INBOX, the daemon answers through Postfix, and the test
+//! reads the reply from the submitter's INBOX. The servers are started once
+//! for this test binary; the tests take turns, since they share two mailboxes.
+
+mod common;
+
+use common::Scratch;
+use formrobot::config::{ImapConfig, Security};
+use formrobot::daemon::imap::{self, ImapSession};
+use futures_util::TryStreamExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+const ROBOT: (&str, &str) = ("robot@example.net", "robot-secret");
+const SUBMITTER: (&str, &str) = ("submitter@example.org", "submitter-secret");
+
+/// The running mail stack.
+struct Stack {
+    dir: PathBuf,
+    base: u16,
+}
+
+impl Stack {
+    fn imaps_port(&self) -> u16 {
+        self.base + 1
+    }
+    fn smtp_port(&self) -> u16 {
+        self.base + 3
+    }
+    fn ca(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+    fn script(&self, command: &str) {
+        let status = Command::new(script_path())
+            .args([command, self.dir.to_str().expect("UTF-8")])
+            .status()
+            .expect("mail-stack runs");
+        assert!(status.success(), "mail-stack {command} failed");
+    }
+}
+
+fn script_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-stack")
+}
+
+fn stack() -> &'static Stack {
+    static STACK: OnceLock<Stack> = OnceLock::new();
+    STACK.get_or_init(|| {
+        let dir = std::env::temp_dir().join("formrobot-daemon-tests-stack");
+        let base = 26_000 + (std::process::id() % 500) as u16 * 4;
+        let status = Command::new(script_path())
+            .args(["start", dir.to_str().expect("UTF-8"), &base.to_string()])
+            .status()
+            .expect("mail-stack runs");
+        assert!(status.success(), "the mail stack did not start");
+        Stack { dir, base }
+    })
+}
+
+/// One test at a time: they share the robot's and the submitter's mailboxes.
+fn turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+fn imap_config(user: (&str, &str)) -> ImapConfig {
+    let stack = stack();
+    ImapConfig {
+        host: "127.0.0.1".into(),
+        port: stack.imaps_port(),
+        security: Security::Tls,
+        ca_file: Some(stack.ca()),
+        username: user.0.into(),
+        password: Some(user.1.into()),
+        password_env: None,
+        mailbox: "INBOX".into(),
+        processed_mailbox: "Processed".into(),
+        quarantine_mailbox: "Quarantine".into(),
+        idle: true,
+        poll_seconds: 30,
+    }
+}
+
+async fn session(user: (&str, &str)) -> ImapSession {
+    let config = imap_config(user);
+    let tls = formrobot::daemon::connect::tls_config(config.ca_file.as_deref()).expect("TLS config");
+    imap::connect(&config, tls).await.expect("test IMAP login")
+}
+
+/// The full messages in `mailbox` of `user` (empty if the mailbox does not exist).
+fn messages(user: (&str, &str), mailbox: &str) -> Vec<String> {
+    runtime().block_on(async {
+        let mut session = session(user).await;
+        if session.select(mailbox).await.is_err() {
+            return Vec::new();
+        }
+        let uids = session.uid_search("ALL").await.expect("search");
+        if uids.is_empty() {
+            return Vec::new();
+        }
+        let set = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let fetches: Vec<_> = session.uid_fetch(&set, "BODY.PEEK[]").await.expect("fetch").try_collect().await.expect("fetch");
+        let _ = session.logout().await;
+        fetches.iter().filter_map(|f| f.body()).map(|b| String::from_utf8_lossy(b).into_owned()).collect()
+    })
+}
+
+/// Empties the test mailboxes.
+fn clear_all() {
+    runtime().block_on(async {
+        for (user, boxes) in [(ROBOT, &["INBOX", "Processed", "Quarantine"][..]), (SUBMITTER, &["INBOX"][..])] {
+            let mut session = session(user).await;
+            for mailbox in boxes {
+                if session.select(mailbox).await.is_ok() {
+                    let _: Vec<_> = session.store("1:*", "+FLAGS.SILENT (\\Deleted)").await.expect("store").try_collect().await.expect("store");
+                    let _: Vec<_> = session.expunge().await.expect("expunge").try_collect().await.expect("expunge");
+                }
+            }
+            let _ = session.logout().await;
+        }
+    });
+}
+
+/// Puts mails straight into the robot's INBOX (as a delivery would).
+fn append_to_robot(mails: &[String]) {
+    runtime().block_on(async {
+        let mut session = session(ROBOT).await;
+        for mail in mails {
+            session.append("INBOX", None, None, mail.replace('\n', "\r\n")).await.expect("append");
+        }
+        let _ = session.logout().await;
+    });
+}
+
+/// Sends a mail through Postfix.
+fn send(from: &str, to: &str, mail: &str) {
+    use lettre::AsyncTransport;
+    // An empty `from` is the null sender of bounces.
+    let sender = (!from.is_empty()).then(|| from.parse().expect("address"));
+    let envelope = lettre::address::Envelope::new(sender, vec![to.parse().expect("address")]).expect("envelope");
+    let bytes = mail.replace('\n', "\r\n");
+    // The transport lives and dies inside the runtime: its connection pool spawns tasks.
+    runtime()
+        .block_on(async {
+            let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+                .port(stack().smtp_port())
+                .build();
+            transport.send_raw(&envelope, bytes.as_bytes()).await
+        })
+        .expect("Postfix accepts the test mail");
+}
+
+fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn form() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt")).expect("fixture")
+}
+
+fn broken_form() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-auto-undefined.txt")).expect("fixture")
+}
+
+fn mail(id: &str, subject: &str, body: &str, extra_headers: &str) -> String {
+    format!(
+        "From: Sam Submitter <submitter@example.org>\nTo: robot@example.net\nSubject: {subject}\nMessage-ID: <{id}@example.org>\n{extra_headers}\n{body}"
+    )
+}
+
+/// A daemon process with its own configuration and database.
+struct Daemon {
+    child: Child,
+    scratch_config: PathBuf,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn config(scratch: &Scratch, poll_seconds: u64, idle: bool) -> PathBuf {
+        let stack = stack();
+        let path = scratch.path("robot.toml");
+        std::fs::write(
+            &path,
+            format!(
+                r#"database = "{db}"
+replies_per_sender_per_hour = 100000
+[imap]
+host = "127.0.0.1"
+port = {imaps}
+security = "tls"
+ca_file = "{ca}"
+username = "robot@example.net"
+password_env = "FORMROBOT_TEST_IMAP_PASSWORD"
+idle = {idle}
+poll_seconds = {poll_seconds}
+[smtp]
+host = "127.0.0.1"
+port = {smtp}
+security = "starttls"
+ca_file = "{ca}"
+from = "robot@example.net"
+"#,
+                db = scratch.db().display(),
+                imaps = stack.imaps_port(),
+                smtp = stack.smtp_port(),
+                ca = stack.ca().display(),
+            ),
+        )
+        .expect("config written");
+        path
+    }
+
+    fn start(config: &Path, log: PathBuf) -> Daemon {
+        let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+            .args(["--log-format", "json", "--config", config.to_str().expect("UTF-8"), "daemon"])
+            .env("FORMROBOT_TEST_IMAP_PASSWORD", ROBOT.1)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("the daemon starts");
+        let daemon = Daemon { child, scratch_config: config.to_path_buf(), log };
+        wait_until(Duration::from_secs(20), "the daemon to log in", || daemon.log_text().contains("IMAP connected"));
+        daemon
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn signal(&mut self, signal: &str) {
+        let _ = Command::new("kill").args([signal, &self.child.id().to_string()]).status();
+    }
+
+    /// SIGTERM, and the exit status it ends with.
+    fn stop(mut self) -> std::process::ExitStatus {
+        self.signal("-TERM");
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "the daemon did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill(mut self) {
+        self.signal("-KILL");
+        let _ = self.child.wait();
+    }
+
+    fn restart(self) -> Daemon {
+        let (config, log) = (self.scratch_config.clone(), self.log.clone());
+        self.kill();
+        Daemon::start(&config, log)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn subjects(mails: &[String]) -> Vec<String> {
+    let mut subjects: Vec<String> = mails
+        .iter()
+        .filter_map(|m| m.lines().find_map(|l| l.strip_prefix("Subject: ")).map(str::to_owned))
+        .collect();
+    subjects.sort();
+    subjects
+}
+
+#[test]
+fn replies_come_back_for_forms_and_never_for_robots() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-replies");
+    let daemon = Daemon::start(&Daemon::config(&scratch, 30, true), scratch.path("daemon.log"));
+
+    send("submitter@example.org", "robot@example.net", &mail("ok1", "AS please", &form(), ""));
+    send("submitter@example.org", "robot@example.net", &mail("bad1", "AS again", &broken_form(), ""));
+    send("", "robot@example.net", &mail("bounce1", "Undelivered Mail", "It bounced.\n", "Auto-Submitted: auto-replied\n").replace("Sam Submitter <submitter@example.org>", "MAILER-DAEMON@example.org"));
+    send("submitter@example.org", "robot@example.net", &mail("away1", "Out of office", "I am away.\n", "Auto-Submitted: auto-replied\n"));
+
+    wait_until(Duration::from_secs(20), "four mails processed", || messages(ROBOT, "Processed").len() == 4);
+    wait_until(Duration::from_secs(20), "two replies", || messages(SUBMITTER, "INBOX").len() >= 2);
+    std::thread::sleep(Duration::from_secs(2));
+    let replies = messages(SUBMITTER, "INBOX");
+    let subjects = subjects(&replies);
+    assert_eq!(subjects.len(), 2, "exactly two replies, none to the bounce or the auto-reply: {subjects:?}");
+    assert!(subjects[0].starts_with("Re: AS again [FR-") && subjects[0].ends_with("] REJECTED"), "{subjects:?}");
+    assert!(subjects[1].starts_with("Re: AS please [FR-") && subjects[1].ends_with("] ACCEPTED"), "{subjects:?}");
+    assert!(replies.iter().all(|r| r.contains("Auto-Submitted: auto-replied")));
+    assert!(messages(ROBOT, "INBOX").is_empty(), "everything left the inbox");
+
+    let status = daemon.stop();
+    assert!(status.success(), "SIGTERM ends the daemon cleanly: {status:?}");
+}
+
+#[test]
+fn idle_wakes_the_daemon_at_once() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-idle");
+    // Polling every 10 minutes: only IDLE can explain a quick answer.
+    let daemon = Daemon::start(&Daemon::config(&scratch, 600, true), scratch.path("daemon.log"));
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Instant::now();
+    send("submitter@example.org", "robot@example.net", &mail("idle1", "AS quickly", &form(), ""));
+    wait_until(Duration::from_secs(10), "the reply", || !messages(SUBMITTER, "INBOX").is_empty());
+    let took = sent.elapsed();
+    assert!(took < Duration::from_secs(5), "the reply took {took:?}: IDLE did not wake the daemon");
+    drop(daemon);
+}
+
+#[test]
+fn the_daemon_reconnects_after_dovecot_restarts() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-dovecot");
+    let daemon = Daemon::start(&Daemon::config(&scratch, 2, true), scratch.path("daemon.log"));
+    stack().script("stop-dovecot");
+    std::thread::sleep(Duration::from_secs(1));
+    stack().script("start-dovecot");
+    send("submitter@example.org", "robot@example.net", &mail("dovecot1", "After restart", &form(), ""));
+    wait_until(Duration::from_secs(40), "the reply after the restart", || !messages(SUBMITTER, "INBOX").is_empty());
+    let log = daemon.log_text();
+    assert!(log.contains("IMAP connection lost"), "the loss was noticed and logged:\n{log}");
+    drop(daemon);
+}
+
+#[test]
+fn replies_wait_while_postfix_is_down_then_go() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-postfix");
+    let daemon = Daemon::start(&Daemon::config(&scratch, 2, true), scratch.path("daemon.log"));
+    stack().script("stop-postfix");
+    append_to_robot(&[mail("postfix1", "While SMTP is down", &form(), "")]);
+    wait_until(Duration::from_secs(20), "the mail processed", || messages(ROBOT, "Processed").len() == 1);
+    wait_until(Duration::from_secs(20), "a deferred reply", || daemon.log_text().contains("reply deferred"));
+    stack().script("start-postfix");
+    wait_until(Duration::from_secs(60), "the waiting reply", || messages(SUBMITTER, "INBOX").len() == 1);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(messages(SUBMITTER, "INBOX").len(), 1, "sent once");
+    drop(daemon);
+}
+
+#[test]
+fn sigkill_mid_batch_loses_nothing_and_answers_nothing_twice() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-sigkill");
+    let count = 200;
+    let mails: Vec<String> = (0..count).map(|i| mail(&format!("kill{i}"), &format!("Batch {i}"), &form(), "")).collect();
+    append_to_robot(&mails);
+    let daemon = Daemon::start(&Daemon::config(&scratch, 2, true), scratch.path("daemon.log"));
+    wait_until(Duration::from_secs(60), "part of the batch", || messages(ROBOT, "Processed").len() >= 40);
+    let daemon = daemon.restart();
+    wait_until(Duration::from_secs(120), "the whole batch processed", || messages(ROBOT, "Processed").len() == count);
+    wait_until(Duration::from_secs(120), "every reply", || messages(SUBMITTER, "INBOX").len() >= count);
+    std::thread::sleep(Duration::from_secs(3));
+    let answered: Vec<String> = messages(SUBMITTER, "INBOX")
+        .iter()
+        .filter_map(|r| r.lines().find_map(|l| l.strip_prefix("In-Reply-To: <kill")).map(str::to_owned))
+        .collect();
+    let mut distinct = answered.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), count, "every mail answered");
+    assert_eq!(answered.len(), count, "none answered twice");
+    assert!(messages(ROBOT, "INBOX").is_empty());
+    drop(daemon);
+}
