@@ -229,3 +229,16 @@ mod tests {
         assert!(Config::from_toml("max_mesage_bytes = 5").is_err());
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_configuration_is_valid() {
+        let text = include_str!("../contrib/formrobot.example.toml");
+        let config = Config::from_toml(text).expect("the example parses");
+        assert_eq!(config.robot_address(), "as-request@example.net");
+        assert!(config.imap.is_some() && config.smtp.is_some());
+    }
+}

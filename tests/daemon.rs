@@ -51,6 +51,7 @@ fn script_path() -> PathBuf {
 fn stack() -> &'static Stack {
     static STACK: OnceLock<Stack> = OnceLock::new();
     STACK.get_or_init(|| {
+        // scripts/test stops the stack in this directory when the run ends.
         let dir = std::env::temp_dir().join("formrobot-daemon-tests-stack");
         let base = 26_000 + (std::process::id() % 500) as u16 * 4;
         let status = Command::new(script_path())
@@ -387,4 +388,19 @@ fn sigkill_mid_batch_loses_nothing_and_answers_nothing_twice() {
     assert_eq!(answered.len(), count, "none answered twice");
     assert!(messages(ROBOT, "INBOX").is_empty());
     drop(daemon);
+}
+
+#[test]
+fn process_sends_through_smtp_when_configured() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-process");
+    let config = Daemon::config(&scratch, 30, true);
+    let output = common::formrobot(
+        &["--config", config.to_str().expect("UTF-8"), "process"],
+        Some(mail("pipe1", "Piped by the MTA", &form(), "").as_bytes()),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    wait_until(Duration::from_secs(20), "the reply", || messages(SUBMITTER, "INBOX").len() == 1);
+    assert!(subjects(&messages(SUBMITTER, "INBOX"))[0].contains("] ACCEPTED"));
 }

@@ -21,6 +21,23 @@ pub fn run(context: &Context, dry_run: bool, json: bool) -> ExitCode {
     }
 }
 
+/// Sends what the outbox holds through `[smtp]`. The mail is already recorded,
+/// so a failure here only leaves the reply queued for the daemon: it is
+/// reported, not returned, and the MTA does not deliver the mail again.
+fn send_queued(smtp: &formrobot::config::SmtpConfig, store: formrobot::store::Store) {
+    let sent = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|runtime| {
+        runtime.block_on(async {
+            let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+            let mut sender = formrobot::daemon::smtp::Sender::new(smtp, store, wake).map_err(|e| e.to_string())?;
+            let (_stop, shutdown) = tokio::sync::watch::channel(false);
+            sender.send_due(&shutdown).await.map_err(|e| e.to_string())
+        })
+    });
+    if let Err(error) = sent {
+        eprintln!("formrobot: the reply is queued but could not be sent now: {error}");
+    }
+}
+
 fn process(context: &Context, dry_run: bool, json: bool) -> Result<()> {
     let mut raw = Vec::new();
     std::io::stdin().read_to_end(&mut raw).context("cannot read the mail from standard input")?;
@@ -29,6 +46,9 @@ fn process(context: &Context, dry_run: bool, json: bool) -> Result<()> {
     let (mut store, commit) =
         if dry_run { (context.store_for_dry_run()?, Commit::DryRun) } else { (context.store()?, Commit::Yes) };
     let processed = process_mail(&mut store, &forms, &settings, &raw, &Origin::Process, context.now(), commit)?;
+    if let (Some(smtp), Commit::Yes) = (&context.config.smtp, commit) {
+        send_queued(smtp, store);
+    }
 
     let mut out = std::io::stdout().lock();
     if json {
