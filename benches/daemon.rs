@@ -1,0 +1,168 @@
+//! The daemon through real servers (`scripts/mail-stack`): a backlog of 2,000
+//! mails in the robot's INBOX drained (mails/s), then single mails answered
+//! with IDLE (time from handing the mail to Postfix until the reply is in the
+//! submitter's INBOX: p50, p99).
+//!
+//! `cargo bench --bench daemon` (needs root for the mail stack, as the tests
+//! do). Under `cargo test` (no `--bench` argument) it runs 20 mails and 3
+//! single ones, to check the code works.
+
+use formrobot::config::{ImapConfig, Security};
+use formrobot::daemon::imap;
+use futures_util::TryStreamExt;
+use lettre::AsyncTransport;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PORT_BASE: u16 = 27_400;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+fn imap_config(dir: &Path, user: &str, password: &str) -> ImapConfig {
+    ImapConfig {
+        host: "127.0.0.1".into(),
+        port: PORT_BASE + 1,
+        security: Security::Tls,
+        ca_file: Some(dir.join("ca.pem")),
+        username: user.into(),
+        password: Some(password.into()),
+        password_env: None,
+        mailbox: "INBOX".into(),
+        processed_mailbox: "Processed".into(),
+        quarantine_mailbox: "Quarantine".into(),
+        idle: true,
+        poll_seconds: 600,
+    }
+}
+
+async fn session(dir: &Path, user: &str, password: &str) -> imap::ImapSession {
+    let config = imap_config(dir, user, password);
+    let tls = formrobot::daemon::connect::tls_config(config.ca_file.as_deref()).expect("TLS");
+    imap::connect(&config, tls).await.expect("login")
+}
+
+async fn count(dir: &Path, user: &str, password: &str, mailbox: &str) -> u32 {
+    let mut session = session(dir, user, password).await;
+    let exists = session.examine(mailbox).await.map(|m| m.exists).unwrap_or(0);
+    let _ = session.logout().await;
+    exists
+}
+
+fn form_mail(i: usize) -> String {
+    let form = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/forms/ripe-valid-full.txt")).expect("fixture");
+    format!("From: submitter@example.org\r\nTo: robot@example.net\r\nSubject: Bench {i}\r\nMessage-ID: <bench-{i}@example.org>\r\n\r\n{}", form.replace('\n', "\r\n"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let (backlog, singles) = if measuring { (2_000, 100) } else { (20, 3) };
+    let dir = std::env::temp_dir().join("formrobot-bench-daemon-stack");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-stack");
+    let started = Command::new(&script).args(["start", dir.to_str().expect("UTF-8"), &PORT_BASE.to_string()]).status();
+    assert!(started.is_ok_and(|s| s.success()), "the mail stack did not start");
+    let work = std::env::temp_dir().join(format!("formrobot-bench-daemon-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("work dir");
+    let rt = runtime();
+
+    // Fill the robot's INBOX.
+    rt.block_on(async {
+        let mut robot = session(&dir, "robot@example.net", "robot-secret").await;
+        for mailbox in ["INBOX", "Processed"] {
+            if robot.select(mailbox).await.is_ok() {
+                let _: Vec<_> = robot.store("1:*", "+FLAGS.SILENT (\\Deleted)").await.expect("store").try_collect().await.expect("store");
+                let _: Vec<_> = robot.expunge().await.expect("expunge").try_collect().await.expect("expunge");
+            }
+        }
+        for i in 0..backlog {
+            robot.append("INBOX", None, None, form_mail(i)).await.expect("append");
+        }
+        let _ = robot.logout().await;
+        let mut submitter = session(&dir, "submitter@example.org", "submitter-secret").await;
+        if submitter.select("INBOX").await.is_ok() {
+            let _: Vec<_> = submitter.store("1:*", "+FLAGS.SILENT (\\Deleted)").await.expect("store").try_collect().await.expect("store");
+            let _: Vec<_> = submitter.expunge().await.expect("expunge").try_collect().await.expect("expunge");
+        }
+    });
+
+    let config = work.join("robot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database = \"{}\"\nreplies_per_sender_per_hour = 1000000\n[imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"robot@example.net\"\npassword = \"robot-secret\"\npoll_seconds = 600\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\nca_file = \"{ca}\"\nfrom = \"robot@example.net\"\n",
+            work.join("bench.db").display(),
+            PORT_BASE + 1,
+            PORT_BASE + 3,
+            ca = dir.join("ca.pem").display()
+        ),
+    )
+    .expect("config");
+    let start = Instant::now();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(["--config", config.to_str().expect("UTF-8"), "daemon"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("daemon");
+    let mut drained = None;
+    let replied = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let processed = rt.block_on(count(&dir, "robot@example.net", "robot-secret", "Processed"));
+        if drained.is_none() && processed as usize >= backlog {
+            drained = Some(start.elapsed());
+        }
+        let replies = rt.block_on(count(&dir, "submitter@example.org", "submitter-secret", "INBOX"));
+        if replies as usize >= backlog {
+            break start.elapsed();
+        }
+        assert!(start.elapsed() < Duration::from_secs(900), "the backlog did not drain");
+    };
+    let drained = drained.unwrap_or(replied);
+
+    // Single mails, one at a time, each answered before the next is sent.
+    let mut latencies = Vec::new();
+    for i in 0..singles {
+        let before = rt.block_on(count(&dir, "submitter@example.org", "submitter-secret", "INBOX"));
+        let sent = Instant::now();
+        rt.block_on(async {
+            let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1").port(PORT_BASE + 3).build();
+            let envelope = lettre::address::Envelope::new(
+                Some("submitter@example.org".parse().expect("address")),
+                vec!["robot@example.net".parse().expect("address")],
+            )
+            .expect("envelope");
+            transport.send_raw(&envelope, form_mail(backlog + i).as_bytes()).await.expect("Postfix accepts");
+        });
+        while rt.block_on(count(&dir, "submitter@example.org", "submitter-secret", "INBOX")) <= before {
+            assert!(sent.elapsed() < Duration::from_secs(60), "no reply to single mail {i}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        latencies.push(sent.elapsed());
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    latencies.sort();
+    println!(
+        "backlog of {backlog} mails: INBOX drained in {:.2} s ({:.0} mails/s); all replies delivered after {:.2} s ({:.0} mails/s end to end)",
+        drained.as_secs_f64(),
+        backlog as f64 / drained.as_secs_f64(),
+        replied.as_secs_f64(),
+        backlog as f64 / replied.as_secs_f64()
+    );
+    println!(
+        "{singles} single mails with IDLE, handed to Postfix -> reply in the submitter's INBOX: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+    let _ = Command::new(&script).args(["stop", dir.to_str().expect("UTF-8")]).status();
+    let _ = std::fs::remove_dir_all(&work);
+}
