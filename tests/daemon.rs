@@ -404,3 +404,55 @@ fn process_sends_through_smtp_when_configured() {
     wait_until(Duration::from_secs(20), "the reply", || messages(SUBMITTER, "INBOX").len() == 1);
     assert!(subjects(&messages(SUBMITTER, "INBOX"))[0].contains("] ACCEPTED"));
 }
+
+#[test]
+fn check_config_says_what_is_wrong() {
+    let _turn = turn();
+    let scratch = Scratch::new("daemon-check-config");
+    let good = Daemon::config(&scratch, 30, true);
+    let text = std::fs::read_to_string(&good).expect("config");
+    let run = |name: &str, config: String| {
+        let path = scratch.path(name);
+        std::fs::write(&path, config).expect("config written");
+        let output = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+            .args(["--config", path.to_str().expect("UTF-8"), "check-config"])
+            .env("FORMROBOT_TEST_IMAP_PASSWORD", ROBOT.1)
+            .output()
+            .expect("runs");
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let imaps = format!("port = {}", stack().imaps_port());
+
+    let (code, report) = run("good.toml", text.clone());
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("ok    IMAP") && report.contains("ok    mailbox INBOX") && report.contains("ok    SMTP"), "{report}");
+
+    let starttls = text.replacen(&imaps, &format!("port = {}", stack().base), 1).replacen("security = \"tls\"", "security = \"starttls\"", 1);
+    let (code, report) = run("starttls.toml", starttls);
+    assert_eq!(code, Some(0), "STARTTLS works too: {report}");
+
+    let plain = text.replacen(&imaps, &format!("port = {}", stack().base), 1).replacen("security = \"tls\"", "security = \"none\"", 1);
+    let (code, report) = run("plain.toml", plain);
+    assert_eq!(code, Some(0), "so does a plain connection on loopback: {report}");
+
+    let (code, report) = run("no-ca.toml", text.replace(&format!("ca_file = \"{}\"\n", stack().ca().display()), ""));
+    assert_eq!(code, Some(1));
+    assert!(report.contains("FAIL  IMAP") && report.contains("TLS failed"), "an untrusted certificate is named: {report}");
+
+    let (code, report) = run("unreachable.toml", text.replacen(&imaps, "port = 1", 1));
+    assert_eq!(code, Some(1));
+    assert!(report.contains("cannot reach 127.0.0.1:1"), "{report}");
+
+    let (code, report) = run("missing-mailbox.toml", text.replace("[smtp]", "mailbox = \"NoSuchBox\"\n[smtp]"));
+    assert_eq!(code, Some(1));
+    assert!(report.contains("FAIL  mailbox NoSuchBox"), "{report}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(["--config", good.to_str().expect("UTF-8"), "check-config"])
+        .env("FORMROBOT_TEST_IMAP_PASSWORD", "wrong")
+        .output()
+        .expect("runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(report.contains("login refused"), "a bad password is named: {report}");
+}

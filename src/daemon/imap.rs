@@ -72,9 +72,41 @@ async fn read_greeting(client: &mut Client<MailStream>) -> Result<(), DaemonErro
     }
 }
 
+/// LOGIN, or AUTHENTICATE PLAIN where the server refuses LOGIN (LOGINDISABLED).
 async fn finish_login(client: Client<MailStream>, config: &ImapConfig) -> Result<ImapSession, DaemonError> {
     let secret = password(config.password.as_deref(), config.password_env.as_deref(), "[imap]")?;
-    client.login(&config.username, &secret).await.map_err(|(error, _)| DaemonError::Login(error.to_string()))
+    match client.login(&config.username, &secret).await {
+        Ok(session) => Ok(session),
+        Err((login_error, client)) => {
+            let plain = PlainAuthenticator { username: config.username.clone(), password: secret };
+            client.authenticate("PLAIN", plain).await.map_err(|(_, _)| DaemonError::Login(login_error.to_string()))
+        }
+    }
+}
+
+/// SASL PLAIN (RFC 4616): no authorisation identity, the user name, the password.
+struct PlainAuthenticator {
+    username: String,
+    password: String,
+}
+
+impl async_imap::Authenticator for PlainAuthenticator {
+    type Response = String;
+
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        format!("\0{}\0{}", self.username, self.password)
+    }
+}
+
+/// How long one IMAP command may take before the connection is given up as dead.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs an IMAP command with [`COMMAND_TIMEOUT`].
+async fn timed<T>(what: &str, command: impl std::future::Future<Output = Result<T, async_imap::error::Error>>) -> Result<T, DaemonError> {
+    match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(DaemonError::Unreachable(format!("the server did not answer {what} within {} s", COMMAND_TIMEOUT.as_secs()))),
+    }
 }
 
 /// The intake loop and what it needs.
@@ -159,7 +191,7 @@ impl Intake {
         can_move: bool,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<(), DaemonError> {
-        let mut uids: Vec<u32> = session.uid_search("ALL").await?.into_iter().collect();
+        let mut uids: Vec<u32> = timed("UID SEARCH", session.uid_search("ALL")).await?.into_iter().collect();
         uids.sort_unstable();
         let due = |uid: &u32| self.failures.get(&(uidvalidity, *uid)).is_none_or(|(_, at)| *at <= Instant::now());
         let uids: Vec<u32> = uids.into_iter().filter(due).collect();
@@ -168,7 +200,7 @@ impl Intake {
                 break;
             }
             let set = uid_set(batch);
-            let fetches: Vec<_> = session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await?;
+            let fetches: Vec<_> = timed("UID FETCH", async { session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await }).await?;
             let mut done = Vec::new();
             let mut quarantined = Vec::new();
             for fetch in &fetches {
@@ -273,7 +305,7 @@ async fn move_to(session: &mut ImapSession, uids: &[u32], mailbox: &str, can_mov
     }
     let set = uid_set(uids);
     if can_move {
-        session.uid_mv(&set, mailbox).await?;
+        timed("UID MOVE", session.uid_mv(&set, mailbox)).await?;
     } else {
         session.uid_copy(&set, mailbox).await?;
         let _: Vec<_> = session.uid_store(&set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;

@@ -50,6 +50,29 @@ impl Store {
         Ok(self.connection.query_row("SELECT COUNT(*) FROM outbox WHERE status = 'queued'", [], |row| row.get(0))?)
     }
 
+    /// The server is about to receive reply `id`'s body: from here on, a crash counts it as sent.
+    pub fn mark_sending(&mut self, id: i64) -> Result<(), StoreError> {
+        self.connection.execute("UPDATE outbox SET status = 'sending' WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Replies that were being handed over when the robot stopped, settled as sent; how many.
+    ///
+    /// The server takes a message when it receives its final dot, which follows
+    /// the `sending` mark within microseconds: sending again would almost
+    /// surely answer twice.
+    pub fn settle_interrupted_sends(&mut self, now: i64) -> Result<usize, StoreError> {
+        let ids: Vec<i64> = {
+            let mut statement = self.connection.prepare("SELECT id FROM outbox WHERE status = 'sending' ORDER BY id")?;
+            let rows = statement.query_map([], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in &ids {
+            self.mark_sent(*id, now, "unconfirmed: the robot stopped while the server was taking the reply")?;
+        }
+        Ok(ids.len())
+    }
+
     /// The server accepted reply `id`.
     pub fn mark_sent(&mut self, id: i64, now: i64, server_said: &str) -> Result<(), StoreError> {
         let tx = self.connection.transaction()?;
