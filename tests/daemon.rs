@@ -456,3 +456,33 @@ fn check_config_says_what_is_wrong() {
     assert_eq!(output.status.code(), Some(1));
     assert!(report.contains("login refused"), "a bad password is named: {report}");
 }
+
+#[test]
+fn a_mail_that_keeps_failing_goes_to_quarantine_and_the_rest_goes_on() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-quarantine");
+    let config = Daemon::config(&scratch, 2, true);
+    {
+        // A real SQLite failure, for one mail only: recording it always aborts.
+        drop(formrobot::store::Store::open(&scratch.db()).expect("schema"));
+        let connection = rusqlite::Connection::open(scratch.db()).expect("opens");
+        connection
+            .execute_batch(
+                "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.message_id = '<poison@example.org>'
+                 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;",
+            )
+            .expect("trigger");
+    }
+    append_to_robot(&[mail("poison", "Always fails", &form(), ""), mail("healthy", "Goes through", &form(), "")]);
+    let daemon = Daemon::start(&config, scratch.path("daemon.log"));
+    wait_until(Duration::from_secs(20), "the healthy mail answered", || messages(SUBMITTER, "INBOX").len() == 1);
+    // Tries at 0, 2, 6, 14 and 30 s: the fifth failure quarantines it.
+    wait_until(Duration::from_secs(90), "the poison mail quarantined", || messages(ROBOT, "Quarantine").len() == 1);
+    assert!(messages(ROBOT, "INBOX").is_empty());
+    assert_eq!(messages(ROBOT, "Processed").len(), 1);
+    let log = common::formrobot(&["--db", scratch.db().to_str().expect("UTF-8"), "log"], None);
+    let text = String::from_utf8_lossy(&log.stdout);
+    assert!(text.contains("quarantined: UID") && text.contains("failed 5 times"), "{text}");
+    drop(daemon);
+}

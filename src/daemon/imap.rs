@@ -171,10 +171,13 @@ impl Intake {
                 let _ = session.logout().await;
                 return Ok(());
             }
+            // A mail waiting to be retried bounds the wait, whether IDLE or polling.
+            let retry_in = self.failures.values().map(|(_, at)| at.saturating_duration_since(Instant::now())).min();
             session = if can_idle {
-                wait_idle(session, shutdown).await?
+                wait_idle(session, retry_in.map_or(IDLE_RENEWAL, |d| d.min(IDLE_RENEWAL)), shutdown).await?
             } else {
-                if sleep_or_shutdown(Duration::from_secs(self.config.poll_seconds.max(1)), shutdown).await {
+                let poll = Duration::from_secs(self.config.poll_seconds.max(1));
+                if sleep_or_shutdown(retry_in.map_or(poll, |d| d.min(poll)), shutdown).await {
                     let _ = session.logout().await;
                     return Ok(());
                 }
@@ -314,14 +317,15 @@ async fn move_to(session: &mut ImapSession, uids: &[u32], mailbox: &str, can_mov
     Ok(())
 }
 
-/// Waits in IDLE until the server reports a change, the renewal time passes, or shutdown.
-async fn wait_idle(session: ImapSession, shutdown: &mut watch::Receiver<bool>) -> Result<ImapSession, DaemonError> {
+/// Waits in IDLE until the server reports a change, `limit` passes, or shutdown.
+async fn wait_idle(session: ImapSession, limit: Duration, shutdown: &mut watch::Receiver<bool>) -> Result<ImapSession, DaemonError> {
     let mut idle = session.idle();
     idle.init().await?;
     {
         let (wait, stop) = idle.wait_with_timeout(IDLE_RENEWAL);
         tokio::select! {
             result = wait => { result?; }
+            _ = tokio::time::sleep(limit) => drop(stop),
             _ = shutdown.changed() => drop(stop),
         }
     }
