@@ -486,3 +486,24 @@ fn a_mail_that_keeps_failing_goes_to_quarantine_and_the_rest_goes_on() {
     assert!(text.contains("quarantined: UID") && text.contains("failed 5 times"), "{text}");
     drop(daemon);
 }
+
+#[test]
+fn a_permanent_refusal_is_recorded_on_the_ticket() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-refused");
+    // The mail stack's Postfix answers 5xx for this one recipient.
+    let refused = mail("refused1", "Please reply", &form(), "").replace("From: Sam Submitter <submitter@example.org>", "From: refused@example.org");
+    append_to_robot(&[refused]);
+    let daemon = Daemon::start(&Daemon::config(&scratch, 2, true), scratch.path("daemon.log"));
+    wait_until(Duration::from_secs(20), "the refusal", || daemon.log_text().contains("reply refused"));
+    let log = common::formrobot(&["--db", scratch.db().to_str().expect("UTF-8"), "log", "--json"], None);
+    let refusal = String::from_utf8_lossy(&log.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["kind"] == "reply-refused")
+        .expect("a reply-refused event");
+    assert!(refusal["ticket"].as_str().is_some_and(|t| t.starts_with("FR-")), "recorded on the ticket: {refusal}");
+    assert_eq!(refusal["level"], "error");
+    drop(daemon);
+}
