@@ -20,6 +20,13 @@ pub struct QueuedReply {
     pub attempts: i64,
 }
 
+/// The ticket, message and recipient of outbox row `id`, for its events.
+fn owner(connection: &rusqlite::Connection, id: i64) -> Result<(Option<i64>, i64, String), StoreError> {
+    Ok(connection.query_row("SELECT ticket_id, message_id, recipient FROM outbox WHERE id = ?1", [id], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?)
+}
+
 impl Store {
     /// Makes this connection's commits wait for the operating system, not the disk.
     ///
@@ -80,10 +87,7 @@ impl Store {
             "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
             params![id, now],
         )?;
-        let (ticket, message, recipient): (Option<i64>, i64, String) =
-            tx.query_row("SELECT ticket_id, message_id, recipient FROM outbox WHERE id = ?1", [id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })?;
+        let (ticket, message, recipient) = owner(&tx, id)?;
         log_event(&tx, now, "info", ticket, Some(message), "reply-sent", &format!("to {recipient}: {server_said}"))?;
         tx.commit()?;
         Ok(())
@@ -96,8 +100,7 @@ impl Store {
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
             params![id, retry_at, error],
         )?;
-        let (ticket, message): (Option<i64>, i64) =
-            tx.query_row("SELECT ticket_id, message_id FROM outbox WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let (ticket, message, _) = owner(&tx, id)?;
         log_event(&tx, now, "warn", ticket, Some(message), "reply-deferred", &format!("{error}; next try in {} s", retry_at - now))?;
         tx.commit()?;
         Ok(())
@@ -110,8 +113,7 @@ impl Store {
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
             params![id, error],
         )?;
-        let (ticket, message): (Option<i64>, i64) =
-            tx.query_row("SELECT ticket_id, message_id FROM outbox WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let (ticket, message, _) = owner(&tx, id)?;
         log_event(&tx, now, "error", ticket, Some(message), "reply-refused", error)?;
         if let Some(ticket) = ticket {
             tx.execute("UPDATE tickets SET updated_at = ?2 WHERE id = ?1", params![ticket, now])?;
