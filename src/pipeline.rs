@@ -117,8 +117,7 @@ pub fn process_mail(
     };
 
     let checked = match (&decision, &mail.text) {
-        (Decision::Submission, Some(text)) => Some(check_submission(store, forms, &mail, text, now)?),
-        (Decision::Submission, None) => Some(check_submission(store, forms, &mail, "", now)?),
+        (Decision::Submission, text) => Some(check_submission(store, forms, &mail, text.as_deref().unwrap_or(""), now)?),
         _ => None,
     };
 

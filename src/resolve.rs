@@ -54,7 +54,7 @@ const MIN_INITIALS: usize = 2;
 /// The handles an accepted submission asks the registry for, in object order.
 pub fn requests(checked: &Checked) -> Vec<HandleRequest> {
     let dialect = checked.submission.dialect;
-    let checked_objects: Vec<usize> = checked
+    let checked_objects: HashSet<usize> = checked
         .validation
         .objects
         .iter()

@@ -115,12 +115,8 @@ impl Context {
     }
 }
 
-/// The current time, Unix seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+/// The current time, Unix seconds: the same clock the daemon reads.
+pub use formrobot::daemon::now;
 
 /// `count` and the noun, plural when it is not one.
 pub fn counted(count: usize, noun: &str) -> String {

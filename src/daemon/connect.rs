@@ -1,7 +1,6 @@
 //! Network connections for the daemon: TCP, TLS and the trust store.
 
 use super::DaemonError;
-use crate::config::Security;
 use std::fmt;
 use std::io;
 use std::path::Path;
@@ -62,11 +61,6 @@ pub async fn start_tls(stream: TcpStream, host: &str, tls: Arc<ClientConfig>) ->
         Ok(Err(error)) => Err(DaemonError::Tls(format!("{host}: {error}"))),
         Err(_) => Err(DaemonError::Tls(format!("{host}: the TLS handshake took too long"))),
     }
-}
-
-/// Whether a connection starts encrypted.
-pub fn starts_with_tls(security: Security) -> bool {
-    security == Security::Tls
 }
 
 /// A connection that is either plain or TLS, so one client type serves both.

@@ -52,11 +52,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// How many replies are still waiting.
-    pub fn queued_replies(&self) -> Result<i64, StoreError> {
-        Ok(self.connection.query_row("SELECT COUNT(*) FROM outbox WHERE status = 'queued'", [], |row| row.get(0))?)
-    }
-
     /// The server is about to receive reply `id`'s body: from here on, a crash counts it as sent.
     pub fn mark_sending(&mut self, id: i64) -> Result<(), StoreError> {
         self.connection.execute("UPDATE outbox SET status = 'sending' WHERE id = ?1", [id])?;
