@@ -52,7 +52,8 @@ async fn count(dir: &Path, user: &str, password: &str, mailbox: &str) -> u32 {
 }
 
 fn form_mail(i: usize) -> String {
-    let form = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/forms/ripe-valid-full.txt")).expect("fixture");
+    let form = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/forms/ripe-valid-full.txt"))
+        .expect("fixture");
     format!("From: submitter@example.org\r\nTo: robot@example.net\r\nSubject: Bench {i}\r\nMessage-ID: <bench-{i}@example.org>\r\n\r\n{}", form.replace('\n', "\r\n"))
 }
 
@@ -78,7 +79,13 @@ fn main() {
         let mut robot = session(&dir, "robot@example.net", "robot-secret").await;
         for mailbox in ["INBOX", "Processed"] {
             if robot.select(mailbox).await.is_ok() {
-                let _: Vec<_> = robot.store("1:*", "+FLAGS.SILENT (\\Deleted)").await.expect("store").try_collect().await.expect("store");
+                let _: Vec<_> = robot
+                    .store("1:*", "+FLAGS.SILENT (\\Deleted)")
+                    .await
+                    .expect("store")
+                    .try_collect()
+                    .await
+                    .expect("store");
                 let _: Vec<_> = robot.expunge().await.expect("expunge").try_collect().await.expect("expunge");
             }
         }
@@ -88,7 +95,13 @@ fn main() {
         let _ = robot.logout().await;
         let mut submitter = session(&dir, "submitter@example.org", "submitter-secret").await;
         if submitter.select("INBOX").await.is_ok() {
-            let _: Vec<_> = submitter.store("1:*", "+FLAGS.SILENT (\\Deleted)").await.expect("store").try_collect().await.expect("store");
+            let _: Vec<_> = submitter
+                .store("1:*", "+FLAGS.SILENT (\\Deleted)")
+                .await
+                .expect("store")
+                .try_collect()
+                .await
+                .expect("store");
             let _: Vec<_> = submitter.expunge().await.expect("expunge").try_collect().await.expect("expunge");
         }
     });
@@ -133,7 +146,9 @@ fn main() {
         let before = rt.block_on(count(&dir, "submitter@example.org", "submitter-secret", "INBOX"));
         let sent = Instant::now();
         rt.block_on(async {
-            let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1").port(PORT_BASE + 3).build();
+            let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+                .port(PORT_BASE + 3)
+                .build();
             let envelope = lettre::address::Envelope::new(
                 Some("submitter@example.org".parse().expect("address")),
                 vec!["robot@example.net".parse().expect("address")],

@@ -142,7 +142,7 @@ pub struct SmtpConfig {
 }
 
 fn default_database() -> PathBuf {
-    PathBuf::from(crate::store::DEFAULT_PATH)
+    PathBuf::from(formrobot_store::DEFAULT_PATH)
 }
 fn default_max_message_bytes() -> u64 {
     10 * 1024 * 1024

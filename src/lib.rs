@@ -1,36 +1,22 @@
-//! formrobot: a request robot for Internet number registries.
+//! formrobot: a request robot for Internet number registries. This crate is the
+//! imperative shell: it reads mail (from standard input, files, mailboxes or an
+//! IMAP server), reads the clock, runs [`pipeline::process_mail`] and sends the
+//! replies queued in the store.
 //!
-//! The library is the functional core. A submission flows through the stages in
-//! this order, one module each:
+//! The functional core lives in crates of its own, so that the compiler keeps
+//! the layers apart: `formrobot-engine` (the form engine: no I/O, no clock),
+//! `formrobot-mail` (MIME intake, decisions, replies: bytes in, values out) and
+//! `formrobot-store` (SQLite). Dependencies point one way: this crate uses all
+//! three; the store and the mail stages use the engine; the engine uses none.
 //!
-//! 1. [`extract`]: find the text between the "CUT HERE" markers;
-//! 2. [`parse`]: split it into templates or RPSL objects (APNIC-038 or RIPE-228 dialect);
-//! 3. [`validate`]: check each object against its template definition from [`forms`],
-//!    each value against its [`syntax`] class (routing policy through [`policy`]),
-//!    and the rules that span objects;
-//! 4. [`check`]: ties the stages together and produces an [`outcome::Outcome`].
-//!
-//! Nothing in these modules performs I/O or reads the clock: the caller passes
-//! today's date in, which keeps every stage a plain function over data.
+//! - [`pipeline`]: one mail through every stage, shared by `process`, `replay` and the daemon;
+//! - [`config`]: the TOML configuration;
+//! - [`mailbox`]: where `replay` finds mail (files, directories, Maildir, mbox);
+//! - [`daemon`]: IMAP intake and the SMTP sender;
+//! - [`clock`]: the one place the shell reads the time.
 
-pub mod check;
+pub mod clock;
 pub mod config;
 pub mod daemon;
-pub mod date;
-pub mod decide;
-pub mod diagnostic;
-pub mod dialect;
-pub mod extract;
-pub mod forms;
-pub mod intake;
 pub mod mailbox;
-pub mod outcome;
-pub mod parse;
 pub mod pipeline;
-pub mod policy;
-pub mod reply;
-pub mod resolve;
-pub mod source;
-pub mod store;
-pub mod syntax;
-pub mod validate;

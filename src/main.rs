@@ -127,7 +127,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Process { dry_run, json } => Ok(cli::process::run(&context, dry_run, json)),
         Command::Replay { paths, outbox, dry_run } => cli::replay::run(&context, &paths, &outbox, dry_run),
         Command::Import { files } => cli::import::run(&context, &files),
-        Command::Log { ticket, since, follow, json } => cli::log::run_log(&context, ticket, since.as_deref(), follow, json),
+        Command::Log { ticket, since, follow, json } => {
+            cli::log::run_log(&context, ticket, since.as_deref(), follow, json)
+        }
         Command::Show { ticket, json } => cli::log::run_show(&context, &ticket, json),
         Command::Daemon => cli::daemon::run(&context),
         Command::CheckConfig => cli::daemon::check_config(&context),

@@ -6,17 +6,19 @@
 //! The store is the only thing here that touches the outside world, and it is
 //! handed in; the time is an argument.
 
-use crate::check::{check_text, Checked};
 use crate::config::Config;
-use crate::date::Date;
-use crate::decide::{self, Decision, Refusal};
-use crate::diagnostic::Diagnostic;
-use crate::forms::FormSet;
-use crate::intake::{self, Headers, Mail};
-use crate::outcome::{Outcome, Problem, ReplySummary, Status};
-use crate::reply::{self, ReplySettings, SubjectStatus};
-use crate::store::record::{Commit, ImapKey, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, Verdict};
-use crate::store::{Store, StoreError};
+use formrobot_engine::check::{check_text, Checked};
+use formrobot_engine::date::Date;
+use formrobot_engine::diagnostic::Diagnostic;
+use formrobot_engine::forms::FormSet;
+use formrobot_engine::outcome::{Outcome, Problem, ReplySummary, Status};
+use formrobot_mail::decide::{self, Decision, Refusal};
+use formrobot_mail::intake::{self, Headers, Mail};
+use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
+use formrobot_store::record::{
+    AttachmentRef, Commit, ImapKey, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, Verdict,
+};
+use formrobot_store::{Store, StoreError};
 use std::collections::BTreeMap;
 
 /// What the pipeline needs to know about the robot.
@@ -117,7 +119,9 @@ pub fn process_mail(
     };
 
     let checked = match (&decision, &mail.text) {
-        (Decision::Submission, text) => Some(check_submission(store, forms, &mail, text.as_deref().unwrap_or(""), now)?),
+        (Decision::Submission, text) => {
+            Some(check_submission(store, forms, &mail, text.as_deref().unwrap_or(""), now)?)
+        }
         _ => None,
     };
 
@@ -158,7 +162,9 @@ pub fn process_mail(
             (Decision::Refuse(refusal), _) => {
                 (reply::subject(&mail.headers.subject, SubjectStatus::Rejected, None), reply::refusal(refusal))
             }
-            (Decision::Help, _) => (reply::subject(&mail.headers.subject, SubjectStatus::Help, None), reply::help(forms)),
+            (Decision::Help, _) => {
+                (reply::subject(&mail.headers.subject, SubjectStatus::Help, None), reply::help(forms))
+            }
             (Decision::Submission, Some(checked)) => {
                 let ticket = context.ticket?;
                 if checked.status() == Status::Accepted {
@@ -175,15 +181,25 @@ pub fn process_mail(
             }
             (Decision::Submission, None) => return None,
         };
-        reply::compose(&reply_settings, &mail.headers, to, subject, body, now)
+        reply::compose(&reply_settings, &mail.headers, to, subject, body, now).map(|reply| Outgoing {
+            to: reply.to,
+            subject: reply.subject,
+            body: reply.body,
+            message: reply.message,
+        })
     };
     let origin_label = origin.label();
+    let attachments: Vec<AttachmentRef<'_>> = mail
+        .attachments
+        .iter()
+        .map(|a| AttachmentRef { filename: a.filename.as_deref(), content_type: &a.content_type, content: &a.content })
+        .collect();
     let incoming = IncomingMail {
         raw,
         message_id: mail.headers.message_id.as_deref(),
         sender: sender.as_deref(),
         origin: &origin_label,
-        attachments: &mail.attachments,
+        attachments: &attachments,
         withheld: withheld.as_deref(),
         imap: match origin {
             Origin::Imap(key) => Some(key),
@@ -198,7 +214,13 @@ pub fn process_mail(
 
 /// Runs the form engine, checks references against the registry and adds
 /// what the intake noticed about the mail itself.
-fn check_submission(store: &Store, forms: &FormSet, mail: &Mail, text: &str, now: i64) -> Result<Checked, PipelineError> {
+fn check_submission(
+    store: &Store,
+    forms: &FormSet,
+    mail: &Mail,
+    text: &str,
+    now: i64,
+) -> Result<Checked, PipelineError> {
     let mut checked = check_text(text, forms, Date::from_unix_seconds(now));
     checked.check_references(store).map_err(|e| PipelineError::Lookup(e.to_string()))?;
     if mail.base64_text {
@@ -263,8 +285,12 @@ fn outcome(
         _ => Status::Ignored,
     };
     match decision {
-        Decision::Refuse(_) => outcome.errors.push(Problem { line: None, attribute: None, message: refusal.to_owned() }),
-        Decision::Ignore(reason) => outcome.warnings.push(Problem { line: None, attribute: None, message: format!("not answered: {reason}") }),
+        Decision::Refuse(_) => {
+            outcome.errors.push(Problem { line: None, attribute: None, message: refusal.to_owned() })
+        }
+        Decision::Ignore(reason) => {
+            outcome.warnings.push(Problem { line: None, attribute: None, message: format!("not answered: {reason}") })
+        }
         _ => {}
     }
     if let Some(original) = recorded.duplicate_of {
@@ -277,6 +303,10 @@ fn outcome(
     }
     outcome.ticket = recorded.ticket.clone();
     outcome.handles = recorded.assignments.iter().map(|a| (a.request.label.clone(), a.handle())).collect();
-    outcome.reply = recorded.reply.as_ref().map(|r| ReplySummary { to: r.to.clone(), subject: r.subject.clone(), body: r.body.clone() });
+    outcome.reply = recorded.reply.as_ref().map(|r| ReplySummary {
+        to: r.to.clone(),
+        subject: r.subject.clone(),
+        body: r.body.clone(),
+    });
     outcome
 }

@@ -5,7 +5,6 @@ mod common;
 use common::formrobot;
 use std::process::Output;
 
-
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -16,7 +15,11 @@ const TODAY: &str = "--today=2026-11-23";
 fn a_valid_form_exits_zero() {
     let output = formrobot(&["check", TODAY, "fixtures/forms/apnic-valid-full.txt"], None);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stdout(&output).ends_with("fixtures/forms/apnic-valid-full.txt: accepted: 0 errors, 0 warnings\n"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with("fixtures/forms/apnic-valid-full.txt: accepted: 0 errors, 0 warnings\n"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
@@ -49,7 +52,11 @@ fn json_output_has_the_documented_shape() {
     let mut error_keys: Vec<&str> = error.as_object().expect("an object").keys().map(String::as_str).collect();
     error_keys.sort_unstable();
     assert_eq!(error_keys, ["attribute", "line", "message"]);
-    assert!(value["errors"].as_array().expect("array").iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains("AUTO-3"))));
+    assert!(value["errors"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .any(|e| e["message"].as_str().is_some_and(|m| m.contains("AUTO-3"))));
 }
 
 #[test]
@@ -84,7 +91,10 @@ fn forms_can_come_from_a_directory() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let empty = std::env::temp_dir().join(format!("formrobot-no-forms-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("temp dir");
-    let output = formrobot(&["--forms", empty.to_str().expect("UTF-8 path"), "check", TODAY, "fixtures/forms/ripe-valid-full.txt"], None);
+    let output = formrobot(
+        &["--forms", empty.to_str().expect("UTF-8 path"), "check", TODAY, "fixtures/forms/ripe-valid-full.txt"],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1), "with no template definitions nothing can be accepted");
     let _ = std::fs::remove_dir(&empty);
 }

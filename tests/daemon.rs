@@ -109,7 +109,8 @@ fn messages(user: (&str, &str), mailbox: &str) -> Vec<String> {
             return Vec::new();
         }
         let set = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let fetches: Vec<_> = session.uid_fetch(&set, "BODY.PEEK[]").await.expect("fetch").try_collect().await.expect("fetch");
+        let fetches: Vec<_> =
+            session.uid_fetch(&set, "BODY.PEEK[]").await.expect("fetch").try_collect().await.expect("fetch");
         let _ = session.logout().await;
         fetches.iter().filter_map(|f| f.body()).map(|b| String::from_utf8_lossy(b).into_owned()).collect()
     })
@@ -122,7 +123,13 @@ fn clear_all() {
             let mut session = session(user).await;
             for mailbox in boxes {
                 if session.select(mailbox).await.is_ok() {
-                    let _: Vec<_> = session.store("1:*", "+FLAGS.SILENT (\\Deleted)").await.expect("store").try_collect().await.expect("store");
+                    let _: Vec<_> = session
+                        .store("1:*", "+FLAGS.SILENT (\\Deleted)")
+                        .await
+                        .expect("store")
+                        .try_collect()
+                        .await
+                        .expect("store");
                     let _: Vec<_> = session.expunge().await.expect("expunge").try_collect().await.expect("expunge");
                 }
             }
@@ -169,11 +176,13 @@ fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) 
 }
 
 fn form() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt")).expect("fixture")
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt"))
+        .expect("fixture")
 }
 
 fn broken_form() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-auto-undefined.txt")).expect("fixture")
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-auto-undefined.txt"))
+        .expect("fixture")
 }
 
 fn mail(id: &str, subject: &str, body: &str, extra_headers: &str) -> String {
@@ -279,10 +288,8 @@ impl Drop for Daemon {
 }
 
 fn subjects(mails: &[String]) -> Vec<String> {
-    let mut subjects: Vec<String> = mails
-        .iter()
-        .filter_map(|m| m.lines().find_map(|l| l.strip_prefix("Subject: ")).map(str::to_owned))
-        .collect();
+    let mut subjects: Vec<String> =
+        mails.iter().filter_map(|m| m.lines().find_map(|l| l.strip_prefix("Subject: ")).map(str::to_owned)).collect();
     subjects.sort();
     subjects
 }
@@ -296,8 +303,17 @@ fn replies_come_back_for_forms_and_never_for_robots() {
 
     send("submitter@example.org", "robot@example.net", &mail("ok1", "AS please", &form(), ""));
     send("submitter@example.org", "robot@example.net", &mail("bad1", "AS again", &broken_form(), ""));
-    send("", "robot@example.net", &mail("bounce1", "Undelivered Mail", "It bounced.\n", "Auto-Submitted: auto-replied\n").replace("Sam Submitter <submitter@example.org>", "MAILER-DAEMON@example.org"));
-    send("submitter@example.org", "robot@example.net", &mail("away1", "Out of office", "I am away.\n", "Auto-Submitted: auto-replied\n"));
+    send(
+        "",
+        "robot@example.net",
+        &mail("bounce1", "Undelivered Mail", "It bounced.\n", "Auto-Submitted: auto-replied\n")
+            .replace("Sam Submitter <submitter@example.org>", "MAILER-DAEMON@example.org"),
+    );
+    send(
+        "submitter@example.org",
+        "robot@example.net",
+        &mail("away1", "Out of office", "I am away.\n", "Auto-Submitted: auto-replied\n"),
+    );
 
     wait_until(Duration::from_secs(20), "four mails processed", || messages(ROBOT, "Processed").len() == 4);
     wait_until(Duration::from_secs(20), "two replies", || messages(SUBMITTER, "INBOX").len() >= 2);
@@ -369,7 +385,8 @@ fn sigkill_mid_batch_loses_nothing_and_answers_nothing_twice() {
     clear_all();
     let scratch = Scratch::new("daemon-sigkill");
     let count = 200;
-    let mails: Vec<String> = (0..count).map(|i| mail(&format!("kill{i}"), &format!("Batch {i}"), &form(), "")).collect();
+    let mails: Vec<String> =
+        (0..count).map(|i| mail(&format!("kill{i}"), &format!("Batch {i}"), &form(), "")).collect();
     append_to_robot(&mails);
     let daemon = Daemon::start(&Daemon::config(&scratch, 2, true), scratch.path("daemon.log"));
     wait_until(Duration::from_secs(60), "part of the batch", || messages(ROBOT, "Processed").len() >= 40);
@@ -425,19 +442,33 @@ fn check_config_says_what_is_wrong() {
 
     let (code, report) = run("good.toml", text.clone());
     assert_eq!(code, Some(0), "{report}");
-    assert!(report.contains("ok    IMAP") && report.contains("ok    mailbox INBOX") && report.contains("ok    SMTP"), "{report}");
+    assert!(
+        report.contains("ok    IMAP") && report.contains("ok    mailbox INBOX") && report.contains("ok    SMTP"),
+        "{report}"
+    );
 
-    let starttls = text.replacen(&imaps, &format!("port = {}", stack().base), 1).replacen("security = \"tls\"", "security = \"starttls\"", 1);
+    let starttls = text.replacen(&imaps, &format!("port = {}", stack().base), 1).replacen(
+        "security = \"tls\"",
+        "security = \"starttls\"",
+        1,
+    );
     let (code, report) = run("starttls.toml", starttls);
     assert_eq!(code, Some(0), "STARTTLS works too: {report}");
 
-    let plain = text.replacen(&imaps, &format!("port = {}", stack().base), 1).replacen("security = \"tls\"", "security = \"none\"", 1);
+    let plain = text.replacen(&imaps, &format!("port = {}", stack().base), 1).replacen(
+        "security = \"tls\"",
+        "security = \"none\"",
+        1,
+    );
     let (code, report) = run("plain.toml", plain);
     assert_eq!(code, Some(0), "so does a plain connection on loopback: {report}");
 
     let (code, report) = run("no-ca.toml", text.replace(&format!("ca_file = \"{}\"\n", stack().ca().display()), ""));
     assert_eq!(code, Some(1));
-    assert!(report.contains("FAIL  IMAP") && report.contains("TLS failed"), "an untrusted certificate is named: {report}");
+    assert!(
+        report.contains("FAIL  IMAP") && report.contains("TLS failed"),
+        "an untrusted certificate is named: {report}"
+    );
 
     let (code, report) = run("unreachable.toml", text.replacen(&imaps, "port = 1", 1));
     assert_eq!(code, Some(1));
@@ -465,7 +496,7 @@ fn a_mail_that_keeps_failing_goes_to_quarantine_and_the_rest_goes_on() {
     let config = Daemon::config(&scratch, 2, true);
     {
         // A real SQLite failure, for one mail only: recording it always aborts.
-        drop(formrobot::store::Store::open(&scratch.db()).expect("schema"));
+        drop(formrobot_store::Store::open(&scratch.db()).expect("schema"));
         let connection = rusqlite::Connection::open(scratch.db()).expect("opens");
         connection
             .execute_batch(
@@ -493,7 +524,8 @@ fn a_permanent_refusal_is_recorded_on_the_ticket() {
     clear_all();
     let scratch = Scratch::new("daemon-refused");
     // The mail stack's Postfix answers 5xx for this one recipient.
-    let refused = mail("refused1", "Please reply", &form(), "").replace("From: Sam Submitter <submitter@example.org>", "From: refused@example.org");
+    let refused = mail("refused1", "Please reply", &form(), "")
+        .replace("From: Sam Submitter <submitter@example.org>", "From: refused@example.org");
     append_to_robot(&[refused]);
     let daemon = Daemon::start(&Daemon::config(&scratch, 2, true), scratch.path("daemon.log"));
     wait_until(Duration::from_secs(20), "the refusal", || daemon.log_text().contains("reply refused"));

@@ -52,8 +52,6 @@ fn normalise(text: &str) -> String {
     REPLY_ID.replace_all(&text, "formrobot.ID@").into_owned()
 }
 
-
-
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("formrobot-mail-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
@@ -94,9 +92,14 @@ fn every_fixture_mail_through_process_matches_its_golden_outcome() {
     for path in &mails {
         let name = format!("{}.eml", stem(path));
         let raw = fs::read(path).expect("readable");
-        let output = formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], Some(&raw));
+        let output =
+            formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], Some(&raw));
         if output.status.code() != Some(0) {
-            failures.push(format!("{name}: exit {:?}: {}", output.status.code(), String::from_utf8_lossy(&output.stderr)));
+            failures.push(format!(
+                "{name}: exit {:?}: {}",
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
             continue;
         }
         let json = normalise(&String::from_utf8_lossy(&output.stdout));
@@ -185,7 +188,8 @@ fn auth_secrets_never_reach_replies_or_the_log() {
         .expect("the fixture has an auth line");
     for (subject, body) in [("ok", form.clone()), ("broken", form.replace("as-name:", "as-nme:"))] {
         let mail = format!("From: jo@example.org\nSubject: {subject}\nMessage-ID: <{subject}@example.org>\n\n{body}");
-        let output = formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--json"], Some(mail.as_bytes()));
+        let output =
+            formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--json"], Some(mail.as_bytes()));
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{text}");
         assert!(!text.contains(&secret), "the auth hash leaked into the {subject} reply");

@@ -21,7 +21,8 @@ fn process(db: &Path, config: Option<&Path>, mail: &str) -> serde_json::Value {
 }
 
 fn form() -> String {
-    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt")).expect("fixture")
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt"))
+        .expect("fixture")
 }
 
 #[test]
@@ -56,7 +57,8 @@ fn a_large_mail_is_refused_unread_with_its_size_and_the_limit() {
 fn html_only_help_and_bounces() {
     let scratch = Scratch::new("kinds");
     let db = scratch.path("db");
-    let html = process(&db, None, "From: h@example.org\nSubject: form\nContent-Type: text/html\n\n<p>aut-num: NEW</p>\n");
+    let html =
+        process(&db, None, "From: h@example.org\nSubject: form\nContent-Type: text/html\n\n<p>aut-num: NEW</p>\n");
     assert_eq!(html["status"], "rejected");
     assert!(html["reply"]["body"].as_str().is_some_and(|b| b.contains("plain text")));
 
@@ -65,7 +67,8 @@ fn html_only_help_and_bounces() {
     let body = help["reply"]["body"].as_str().expect("help reply");
     assert!(body.contains("#[AUT-NUM TEMPLATE V3.0]#") && body.contains("CUT HERE"), "{body}");
 
-    let bounce = process(&db, None, "From: MAILER-DAEMON@mx.example.org\nReturn-Path: <>\nSubject: Undelivered\n\nsorry\n");
+    let bounce =
+        process(&db, None, "From: MAILER-DAEMON@mx.example.org\nReturn-Path: <>\nSubject: Undelivered\n\nsorry\n");
     assert_eq!(bounce["status"], "ignored");
     assert!(bounce["reply"].is_null());
 }
@@ -77,11 +80,20 @@ fn a_sender_over_the_hourly_limit_is_recorded_but_not_answered() {
     let config = scratch.path("robot.toml");
     fs::write(&config, "replies_per_sender_per_hour = 2\n").expect("config");
     let outcomes: Vec<serde_json::Value> = (0..3)
-        .map(|i| process(&db, Some(&config), &format!("From: eager@example.org\nSubject: help\nMessage-ID: <l{i}@example.org>\n\n")))
+        .map(|i| {
+            process(
+                &db,
+                Some(&config),
+                &format!("From: eager@example.org\nSubject: help\nMessage-ID: <l{i}@example.org>\n\n"),
+            )
+        })
         .collect();
     assert!(outcomes[0]["reply"].is_object() && outcomes[1]["reply"].is_object());
     assert!(outcomes[2]["reply"].is_null(), "the third reply within the hour is withheld");
-    let log = Command::new(env!("CARGO_BIN_EXE_formrobot")).args(["--db", db.to_str().expect("UTF-8"), "log"]).output().expect("runs");
+    let log = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(["--db", db.to_str().expect("UTF-8"), "log"])
+        .output()
+        .expect("runs");
     let text = String::from_utf8_lossy(&log.stdout);
     assert_eq!(text.matches("received:").count(), 3, "all three are recorded:\n{text}");
     assert!(text.contains("reply-withheld: eager@example.org already had 2 replies"), "{text}");
@@ -100,13 +112,19 @@ fn a_dry_run_keeps_nothing() {
     let scratch = Scratch::new("dry");
     let db = scratch.path("db");
     let mail = format!("From: a@example.org\nSubject: x\nMessage-ID: <d@example.org>\n\n{}", form());
-    let output = formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], Some(mail.as_bytes()));
+    let output = formrobot(
+        &["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"],
+        Some(mail.as_bytes()),
+    );
     assert_eq!(output.status.code(), Some(0));
     assert!(!db.exists(), "no database is created by a dry run");
     // With a database, the dry run reads it but leaves it as it was.
     let first = process(&db, None, &mail);
     assert_eq!(first["status"], "accepted");
-    let again = formrobot(&["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"], Some(mail.replace("<d@", "<e@").as_bytes()));
+    let again = formrobot(
+        &["--db", db.to_str().expect("UTF-8"), TODAY, "process", "--dry-run", "--json"],
+        Some(mail.replace("<d@", "<e@").as_bytes()),
+    );
     let value: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
     assert_eq!(value["handles"]["AUTO-1"], "JQE2-RIPE", "the dry run sees JQE1 taken");
     let third = process(&db, None, &mail.replace("<d@", "<f@"));

@@ -2,9 +2,9 @@
 
 use super::{counted, Context};
 use anyhow::{Context as _, Result};
-use formrobot::check::{check_text, decode_bytes, Checked};
-use formrobot::outcome::Status;
-use formrobot::validate::registry::Registry;
+use formrobot_engine::check::{check_text, decode_bytes, Checked};
+use formrobot_engine::outcome::Status;
+use formrobot_engine::validate::registry::Registry;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;

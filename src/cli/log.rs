@@ -2,8 +2,8 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
-use formrobot::date::{format_timestamp, parse_since};
-use formrobot::store::query::{EventFilter, EventRow, TicketDetail};
+use formrobot_engine::date::{format_timestamp, parse_since};
+use formrobot_store::query::{EventFilter, EventRow, TicketDetail};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,10 +12,19 @@ use std::time::Duration;
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Prints the log, and with `follow` keeps printing new events until interrupted.
-pub fn run_log(context: &Context, ticket: Option<String>, since: Option<&str>, follow: bool, json: bool) -> Result<ExitCode> {
+pub fn run_log(
+    context: &Context,
+    ticket: Option<String>,
+    since: Option<&str>,
+    follow: bool,
+    json: bool,
+) -> Result<ExitCode> {
     let store = context.store()?;
     let since = since
-        .map(|text| parse_since(text, context.now()).with_context(|| format!("'{text}' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] or an age such as 2h")))
+        .map(|text| {
+            parse_since(text, context.now())
+                .with_context(|| format!("'{text}' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] or an age such as 2h"))
+        })
         .transpose()?;
     let mut filter = EventFilter { ticket, since, after: None };
     let mut out = std::io::stdout().lock();

@@ -9,9 +9,9 @@ pub mod replay;
 
 use anyhow::{Context as _, Result};
 use formrobot::config::Config;
-use formrobot::date::{parse_since, Date};
-use formrobot::forms::FormSet;
-use formrobot::store::Store;
+use formrobot_engine::date::{parse_since, Date};
+use formrobot_engine::forms::FormSet;
+use formrobot_store::Store;
 use std::path::{Path, PathBuf};
 
 /// How log lines are written.
@@ -50,7 +50,12 @@ pub struct Context {
 
 impl Context {
     /// Reads the configuration file, if one is named, and the fixed time, if one is given.
-    pub fn new(forms_dir: Option<PathBuf>, db: Option<PathBuf>, config: Option<PathBuf>, today: Option<&str>) -> Result<Context> {
+    pub fn new(
+        forms_dir: Option<PathBuf>,
+        db: Option<PathBuf>,
+        config: Option<PathBuf>,
+        today: Option<&str>,
+    ) -> Result<Context> {
         let config = match &config {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -116,7 +121,7 @@ impl Context {
 }
 
 /// The current time, Unix seconds: the same clock the daemon reads.
-pub use formrobot::daemon::now;
+pub use formrobot::clock::now;
 
 /// `count` and the noun, plural when it is not one.
 pub fn counted(count: usize, noun: &str) -> String {

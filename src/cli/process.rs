@@ -3,7 +3,7 @@
 use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::pipeline::{process_mail, Origin, Settings};
-use formrobot::store::record::Commit;
+use formrobot_store::record::Commit;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -24,15 +24,17 @@ pub fn run(context: &Context, dry_run: bool, json: bool) -> ExitCode {
 /// Sends what the outbox holds through `[smtp]`. The mail is already recorded,
 /// so a failure here only leaves the reply queued for the daemon: it is
 /// reported, not returned, and the MTA does not deliver the mail again.
-fn send_queued(smtp: &formrobot::config::SmtpConfig, store: formrobot::store::Store) {
-    let sent = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|runtime| {
-        runtime.block_on(async {
-            let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-            let mut sender = formrobot::daemon::smtp::Sender::new(smtp, store, wake).map_err(|e| e.to_string())?;
-            let (_stop, shutdown) = tokio::sync::watch::channel(false);
-            sender.send_due(&shutdown).await.map_err(|e| e.to_string())
-        })
-    });
+fn send_queued(smtp: &formrobot::config::SmtpConfig, store: formrobot_store::Store) {
+    let sent = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(
+        |runtime| {
+            runtime.block_on(async {
+                let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+                let mut sender = formrobot::daemon::smtp::Sender::new(smtp, store, wake).map_err(|e| e.to_string())?;
+                let (_stop, shutdown) = tokio::sync::watch::channel(false);
+                sender.send_due(&shutdown).await.map_err(|e| e.to_string())
+            })
+        },
+    );
     if let Err(error) = sent {
         eprintln!("formrobot: the reply is queued but could not be sent now: {error}");
     }

@@ -3,9 +3,9 @@
 use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::mailbox::MailReader;
-use formrobot::outcome::Status;
 use formrobot::pipeline::{process_mail, Origin, Settings};
-use formrobot::store::record::Commit;
+use formrobot_engine::outcome::Status;
+use formrobot_store::record::Commit;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::IsTerminal;
@@ -104,7 +104,8 @@ fn reply_path(outbox: &Path, label: &str, written: &mut HashSet<PathBuf>) -> Pat
         _ => (label, None),
     };
     let name = Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "mail".into());
-    let mut stem: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    let mut stem: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
     if let Some(index) = index {
         stem.push_str(&format!("-{index}"));
     }

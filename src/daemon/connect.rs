@@ -27,8 +27,8 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, DaemonErr
         let certificates = CertificateDer::pem_file_iter(path)
             .map_err(|e| DaemonError::Tls(format!("cannot read the CA file {}: {e}", path.display())))?;
         for certificate in certificates {
-            let certificate =
-                certificate.map_err(|e| DaemonError::Tls(format!("{} is not a PEM certificate: {e}", path.display())))?;
+            let certificate = certificate
+                .map_err(|e| DaemonError::Tls(format!("{} is not a PEM certificate: {e}", path.display())))?;
             roots
                 .add(certificate)
                 .map_err(|e| DaemonError::Tls(format!("{} holds an unusable certificate: {e}", path.display())))?;
@@ -48,7 +48,9 @@ pub async fn tcp(host: &str, port: u16) -> Result<TcpStream, DaemonError> {
     match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port))).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(error)) => Err(DaemonError::Unreachable(format!("{host}:{port}: {error}"))),
-        Err(_) => Err(DaemonError::Unreachable(format!("{host}:{port}: no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
+        Err(_) => {
+            Err(DaemonError::Unreachable(format!("{host}:{port}: no answer within {} s", CONNECT_TIMEOUT.as_secs())))
+        }
     }
 }
 

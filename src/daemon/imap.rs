@@ -7,13 +7,14 @@
 //! processed twice and nothing is skipped.
 
 use super::connect::{self, MailStream};
-use super::{now, password, sleep_or_shutdown, Backoff, DaemonError};
+use super::{password, sleep_or_shutdown, Backoff, DaemonError};
+use crate::clock::now;
 use crate::config::{ImapConfig, Security};
-use crate::forms::FormSet;
 use crate::pipeline::{process_mail, Origin, Settings};
-use crate::store::record::{Commit, ImapKey};
-use crate::store::Store;
 use async_imap::{Client, Session};
+use formrobot_engine::forms::FormSet;
+use formrobot_store::record::{Commit, ImapKey};
+use formrobot_store::Store;
 use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -102,10 +103,16 @@ impl async_imap::Authenticator for PlainAuthenticator {
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Runs an IMAP command with [`COMMAND_TIMEOUT`].
-async fn timed<T>(what: &str, command: impl std::future::Future<Output = Result<T, async_imap::error::Error>>) -> Result<T, DaemonError> {
+async fn timed<T>(
+    what: &str,
+    command: impl std::future::Future<Output = Result<T, async_imap::error::Error>>,
+) -> Result<T, DaemonError> {
     match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
         Ok(result) => Ok(result?),
-        Err(_) => Err(DaemonError::Unreachable(format!("the server did not answer {what} within {} s", COMMAND_TIMEOUT.as_secs()))),
+        Err(_) => Err(DaemonError::Unreachable(format!(
+            "the server did not answer {what} within {} s",
+            COMMAND_TIMEOUT.as_secs()
+        ))),
     }
 }
 
@@ -143,7 +150,12 @@ impl Intake {
                 Err(error) => {
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "IMAP connection lost");
-                    let _ = self.store.log(now(), "warn", "imap-error", &format!("{error}; reconnecting in {} ms", delay.as_millis()));
+                    let _ = self.store.log(
+                        now(),
+                        "warn",
+                        "imap-error",
+                        &format!("{error}; reconnecting in {} ms", delay.as_millis()),
+                    );
                     if sleep_or_shutdown(delay, &mut shutdown).await {
                         return;
                     }
@@ -153,7 +165,11 @@ impl Intake {
     }
 
     /// One connection's life: log in, then drain the inbox and wait for more, until shutdown or an error.
-    async fn session(&mut self, shutdown: &mut watch::Receiver<bool>, backoff: &mut Backoff) -> Result<(), DaemonError> {
+    async fn session(
+        &mut self,
+        shutdown: &mut watch::Receiver<bool>,
+        backoff: &mut Backoff,
+    ) -> Result<(), DaemonError> {
         let mut session = connect(&self.config, self.tls.clone()).await?;
         tracing::info!(host = %self.config.host, port = self.config.port, "IMAP connected");
         let _ = self.store.log(now(), "info", "imap-connected", &format!("{}:{}", self.config.host, self.config.port));
@@ -203,7 +219,9 @@ impl Intake {
                 break;
             }
             let set = uid_set(batch);
-            let fetches: Vec<_> = timed("UID FETCH", async { session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await }).await?;
+            let fetches: Vec<_> =
+                timed("UID FETCH", async { session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await })
+                    .await?;
             let mut done = Vec::new();
             let mut quarantined = Vec::new();
             for fetch in &fetches {
@@ -234,7 +252,15 @@ impl Intake {
             Err(error) => return self.failed(key, &error.to_string()),
         }
         let started = Instant::now();
-        match process_mail(&mut self.store, &self.forms, &self.settings, raw, &Origin::Imap(key.clone()), now(), Commit::Yes) {
+        match process_mail(
+            &mut self.store,
+            &self.forms,
+            &self.settings,
+            raw,
+            &Origin::Imap(key.clone()),
+            now(),
+            Commit::Yes,
+        ) {
             Ok(processed) => {
                 self.failures.remove(&(key.uidvalidity, key.uid));
                 let status = serde_json::to_value(processed.outcome.status).ok();
@@ -262,14 +288,23 @@ impl Intake {
                 now(),
                 "error",
                 "quarantined",
-                &format!("UID {} of {} failed {tries} times ({error}); moved to {}", key.uid, key.mailbox, self.config.quarantine_mailbox),
+                &format!(
+                    "UID {} of {} failed {tries} times ({error}); moved to {}",
+                    key.uid, key.mailbox, self.config.quarantine_mailbox
+                ),
             );
             self.failures.remove(&(key.uidvalidity, key.uid));
             return Handled::Quarantine;
         }
         let delay = Duration::from_secs(2u64.pow(tries));
         entry.1 = Instant::now() + delay;
-        tracing::warn!(uid = key.uid, tries, error, retry_in_s = delay.as_secs(), "mail failed; left in the inbox to retry");
+        tracing::warn!(
+            uid = key.uid,
+            tries,
+            error,
+            retry_in_s = delay.as_secs(),
+            "mail failed; left in the inbox to retry"
+        );
         Handled::Later
     }
 }
@@ -318,7 +353,11 @@ async fn move_to(session: &mut ImapSession, uids: &[u32], mailbox: &str, can_mov
 }
 
 /// Waits in IDLE until the server reports a change, `limit` passes, or shutdown.
-async fn wait_idle(session: ImapSession, limit: Duration, shutdown: &mut watch::Receiver<bool>) -> Result<ImapSession, DaemonError> {
+async fn wait_idle(
+    session: ImapSession,
+    limit: Duration,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<ImapSession, DaemonError> {
     let mut idle = session.idle();
     idle.init().await?;
     {

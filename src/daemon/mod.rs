@@ -12,9 +12,9 @@ pub mod imap;
 pub mod smtp;
 
 use crate::config::Config;
-use crate::forms::FormSet;
 use crate::pipeline::{PipelineError, Settings};
-use crate::store::{Store, StoreError};
+use formrobot_engine::forms::FormSet;
+use formrobot_store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -72,9 +72,8 @@ pub struct Backoff {
 impl Backoff {
     /// A backoff starting at one second.
     pub fn new(max: Duration) -> Backoff {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64 | 1);
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64 | 1);
         Backoff { next: Duration::from_secs(1), max, seed }
     }
 
@@ -96,13 +95,6 @@ impl Backoff {
     }
 }
 
-/// The current time, Unix seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Sleeps for `delay`, or less if shutdown is asked for; true if it was.
 pub async fn sleep_or_shutdown(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
     if *shutdown.borrow() {
@@ -116,8 +108,10 @@ pub async fn sleep_or_shutdown(delay: Duration, shutdown: &mut watch::Receiver<b
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(config: Config, forms: FormSet) -> Result<(), DaemonError> {
-    let imap_config = config.imap.clone().ok_or_else(|| DaemonError::Config("the daemon needs an [imap] section".into()))?;
-    let smtp_config = config.smtp.clone().ok_or_else(|| DaemonError::Config("the daemon needs an [smtp] section".into()))?;
+    let imap_config =
+        config.imap.clone().ok_or_else(|| DaemonError::Config("the daemon needs an [imap] section".into()))?;
+    let smtp_config =
+        config.smtp.clone().ok_or_else(|| DaemonError::Config("the daemon needs an [smtp] section".into()))?;
     let settings = Settings::from_config(&config);
     let (stop, shutdown) = watch::channel(false);
     let wake_sender = Arc::new(Notify::new());

@@ -13,10 +13,11 @@
 //! crash in the microseconds between that mark and the final dot would lose a
 //! reply.
 
-use super::{now, password, sleep_or_shutdown, DaemonError};
+use super::{password, sleep_or_shutdown, DaemonError};
+use crate::clock::now;
 use crate::config::{Security, SmtpConfig};
-use crate::store::outbox::QueuedReply;
-use crate::store::Store;
+use formrobot_store::outbox::QueuedReply;
+use formrobot_store::Store;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
@@ -45,8 +46,8 @@ fn tls(config: &SmtpConfig) -> Result<Tls, DaemonError> {
     }
     let mut parameters = TlsParameters::builder(config.host.clone());
     if let Some(path) = &config.ca_file {
-        let pem =
-            std::fs::read(path).map_err(|e| DaemonError::Tls(format!("cannot read the CA file {}: {e}", path.display())))?;
+        let pem = std::fs::read(path)
+            .map_err(|e| DaemonError::Tls(format!("cannot read the CA file {}: {e}", path.display())))?;
         let certificate = Certificate::from_pem(&pem)
             .map_err(|e| DaemonError::Tls(format!("{} is not a PEM certificate: {e}", path.display())))?;
         parameters = parameters.add_root_certificate(certificate);
@@ -109,7 +110,10 @@ impl Sender {
         store.prefer_fast_commits()?;
         let settled = store.settle_interrupted_sends(now())?;
         if settled > 0 {
-            tracing::warn!(replies = settled, "replies the server was taking when the robot stopped are counted as sent");
+            tracing::warn!(
+                replies = settled,
+                "replies the server was taking when the robot stopped are counted as sent"
+            );
         }
         Ok(Sender {
             host: config.host.clone(),
@@ -236,5 +240,5 @@ enum SendError {
     /// The server or the connection failed.
     Smtp(lettre::transport::smtp::Error),
     /// The outbox could not be updated.
-    Store(crate::store::StoreError),
+    Store(formrobot_store::StoreError),
 }

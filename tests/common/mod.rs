@@ -1,12 +1,23 @@
 //! What the integration tests share: running the binary, scratch directories,
-//! and reading the status each fixture's author expected from an INDEX.md.
+//! recording a fixture form in a store, and reading the status each fixture's
+//! author expected from an INDEX.md.
 
-#![allow(dead_code)] // Each test crate uses its own part of this.
+#![allow(dead_code, unused_imports)] // Each test crate uses its own part of this.
 
-use std::collections::BTreeMap;
+mod index;
+
+pub use index::expected_statuses;
+
+use formrobot_engine::check::check_text;
+use formrobot_engine::date::Date;
+use formrobot_engine::forms::FormSet;
+use formrobot_store::record::{Commit, IncomingMail, Recorded, Verdict};
+use formrobot_store::Store;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::LazyLock;
+use tempfile::TempDir;
 
 /// Runs `formrobot` from the repository's top with `args`, feeding it `stdin`.
 pub fn formrobot(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -26,20 +37,17 @@ pub fn formrobot(args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 /// A fresh directory for one test, removed when dropped.
-pub struct Scratch(PathBuf);
+pub struct Scratch(TempDir);
 
 impl Scratch {
-    /// A new empty directory named after the test.
+    /// A new empty directory whose name starts with the test's `name`.
     pub fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("formrobot-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Scratch(dir)
+        Scratch(tempfile::Builder::new().prefix(&format!("formrobot-test-{name}-")).tempdir().expect("temp dir"))
     }
 
     /// A path inside the directory.
     pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
+        self.0.path().join(name)
     }
 
     /// The usual database path inside the directory.
@@ -48,21 +56,22 @@ impl Scratch {
     }
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+static FORMS: LazyLock<FormSet> = LazyLock::new(|| FormSet::embedded().expect("built-in forms load"));
 
-/// `NAME.<extension>` -> the word after "expected: " on its line of `index` (an INDEX.md).
-pub fn expected_statuses(index: &Path, extension: &str) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(index).unwrap_or_else(|e| panic!("{}: {e}", index.display()));
-    text.lines()
-        .filter_map(|line| {
-            let name = line.strip_prefix("- ")?.split_whitespace().next().filter(|n| n.ends_with(extension))?;
-            let (_, after) = line.split_once("expected: ")?;
-            let status = after.split(|c: char| !c.is_ascii_alphabetic()).next()?;
-            Some((name.to_owned(), status.to_owned()))
-        })
-        .collect()
+/// Checks the fixture form `name` (from `fixtures/forms/`) as on 2026-11-23 and
+/// records it in `store` as a mail from jq@example.net with `message_id`.
+pub fn record_fixture(store: &mut Store, name: &str, message_id: &str) -> Recorded {
+    let path = format!("{}/fixtures/forms/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let checked = check_text(&text, &FORMS, Date::new(2026, 11, 23).expect("date"));
+    let mail = IncomingMail {
+        raw: text.as_bytes(),
+        message_id: Some(message_id),
+        sender: Some("jq@example.net"),
+        origin: "test",
+        attachments: &[],
+        withheld: None,
+        imap: None,
+    };
+    store.record(&mail, Verdict::Submission(&checked), 1_795_400_000, Commit::Yes, |_| None).expect("recorded")
 }

@@ -1,0 +1,32 @@
+//! Embeds every template definition in `forms/` into the binary, so that the
+//! robot runs on its defaults with no files beside it. Adding a template
+//! version means adding a file to `forms/`; nothing here changes.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let forms_dir = manifest_dir.join("../../forms");
+    println!("cargo:rerun-if-changed={}", forms_dir.display());
+
+    let mut files: Vec<PathBuf> = fs::read_dir(&forms_dir)
+        .expect("forms/ must exist")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+
+    let mut code = String::from("&[\n");
+    for path in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path.file_name().and_then(|n| n.to_str()).expect("form file names are UTF-8");
+        writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string()).expect("writing to a String");
+    }
+    code.push(']');
+
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_forms.rs");
+    fs::write(out, code).expect("OUT_DIR is writable");
+}

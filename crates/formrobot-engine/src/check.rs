@@ -1,0 +1,108 @@
+//! The form engine end to end: extract, parse and validate one submission.
+//!
+//! This is the function the `check` command, the mail pipeline and the daemon
+//! all call; it performs no I/O and takes today's date as an argument.
+
+use crate::date::Date;
+use crate::diagnostic::Diagnostic;
+use crate::extract;
+use crate::forms::FormSet;
+use crate::outcome::{Outcome, Problem, Status};
+use crate::parse::{self, Submission};
+use crate::syntax::SyntaxContext;
+use crate::validate::registry::{check_references, LookupError, Registry};
+use crate::validate::{self, Validation};
+use std::collections::BTreeMap;
+
+/// A submission after the form engine has been over it.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The parsed submission.
+    pub submission: Submission,
+    /// What validation found out about it.
+    pub validation: Validation,
+    /// Every problem from every stage, in line order (problems without a line first).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Accepted when there is no error.
+    pub fn status(&self) -> Status {
+        if self.errors().next().is_some() {
+            Status::Rejected
+        } else {
+            Status::Accepted
+        }
+    }
+
+    /// The errors, in line order.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warnings, in line order.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+
+    /// The outcome in its JSON shape, before any ticket, handle or reply exists.
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
+            status: self.status(),
+            ticket: None,
+            errors: self.errors().map(Problem::from).collect(),
+            warnings: self.warnings().map(Problem::from).collect(),
+            handles: BTreeMap::new(),
+            reply: None,
+        }
+    }
+
+    /// Checks references to handles and maintainers against the registry,
+    /// adding an error for each one that exists neither there nor in the submission.
+    pub fn check_references(&mut self, registry: &dyn Registry) -> Result<(), LookupError> {
+        let found = check_references(&self.submission, &self.validation, registry)?;
+        self.diagnostics.extend(found);
+        self.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+        Ok(())
+    }
+}
+
+/// Runs the form engine over the text of a submission.
+pub fn check_text(text: &str, forms: &FormSet, today: Date) -> Checked {
+    let extraction = extract::extract(text);
+    let submission = parse::parse(&extraction);
+    let context = SyntaxContext { dialect: submission.dialect, today };
+    let validation = validate::validate(&submission, forms, &context);
+
+    let mut diagnostics: Vec<Diagnostic> = extraction.diagnostics;
+    diagnostics.extend(submission.diagnostics.iter().cloned());
+    diagnostics.extend(validation.diagnostics.iter().cloned());
+    if submission.objects.is_empty() {
+        // Warnings about how the form was read are moot when nothing could be read.
+        diagnostics.retain(Diagnostic::is_error);
+    }
+    diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+    Checked { submission, validation, diagnostics }
+}
+
+/// Turns raw bytes into text without losing any: UTF-8 when it is valid,
+/// otherwise each byte as the Latin-1 character of that value, so that a
+/// stray byte is reported as a character at its column rather than dropped.
+pub fn decode_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_invalid_utf8_byte_for_byte() {
+        assert_eq!(decode_bytes(b"caf\xc3\xa9"), "caf\u{e9}");
+        assert_eq!(decode_bytes(b"caf\xe9"), "caf\u{e9}");
+        assert_eq!(decode_bytes(b"\xff\x00"), "\u{ff}\u{0}");
+    }
+}

@@ -1,0 +1,210 @@
+//! Stage 1, extract: find the submission between the "CUT HERE" lines.
+//!
+//! People paste the whole form back: the registry's header and instructions,
+//! their greeting and signature. Only the text between the two marker lines is
+//! the submission; everything else is ignored, even lines that look like
+//! attributes (the APNIC instructions are full of `as-in:` examples).
+
+use crate::diagnostic::Diagnostic;
+
+/// One line of the submitted text, without its line ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// 1-based line number in the whole text.
+    pub number: usize,
+    /// The line's text, with `\n` and a trailing `\r` removed.
+    pub text: &'a str,
+}
+
+/// How the marker lines were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markers {
+    /// Two marker lines (or several pairs): the submission is what lies between each pair.
+    Both,
+    /// One marker line: the submission is the side of it that holds templates.
+    One,
+    /// No marker line: the whole text is the submission.
+    Missing,
+}
+
+/// The lines that make up the submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extraction<'a> {
+    /// The submission's lines, numbered as in the whole text.
+    pub lines: Vec<Line<'a>>,
+    /// How the markers were found.
+    pub markers: Markers,
+    /// Notes about the extraction (missing markers).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Splits text into numbered lines, accepting LF and CRLF line ends.
+pub fn lines(text: &str) -> Vec<Line<'_>> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut lines: Vec<Line<'_>> = text
+        .split('\n')
+        .enumerate()
+        .map(|(index, raw)| Line { number: index + 1, text: raw.strip_suffix('\r').unwrap_or(raw) })
+        .collect();
+    // A final line end does not start another line.
+    if text.ends_with('\n') {
+        lines.pop();
+    }
+    lines
+}
+
+/// Whether a line is a "CUT HERE" marker: the words (any case, any spacing)
+/// with nothing but decoration such as dashes or equals signs around them.
+pub fn is_marker(line: &str) -> bool {
+    // Most lines are not markers; skip the normalising work for them.
+    if !contains_ignore_ascii_case(line, "cut") {
+        return false;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let joined = words.join(" ").to_ascii_lowercase();
+    let Some(at) = joined.find("cut here") else {
+        return false;
+    };
+    let rest = format!("{}{}", &joined[..at], &joined[at + "cut here".len()..]);
+    // Scissors drawn as "8<" or ">8" are decoration too.
+    !rest.replace("8<", "").replace(">8", "").chars().any(|c| c.is_alphanumeric())
+}
+
+/// Finds the submission in `text`.
+///
+/// With one marker only, the side that holds an APNIC template header or an
+/// attribute line is taken (the one after the marker when both or neither do).
+pub fn extract(text: &str) -> Extraction<'_> {
+    let all = lines(text);
+    let markers: Vec<usize> = all.iter().enumerate().filter(|(_, l)| is_marker(l.text)).map(|(i, _)| i).collect();
+    match markers.as_slice() {
+        [] => Extraction {
+            lines: all,
+            markers: Markers::Missing,
+            diagnostics: vec![Diagnostic::warning(
+                None,
+                None,
+                "no \"CUT HERE\" lines were found, so the whole text was read as the form; \
+                 keep the two CUT HERE lines around the templates next time",
+            )],
+        },
+        [only] => {
+            let (before, after) = (&all[..*only], &all[only + 1..]);
+            let take_before = looks_like_form(before) && !looks_like_form(after);
+            let lines = if take_before { before.to_vec() } else { after.to_vec() };
+            let side = if take_before { "above" } else { "below" };
+            Extraction {
+                lines,
+                markers: Markers::One,
+                diagnostics: vec![Diagnostic::warning(
+                    Some(all[*only].number),
+                    None,
+                    format!("only one \"CUT HERE\" line was found; the text {side} it was read as the form"),
+                )],
+            }
+        }
+        pairs => {
+            // Each pair of markers frames a part of the form; a last unpaired marker frames nothing.
+            let lines = pairs.chunks_exact(2).flat_map(|pair| all[pair[0] + 1..pair[1]].iter().copied()).collect();
+            let diagnostics = match pairs.len() % 2 {
+                0 => Vec::new(),
+                _ => vec![Diagnostic::warning(
+                    pairs.last().map(|&i| all[i].number),
+                    None,
+                    "this CUT HERE line has no partner below it, so the text after it was not read",
+                )],
+            };
+            Extraction { lines, markers: Markers::Both, diagnostics }
+        }
+    }
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn looks_like_form(lines: &[Line<'_>]) -> bool {
+    lines.iter().any(|l| {
+        let t = l.text.trim_start();
+        t.starts_with("#[") || t.split_once(':').is_some_and(|(name, _)| is_attribute_name(name))
+    })
+}
+
+/// Whether `name` has the shape of an attribute name (`as-in`, `nic-hdl`).
+pub fn is_attribute_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_marker_variants() {
+        for marker in [
+            "- - - - - - - - - - - - - CUT HERE - - - - - - - - - - - - - - -",
+            "- - - - - - - - - - - - - -  CUT HERE - - - - - - - - - - - - - - - - -",
+            "--- cut here ---",
+            "=====CUT HERE=====",
+            "-\t-  CUT \t HERE  -  -",
+            "cut here",
+            "8<----- Cut Here -----",
+        ] {
+            assert!(is_marker(marker), "{marker:?}");
+        }
+        for not_marker in ["remarks: cut here", "please cut here and send", "", "- - - - -", "CUT", "cuthere"] {
+            assert!(!is_marker(not_marker), "{not_marker:?}");
+        }
+    }
+
+    #[test]
+    fn takes_only_the_text_between_the_markers() {
+        let text =
+            "Dear APNIC,\nas-in: AS1 1 ANY\n--- CUT HERE ---\r\naut-num: 1\r\n\r\n--- CUT HERE ---\nas-in: AS2 1 ANY\n";
+        let extraction = extract(text);
+        assert_eq!(extraction.markers, Markers::Both);
+        let texts: Vec<(usize, &str)> = extraction.lines.iter().map(|l| (l.number, l.text)).collect();
+        assert_eq!(texts, vec![(4, "aut-num: 1"), (5, "")]);
+        assert!(extraction.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn reads_each_pair_of_markers() {
+        let text = "x: 0\n-- cut here --\na: 1\n-- cut here --\nignored: 2\n-- cut here --\nb: 3\n-- cut here --\nc: 4\n-- cut here --\nd: 5\n";
+        let extraction = extract(text);
+        assert_eq!(extraction.lines.iter().map(|l| l.text).collect::<Vec<_>>(), vec!["a: 1", "b: 3"]);
+        assert_eq!(extraction.diagnostics.len(), 1, "the fifth marker has no partner");
+        assert_eq!(extraction.diagnostics[0].line, Some(10));
+    }
+
+    #[test]
+    fn without_markers_reads_everything_and_warns() {
+        let extraction = extract("aut-num: NEW\nas-name: X\n");
+        assert_eq!(extraction.markers, Markers::Missing);
+        assert_eq!(extraction.lines.len(), 2);
+        assert_eq!(extraction.diagnostics.len(), 1);
+        assert!(!extraction.diagnostics[0].is_error());
+    }
+
+    #[test]
+    fn with_one_marker_takes_the_side_with_the_form() {
+        let above = extract("aut-num: NEW\n--- cut here ---\nThanks, Jo\n");
+        assert_eq!(above.lines.iter().map(|l| l.text).collect::<Vec<_>>(), vec!["aut-num: NEW"]);
+        let below = extract("Hello\n--- cut here ---\n#[AUT-NUM TEMPLATE V3.0]#\n");
+        assert_eq!(below.lines.iter().map(|l| l.text).collect::<Vec<_>>(), vec!["#[AUT-NUM TEMPLATE V3.0]#"]);
+    }
+
+    #[test]
+    fn numbers_lines_across_line_end_styles() {
+        let numbered = lines("a\r\nb\nc");
+        assert_eq!(
+            numbered,
+            vec![Line { number: 1, text: "a" }, Line { number: 2, text: "b" }, Line { number: 3, text: "c" }]
+        );
+        assert!(lines("").is_empty());
+    }
+}

@@ -1,0 +1,355 @@
+//! Template definitions: the data in `forms/` that says what each template holds.
+//!
+//! One TOML file describes one template in one version: its dialect, the
+//! object class it creates, and for every attribute whether it is mandatory,
+//! whether it may repeat, how many lines it may take, its syntax class and a
+//! short help text for replies. The engine knows nothing about particular
+//! templates; a new template version is a new file.
+//!
+//! The files are embedded at build time (see `build.rs`), and can also be
+//! loaded from a directory at run time with [`FormSet::from_sources`].
+
+use crate::dialect::Dialect;
+use crate::syntax::SyntaxClass;
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// The template definitions compiled into the binary: `(file name, TOML text)`.
+const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_forms.rs"));
+
+/// A problem with a template definition file.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    /// The file is not valid TOML or does not have the expected fields.
+    #[error("{file}: {source}")]
+    Toml {
+        /// The definition file's name.
+        file: String,
+        /// What the TOML reader said.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// The file parses but its content is inconsistent.
+    #[error("{file}: {message}")]
+    Invalid {
+        /// The definition file's name.
+        file: String,
+        /// What is inconsistent.
+        message: String,
+    },
+    /// Two files define the same template.
+    #[error("{file}: defines {what}, which {other} already defines")]
+    Duplicate {
+        /// The later file.
+        file: String,
+        /// The template both define.
+        what: String,
+        /// The earlier file.
+        other: String,
+    },
+}
+
+/// One attribute of a template.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeDef {
+    /// The attribute's name as written in the form, e.g. `admin-c`.
+    pub name: String,
+    /// Whether the template must have it (with a value).
+    #[serde(default)]
+    pub mandatory: bool,
+    /// Whether it may appear more than once.
+    #[serde(default)]
+    pub multiple: bool,
+    /// The fewest lines it must have when mandatory (APNIC: two `as-in`).
+    #[serde(default)]
+    pub min_lines: Option<usize>,
+    /// The most lines it may have (APNIC: five `descr`).
+    #[serde(default)]
+    pub max_lines: Option<usize>,
+    /// What each value must look like.
+    pub syntax: SyntaxClass,
+    /// A short explanation for the person filling in the form.
+    pub help: String,
+    /// A value the blank form already carries (`source: APNIC`).
+    #[serde(default)]
+    pub prefilled: Option<String>,
+    /// How many empty lines of this attribute the blank form shows.
+    #[serde(default = "one")]
+    pub blank_lines: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// One template in one version.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateDef {
+    /// Which dialect the template belongs to.
+    pub dialect: Dialect,
+    /// The object class it creates (`aut-num`, `person`, `mntner`, `role`).
+    pub class: String,
+    /// APNIC only: the name in the template header, `AUT-NUM` in `#[AUT-NUM TEMPLATE V3.0]#`.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// APNIC only: the version in the template header, `V3.0`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// A human title, e.g. "APNIC-038 aut-num template V3.0".
+    pub title: String,
+    /// What the template is for, in a sentence or two.
+    pub help: String,
+    /// The attributes in the order the blank form lists them.
+    pub attributes: Vec<AttributeDef>,
+    /// The file the definition came from.
+    #[serde(skip)]
+    pub file: String,
+}
+
+impl TemplateDef {
+    /// The definition of attribute `name`, if the template has it.
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The template's header line, `#[AUT-NUM TEMPLATE V3.0]#`, for APNIC templates.
+    pub fn header_line(&self) -> Option<String> {
+        match (&self.header, &self.version) {
+            (Some(header), Some(version)) => Some(format!("#[{header} TEMPLATE {version}]#")),
+            _ => None,
+        }
+    }
+
+    /// The attribute names closest to `unknown`, nearest first: for "did you mean".
+    pub fn closest_attribute(&self, unknown: &str) -> Option<&str> {
+        let unknown = unknown.to_ascii_lowercase();
+        self.attributes
+            .iter()
+            .map(|a| (edit_distance(&unknown, &a.name), a.name.as_str()))
+            .filter(|(distance, name)| *distance <= (name.len() / 3).max(2))
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, name)| name)
+    }
+}
+
+/// All template definitions the engine may use.
+#[derive(Debug, Clone)]
+pub struct FormSet {
+    templates: Vec<TemplateDef>,
+}
+
+impl FormSet {
+    /// The definitions compiled into the binary from `forms/`.
+    pub fn embedded() -> Result<FormSet, FormError> {
+        FormSet::from_sources(EMBEDDED.iter().map(|(name, text)| (name.to_string(), text.to_string())))
+    }
+
+    /// Definitions from `(file name, TOML text)` pairs, checked for consistency.
+    pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<FormSet, FormError> {
+        let mut templates: Vec<TemplateDef> = Vec::new();
+        for (file, text) in sources {
+            let mut template: TemplateDef =
+                toml::from_str(&text).map_err(|source| FormError::Toml { file: file.clone(), source })?;
+            template.file = file.clone();
+            check_definition(&template)?;
+            if let Some(other) = templates.iter().find(|t| same_template(t, &template)) {
+                return Err(FormError::Duplicate { file, what: template.title.clone(), other: other.file.clone() });
+            }
+            templates.push(template);
+        }
+        Ok(FormSet { templates })
+    }
+
+    /// Every definition, in file order.
+    pub fn templates(&self) -> &[TemplateDef] {
+        &self.templates
+    }
+
+    /// The APNIC template with this header name and version (both case-insensitive).
+    pub fn apnic(&self, header: &str, version: &str) -> Option<&TemplateDef> {
+        self.templates.iter().find(|t| {
+            t.dialect == Dialect::Apnic
+                && t.header.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(header))
+                && t.version.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(version))
+        })
+    }
+
+    /// The versions of the APNIC template `header` that are defined, for error messages.
+    pub fn apnic_versions(&self, header: &str) -> Vec<&str> {
+        self.templates
+            .iter()
+            .filter(|t| {
+                t.dialect == Dialect::Apnic && t.header.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(header))
+            })
+            .filter_map(|t| t.version.as_deref())
+            .collect()
+    }
+
+    /// The APNIC template names that are defined, for error messages.
+    pub fn apnic_headers(&self) -> Vec<&str> {
+        let mut headers: Vec<&str> = Vec::new();
+        for header in self.templates.iter().filter(|t| t.dialect == Dialect::Apnic).filter_map(|t| t.header.as_deref())
+        {
+            if !headers.contains(&header) {
+                headers.push(header);
+            }
+        }
+        headers
+    }
+
+    /// The RIPE template for objects of class `class` (case-insensitive).
+    pub fn ripe(&self, class: &str) -> Option<&TemplateDef> {
+        self.templates.iter().find(|t| t.dialect == Dialect::Ripe && t.class.eq_ignore_ascii_case(class))
+    }
+
+    /// The RIPE object classes that are defined, for error messages.
+    pub fn ripe_classes(&self) -> Vec<&str> {
+        self.templates.iter().filter(|t| t.dialect == Dialect::Ripe).map(|t| t.class.as_str()).collect()
+    }
+}
+
+fn same_template(a: &TemplateDef, b: &TemplateDef) -> bool {
+    a.dialect == b.dialect
+        && match a.dialect {
+            Dialect::Apnic => {
+                a.header.as_deref().map(str::to_ascii_uppercase) == b.header.as_deref().map(str::to_ascii_uppercase)
+                    && a.version.as_deref().map(str::to_ascii_uppercase)
+                        == b.version.as_deref().map(str::to_ascii_uppercase)
+            }
+            Dialect::Ripe => a.class.eq_ignore_ascii_case(&b.class),
+        }
+}
+
+fn check_definition(template: &TemplateDef) -> Result<(), FormError> {
+    let invalid = |message: String| FormError::Invalid { file: template.file.clone(), message };
+    if template.dialect == Dialect::Apnic && (template.header.is_none() || template.version.is_none()) {
+        return Err(invalid("an APNIC template needs both `header` and `version`".into()));
+    }
+    if template.attributes.is_empty() {
+        return Err(invalid("a template needs at least one attribute".into()));
+    }
+    if template.dialect == Dialect::Ripe && template.attributes[0].name != template.class {
+        return Err(invalid(format!(
+            "the first attribute of a RIPE template names its class, so it must be `{}`",
+            template.class
+        )));
+    }
+    let mut seen = HashSet::new();
+    for attribute in &template.attributes {
+        if !seen.insert(attribute.name.as_str()) {
+            return Err(invalid(format!("attribute `{}` is defined twice", attribute.name)));
+        }
+        if let (Some(min), Some(max)) = (attribute.min_lines, attribute.max_lines) {
+            if min > max {
+                return Err(invalid(format!("attribute `{}` has min_lines above max_lines", attribute.name)));
+            }
+        }
+        if !attribute.multiple && (attribute.min_lines.unwrap_or(1) > 1 || attribute.max_lines.unwrap_or(1) > 1) {
+            return Err(invalid(format!("attribute `{}` is single but allows several lines", attribute.name)));
+        }
+    }
+    Ok(())
+}
+
+/// Levenshtein distance over bytes; attribute names are short ASCII words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forms() -> FormSet {
+        FormSet::embedded().expect("the embedded forms are valid")
+    }
+
+    #[test]
+    fn embedded_forms_load_and_cover_both_dialects() {
+        let forms = forms();
+        assert!(forms.apnic("AUT-NUM", "V3.0").is_some());
+        assert!(forms.apnic("person", "v4.0").is_some());
+        assert!(forms.apnic("PERSON", "V3.0").is_some());
+        for class in ["aut-num", "mntner", "person", "role"] {
+            assert!(forms.ripe(class).is_some(), "RIPE {class}");
+        }
+        assert_eq!(forms.apnic_versions("PERSON").len(), 2);
+        assert_eq!(
+            forms.apnic("AUT-NUM", "V3.0").and_then(|t| t.header_line()).as_deref(),
+            Some("#[AUT-NUM TEMPLATE V3.0]#")
+        );
+    }
+
+    #[test]
+    fn apnic_descr_is_limited_to_five_lines_and_as_in_needs_two() {
+        let forms = forms();
+        let aut_num = forms.apnic("AUT-NUM", "V3.0").expect("defined");
+        assert_eq!(aut_num.attribute("descr").and_then(|a| a.max_lines), Some(5));
+        assert_eq!(aut_num.attribute("as-in").and_then(|a| a.min_lines), Some(2));
+    }
+
+    #[test]
+    fn suggests_the_closest_attribute() {
+        let forms = forms();
+        let aut_num = forms.ripe("aut-num").expect("defined");
+        assert_eq!(aut_num.closest_attribute("tech-cc"), Some("tech-c"));
+        assert_eq!(aut_num.closest_attribute("Admin-C"), Some("admin-c"));
+        assert_eq!(aut_num.closest_attribute("imports"), Some("import"));
+        assert_eq!(aut_num.closest_attribute("zzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn rejects_inconsistent_definitions() {
+        let two = |text: &str| FormSet::from_sources([("a.toml".to_string(), text.to_string())]);
+        let missing_version = r#"
+            dialect = "apnic"
+            class = "person"
+            header = "PERSON"
+            title = "t"
+            help = "h"
+            [[attributes]]
+            name = "person"
+            syntax = "person-name"
+            help = "h"
+        "#;
+        assert!(matches!(two(missing_version), Err(FormError::Invalid { .. })));
+        let unknown_syntax = r#"
+            dialect = "ripe"
+            class = "person"
+            title = "t"
+            help = "h"
+            [[attributes]]
+            name = "person"
+            syntax = "no-such-class"
+            help = "h"
+        "#;
+        assert!(matches!(two(unknown_syntax), Err(FormError::Toml { .. })));
+        let duplicate = r#"
+            dialect = "ripe"
+            class = "person"
+            title = "t"
+            help = "h"
+            [[attributes]]
+            name = "person"
+            syntax = "person-name"
+            help = "h"
+        "#;
+        let result = FormSet::from_sources([
+            ("a.toml".to_string(), duplicate.to_string()),
+            ("b.toml".to_string(), duplicate.to_string()),
+        ]);
+        assert!(matches!(result, Err(FormError::Duplicate { .. })));
+    }
+}

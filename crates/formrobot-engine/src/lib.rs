@@ -1,0 +1,48 @@
+//! formrobot's form engine: the functional core of a registry's request robot.
+//!
+//! A submission (the text a person mailed, with or without "CUT HERE"
+//! markers) flows through these stages, one module each:
+//!
+//! 1. [`extract`]: find the text between the "CUT HERE" markers;
+//! 2. [`parse`]: split it into templates or RPSL objects (APNIC-038 or RIPE-228 dialect);
+//! 3. [`validate`]: check each object against its template definition from [`forms`],
+//!    each value against its [`syntax`] class (routing policy through [`policy`]),
+//!    and the rules that span objects;
+//! 4. [`resolve`]: which objects need a real NIC handle, and the objects rewritten with them.
+//!
+//! [`check::check_text`] runs stages 1 to 3 and gives a [`check::Checked`], whose
+//! [`outcome`](check::Checked::outcome) is the JSON shape the command line prints.
+//!
+//! The crate performs no I/O and reads no clock: today's date is an argument,
+//! template definitions are embedded at build time from the workspace's `forms/`
+//! (or passed in as text with [`forms::FormSet::from_sources`]), and the registry
+//! is reached only through the [`validate::registry::Registry`] trait. Its
+//! dependency tree holds no async runtime, database, mail or network crate.
+//!
+//! `cargo run --example check -p formrobot-engine FILE` checks one form.
+//!
+//! ```
+//! use formrobot_engine::{check::check_text, date::Date, forms::FormSet, outcome::Status};
+//!
+//! let forms = FormSet::embedded().expect("the built-in forms load");
+//! let today = Date::new(2026, 11, 30).expect("a real date");
+//! let checked = check_text("aut-num: AS65537\nas-name: EXAMPLE-AS\n", &forms, today);
+//! assert_eq!(checked.status(), Status::Rejected);
+//! for error in checked.errors() {
+//!     println!("line {:?}: {}", error.line, error.message);
+//! }
+//! ```
+
+pub mod check;
+pub mod date;
+pub mod diagnostic;
+pub mod dialect;
+pub mod extract;
+pub mod forms;
+pub mod outcome;
+pub mod parse;
+pub mod policy;
+pub mod resolve;
+pub mod source;
+pub mod syntax;
+pub mod validate;

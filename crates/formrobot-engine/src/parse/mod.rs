@@ -1,0 +1,249 @@
+//! Stage 2, parse: split the submission into objects and attributes.
+//!
+//! The dialect is detected per submission: a line that opens with `#[` and
+//! closes with `]#` is an APNIC-038 template header, so its presence means the
+//! APNIC dialect ([`apnic`]); otherwise the text is read as RIPE-228 RPSL
+//! objects ([`rpsl`]). Parsing is purely structural: which template or class
+//! an object claims to be and which attributes it carries. Whether those are
+//! right is for [`crate::validate`].
+
+mod apnic;
+mod rpsl;
+
+use crate::diagnostic::Diagnostic;
+use crate::dialect::Dialect;
+use crate::extract::{Extraction, Line, Markers};
+use crate::source::{Position, Value};
+
+/// What an object claims to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// An APNIC template, from its header `#[AUT-NUM TEMPLATE V3.0]#`.
+    Template {
+        /// The template's name as written (`AUT-NUM`).
+        header: String,
+        /// The version as written (`V3.0`).
+        version: String,
+    },
+    /// An RPSL object, from its first attribute.
+    Rpsl {
+        /// The class, lower case (`aut-num`).
+        class: String,
+    },
+}
+
+/// A piece of an attribute's value as it stands on one source line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Where the piece starts.
+    pub start: Position,
+    /// The piece's text, trimmed, comments removed.
+    pub text: String,
+}
+
+/// One attribute, with its value pieces (several for continuation lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    /// The attribute name, lower case.
+    pub name: String,
+    /// The line the attribute name stands on.
+    pub line: usize,
+    /// The value as written, one piece per source line that carries text.
+    pub pieces: Vec<Piece>,
+}
+
+impl Attribute {
+    /// The whole value, pieces joined by single spaces.
+    pub fn joined(&self) -> Value {
+        let mut value = Value::default();
+        for piece in &self.pieces {
+            value.push_piece(&piece.text, piece.start);
+        }
+        value
+    }
+
+    /// Each source line's piece as a value of its own.
+    pub fn each_line(&self) -> Vec<Value> {
+        self.pieces.iter().map(|piece| Value::new(&piece.text, piece.start)).collect()
+    }
+
+    /// Whether no text was given at all.
+    pub fn is_empty(&self) -> bool {
+        self.pieces.iter().all(|piece| piece.text.is_empty())
+    }
+}
+
+/// One template or object of the submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// What the object claims to be.
+    pub kind: ObjectKind,
+    /// The line it starts on (the APNIC header, or the RPSL class attribute).
+    pub line: usize,
+    /// Its attributes in order.
+    pub attributes: Vec<Attribute>,
+}
+
+impl Object {
+    /// The first attribute called `name`.
+    pub fn first(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+/// A parsed submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// The detected dialect.
+    pub dialect: Dialect,
+    /// Whether the submission was framed by CUT HERE markers.
+    pub marked: bool,
+    /// The templates or objects, in order.
+    pub objects: Vec<Object>,
+    /// APNIC: the free text after `Additional Comments:`.
+    pub comments: String,
+    /// Structural problems found while parsing.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The most character problems reported for one submission; binary junk would otherwise drown the reply.
+const MAX_CHARACTER_DIAGNOSTICS: usize = 20;
+
+/// Parses the extracted lines in the dialect they are written in.
+pub fn parse(extraction: &Extraction<'_>) -> Submission {
+    let lines = &extraction.lines;
+    let marked = extraction.markers != Markers::Missing;
+    let mut submission = match detect_dialect(lines) {
+        Dialect::Apnic => apnic::parse(lines),
+        Dialect::Ripe => rpsl::parse(lines, marked),
+    };
+    submission.marked = marked;
+    submission.diagnostics.extend(character_diagnostics(lines));
+    submission
+}
+
+/// Parses one RPSL object, such as a paragraph of a registry dump, ignoring
+/// its problems; `None` when the lines hold no object.
+pub fn parse_rpsl_object(lines: &[Line<'_>]) -> Option<Object> {
+    rpsl::parse_object(lines)
+}
+
+/// APNIC if any line is a `#[...]#` template header, RIPE otherwise.
+pub fn detect_dialect(lines: &[Line<'_>]) -> Dialect {
+    if lines.iter().any(|line| apnic::is_header_like(line.text)) {
+        Dialect::Apnic
+    } else {
+        Dialect::Ripe
+    }
+}
+
+/// Errors for every character outside printable ASCII (tabs aside), with its column.
+fn character_diagnostics(lines: &[Line<'_>]) -> Vec<Diagnostic> {
+    let mut found = lines.iter().flat_map(|line| {
+        let attribute = attribute_name_of(line.text);
+        line.text.chars().enumerate().filter(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t')).map(
+            move |(index, c)| {
+                Diagnostic::error(
+                    Some(line.number),
+                    attribute,
+                    format!(
+                        "{} at column {} is not plain ASCII; the form must be written in plain ASCII only",
+                        describe_char(c),
+                        index + 1
+                    ),
+                )
+            },
+        )
+    });
+    let mut diagnostics: Vec<Diagnostic> = found.by_ref().take(MAX_CHARACTER_DIAGNOSTICS).collect();
+    let more = found.count();
+    if more > 0 {
+        diagnostics.push(Diagnostic::error(
+            None,
+            None,
+            format!("{more} more characters outside plain ASCII were not listed"),
+        ));
+    }
+    diagnostics
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_control() {
+        format!("control character U+{:04X}", u32::from(c))
+    } else {
+        format!("character '{c}' (U+{:04X})", u32::from(c))
+    }
+}
+
+/// The attribute a line starts, if it starts one.
+fn attribute_name_of(text: &str) -> Option<&str> {
+    let (name, _) = text.split_once(':')?;
+    crate::extract::is_attribute_name(name).then_some(name)
+}
+
+/// Shortens a line quoted in a message so the message stays readable.
+fn clip(text: &str) -> String {
+    let trimmed = text.trim();
+    if trimmed.chars().count() <= 60 {
+        trimmed.to_owned()
+    } else {
+        format!("{}...", trimmed.chars().take(57).collect::<String>())
+    }
+}
+
+/// Splits `name: value` at the first colon, if the part before it is an attribute name.
+///
+/// Returns the lower-cased name, the value (trimmed) and the value's 1-based column.
+fn split_attribute(text: &str) -> Option<(String, &str, usize)> {
+    let (name, rest) = text.split_once(':')?;
+    if !crate::extract::is_attribute_name(name) {
+        return None;
+    }
+    let leading = rest.len() - rest.trim_start().len();
+    let value = rest.trim();
+    let column = name.chars().count() + 1 + rest[..leading].chars().count() + 1;
+    Some((name.to_ascii_lowercase(), value, column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::extract;
+
+    #[test]
+    fn detects_the_dialect() {
+        assert_eq!(parse(&extract("#[AUT-NUM TEMPLATE V3.0]#\naut-num: 1\n")).dialect, Dialect::Apnic);
+        assert_eq!(parse(&extract("aut-num: NEW\n")).dialect, Dialect::Ripe);
+    }
+
+    #[test]
+    fn reports_non_ascii_characters_with_their_column() {
+        let submission = parse(&extract("person: Jos\u{e9} M\u{fc}ller\naddress: x\x07\n"));
+        let messages: Vec<(Option<usize>, Option<&str>, &str)> =
+            submission.diagnostics.iter().map(|d| (d.line, d.attribute.as_deref(), d.message.as_str())).collect();
+        assert_eq!(messages.len(), 3);
+        assert_eq!(messages[0].0, Some(1));
+        assert_eq!(messages[0].1, Some("person"));
+        assert!(messages[0].2.contains("'\u{e9}' (U+00E9) at column 12"), "{}", messages[0].2);
+        assert!(messages[1].2.contains("U+00FC) at column 15"), "{}", messages[1].2);
+        assert!(messages[2].2.contains("control character U+0007 at column 11"), "{}", messages[2].2);
+    }
+
+    #[test]
+    fn caps_the_number_of_character_errors() {
+        let junk = "\u{1}".repeat(500);
+        let submission = parse(&extract(&junk));
+        let errors = submission.diagnostics.iter().filter(|d| d.message.contains("not plain ASCII")).count();
+        assert_eq!(errors, MAX_CHARACTER_DIAGNOSTICS);
+        assert!(submission.diagnostics.iter().any(|d| d.message.starts_with("480 more characters")));
+    }
+
+    #[test]
+    fn splits_attributes_and_finds_the_value_column() {
+        assert_eq!(split_attribute("as-name:\tTERABIT-AS  "), Some(("as-name".to_string(), "TERABIT-AS", 10)));
+        assert_eq!(split_attribute("Admin-C: JD1-AP"), Some(("admin-c".to_string(), "JD1-AP", 10)));
+        assert_eq!(split_attribute("source:"), Some(("source".to_string(), "", 8)));
+        assert_eq!(split_attribute("Dear John: hello"), None);
+        assert_eq!(split_attribute("no colon"), None);
+    }
+}

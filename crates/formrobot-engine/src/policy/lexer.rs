@@ -1,0 +1,324 @@
+//! The tokenizer shared by the RIPE-181 and RPSL policy grammars.
+//!
+//! Words are generous: they take in `:`, `.`, `/`, `^` and `+` as well as
+//! letters, digits, `-` and `_`, so that `AS1:AS-FOO`, `10.0.0.0/8^24-32`,
+//! `2001:db8::/32`, `8501:1` and `community.append` each arrive as one token.
+//! The parsers then decide what a word means where it stands.
+//!
+//! The lexer is lazy and the parser says, token by token, which [`Mode`] it is
+//! in. That matters for one character only: `<` compares in an action
+//! (`pref < 10`) but opens an AS-path regular expression (`<^AS1 .* $>`) in a
+//! filter, and only the parser knows which of the two it is looking at.
+
+/// What sort of token this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A run of word characters: keywords, AS numbers, set names, prefixes, communities.
+    Word,
+    /// `(`
+    LParen,
+    /// `)`
+    RParen,
+    /// `{`
+    LBrace,
+    /// `}`
+    RBrace,
+    /// `;`
+    Semicolon,
+    /// `,`
+    Comma,
+    /// One of `=`, `.=`, `+=`, `-=`, `*=`, `/=`, `==`, `!=`, `<`, `>`, `<=`, `>=`.
+    Operator,
+    /// An AS-path regular expression, from `<` through the next `>`.
+    ///
+    /// Only produced in [`Mode::Filter`]. If no `>` follows, the token runs to
+    /// the end of the input and the parser reports it as unclosed.
+    AsPath,
+    /// A character no grammar allows: stray punctuation, control or non-ASCII.
+    Invalid,
+    /// The end of the input; its text is empty.
+    End,
+}
+
+/// One token and where it stands in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token<'a> {
+    /// What sort of token this is.
+    pub kind: TokenKind,
+    /// The token's text, a slice of the input.
+    pub text: &'a str,
+    /// Byte offset of the token's first character in the input.
+    pub offset: usize,
+}
+
+impl Token<'_> {
+    /// Whether this is the word `keyword`, compared without regard to case.
+    pub fn is_keyword(&self, keyword: &str) -> bool {
+        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(keyword)
+    }
+
+    /// Byte offset just past the token.
+    pub fn end(&self) -> usize {
+        self.offset + self.text.len()
+    }
+}
+
+/// Where in the grammar the parser is, as far as the lexer cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `<` is a comparison operator.
+    Plain,
+    /// `<` opens an AS-path regular expression.
+    Filter,
+}
+
+/// Cuts policy text into tokens, one at a time.
+#[derive(Debug, Clone)]
+pub struct Lexer<'a> {
+    text: &'a str,
+    /// Always on a character boundary: the lexer only ever steps over whole
+    /// ASCII bytes or whole characters.
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    /// A lexer at the start of `text`.
+    pub fn new(text: &'a str) -> Lexer<'a> {
+        Lexer { text, pos: 0 }
+    }
+
+    /// The next token; [`TokenKind::End`] once the input is used up, and again after that.
+    pub fn next_token(&mut self, mode: Mode) -> Token<'a> {
+        let bytes = self.text.as_bytes();
+        while bytes.get(self.pos).is_some_and(u8::is_ascii_whitespace) {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        let Some(&first) = bytes.get(start) else {
+            return Token { kind: TokenKind::End, text: "", offset: self.text.len() };
+        };
+        let second = bytes.get(start + 1).copied();
+        let (kind, end) = match first {
+            b'(' => (TokenKind::LParen, start + 1),
+            b')' => (TokenKind::RParen, start + 1),
+            b'{' => (TokenKind::LBrace, start + 1),
+            b'}' => (TokenKind::RBrace, start + 1),
+            b';' => (TokenKind::Semicolon, start + 1),
+            b',' => (TokenKind::Comma, start + 1),
+            b'<' if second == Some(b'=') => (TokenKind::Operator, start + 2),
+            b'<' if mode == Mode::Filter => (TokenKind::AsPath, self.as_path_end(start)),
+            b'<' | b'>' | b'=' if second == Some(b'=') => (TokenKind::Operator, start + 2),
+            b'<' | b'>' | b'=' => (TokenKind::Operator, start + 1),
+            // These are word characters too (or `!`/`*`, nothing at all), so the
+            // operator reading has to be tried before the word reading.
+            b'.' | b'+' | b'-' | b'/' | b'*' | b'!' if second == Some(b'=') => (TokenKind::Operator, start + 2),
+            b if is_word_byte(b) => (TokenKind::Word, self.word_end(start)),
+            b if b.is_ascii() => (TokenKind::Invalid, start + 1),
+            _ => {
+                let width = self.text.get(start..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
+                (TokenKind::Invalid, start + width)
+            }
+        };
+        self.pos = end;
+        Token { kind, text: self.text.get(start..end).unwrap_or(""), offset: start }
+    }
+
+    /// Where a word starting at `start` ends.
+    fn word_end(&self, start: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut end = start;
+        while let Some(&b) = bytes.get(end) {
+            if !is_word_byte(b) {
+                break;
+            }
+            // `community.={...}` and `pref+=1`: the operator wins over the word.
+            if end > start && matches!(b, b'.' | b'+' | b'-' | b'/') && bytes.get(end + 1) == Some(&b'=') {
+                break;
+            }
+            end += 1;
+        }
+        end
+    }
+
+    /// Where an AS-path expression starting with the `<` at `start` ends: just
+    /// past the next `>`, or the end of the input if there is none.
+    fn as_path_end(&self, start: usize) -> usize {
+        let rest = self.text.as_bytes().get(start + 1..).unwrap_or(&[]);
+        match rest.iter().position(|&b| b == b'>') {
+            Some(i) => start + 1 + i + 1,
+            None => self.text.len(),
+        }
+    }
+}
+
+/// Whether `b` may appear in a word.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.' | b'/' | b'^' | b'+')
+}
+
+/// Every token of `text` in one mode, without the final [`TokenKind::End`].
+///
+/// The parsers use a [`Cursor`] instead; this is for tests and diagnostics.
+pub fn tokenize(text: &str, mode: Mode) -> Vec<Token<'_>> {
+    let mut lexer = Lexer::new(text);
+    let mut tokens = Vec::new();
+    loop {
+        let token = lexer.next_token(mode);
+        if token.kind == TokenKind::End {
+            return tokens;
+        }
+        tokens.push(token);
+    }
+}
+
+/// A lexer with one token of lookahead, as the recursive-descent parsers use it.
+#[derive(Debug, Clone)]
+pub struct Cursor<'a> {
+    lexer: Lexer<'a>,
+    /// The lookahead token and the mode it was lexed in.
+    peeked: Option<(Token<'a>, Mode)>,
+    /// The token most recently consumed, for "after 'x'" in messages.
+    prev: Option<Token<'a>>,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `text`.
+    pub fn new(text: &'a str) -> Cursor<'a> {
+        Cursor { lexer: Lexer::new(text), peeked: None, prev: None }
+    }
+
+    /// The whole input.
+    pub fn text(&self) -> &'a str {
+        self.lexer.text
+    }
+
+    /// The next token, without consuming it.
+    pub fn peek(&mut self, mode: Mode) -> Token<'a> {
+        if let Some((token, peeked_mode)) = self.peeked {
+            // Only a token starting with `<` can read differently in the other
+            // mode; anything else is reused as is.
+            if peeked_mode == mode || !token.text.starts_with('<') {
+                return token;
+            }
+            self.lexer.pos = token.offset;
+        }
+        let token = self.lexer.next_token(mode);
+        self.peeked = Some((token, mode));
+        token
+    }
+
+    /// Consumes and returns the next token.
+    pub fn bump(&mut self, mode: Mode) -> Token<'a> {
+        let token = self.peek(mode);
+        self.peeked = None;
+        self.prev = Some(token);
+        token
+    }
+
+    /// The token most recently consumed, if any.
+    pub fn prev(&self) -> Option<Token<'a>> {
+        self.prev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str, mode: Mode) -> Vec<&str> {
+        tokenize(text, mode).into_iter().map(|t| t.text).collect()
+    }
+
+    fn kinds(text: &str, mode: Mode) -> Vec<TokenKind> {
+        tokenize(text, mode).into_iter().map(|t| t.kind).collect()
+    }
+
+    #[test]
+    fn action_items_split_at_operators() {
+        assert_eq!(texts("pref=120;", Mode::Plain), ["pref", "=", "120", ";"]);
+        assert_eq!(texts("med = 0 ;", Mode::Plain), ["med", "=", "0", ";"]);
+        assert_eq!(
+            texts("community.append(8501:1, 8501:2);", Mode::Plain),
+            ["community.append", "(", "8501:1", ",", "8501:2", ")", ";"]
+        );
+        assert_eq!(texts("community.={8501:1}", Mode::Plain), ["community", ".=", "{", "8501:1", "}"]);
+        assert_eq!(
+            texts("pref+=1 pref-=2 pref*=3 pref/=4", Mode::Plain),
+            ["pref", "+=", "1", "pref", "-=", "2", "pref", "*=", "3", "pref", "/=", "4"]
+        );
+        assert_eq!(
+            texts("a==b a!=b a<b a>b a<=b a>=b", Mode::Plain),
+            ["a", "==", "b", "a", "!=", "b", "a", "<", "b", "a", ">", "b", "a", "<=", "b", "a", ">=", "b"]
+        );
+    }
+
+    #[test]
+    fn words_keep_prefixes_and_set_names_whole() {
+        assert_eq!(
+            texts("{10.0.0.0/8^24-32, 2001:db8::/32}", Mode::Plain),
+            ["{", "10.0.0.0/8^24-32", ",", "2001:db8::/32", "}"]
+        );
+        assert_eq!(
+            texts("AS1:AS-FOO AS1^+ next-hop NO_EXPORT", Mode::Plain),
+            ["AS1:AS-FOO", "AS1^+", "next-hop", "NO_EXPORT"]
+        );
+    }
+
+    #[test]
+    fn offsets_are_byte_offsets() {
+        let tokens = tokenize("from  AS1\taccept\nANY", Mode::Plain);
+        let offsets: Vec<usize> = tokens.iter().map(|t| t.offset).collect();
+        assert_eq!(offsets, [0, 6, 10, 17]);
+        assert_eq!(tokens[1].end(), 9);
+    }
+
+    #[test]
+    fn as_path_only_in_filter_mode() {
+        assert_eq!(texts("<^AS1 AS2+ .* $> AND ANY", Mode::Filter), ["<^AS1 AS2+ .* $>", "AND", "ANY"]);
+        assert_eq!(kinds("<^AS1>", Mode::Filter), [TokenKind::AsPath]);
+        assert_eq!(kinds("<^AS1>", Mode::Plain)[0], TokenKind::Operator);
+        assert_eq!(texts("<= 3", Mode::Filter), ["<=", "3"]);
+        // Unclosed: runs to the end, the parser complains.
+        assert_eq!(texts("<AS1 AS2", Mode::Filter), ["<AS1 AS2"]);
+    }
+
+    #[test]
+    fn cursor_relexes_when_the_mode_changes() {
+        let mut cursor = Cursor::new("pref < 10 <AS1>");
+        assert_eq!(cursor.bump(Mode::Plain).text, "pref");
+        assert_eq!(cursor.peek(Mode::Filter).kind, TokenKind::AsPath);
+        assert_eq!(cursor.peek(Mode::Plain).text, "<");
+        assert_eq!(cursor.bump(Mode::Plain).text, "<");
+        assert_eq!(cursor.bump(Mode::Filter).text, "10");
+        assert_eq!(cursor.bump(Mode::Filter).text, "<AS1>");
+        assert_eq!(cursor.prev().map(|t| t.text), Some("<AS1>"));
+        let end = cursor.bump(Mode::Filter);
+        assert_eq!((end.kind, end.offset, end.text), (TokenKind::End, 15, ""));
+        assert_eq!(cursor.bump(Mode::Plain).kind, TokenKind::End);
+    }
+
+    #[test]
+    fn strange_characters_become_invalid_tokens() {
+        let tokens = tokenize("AS1 ! é\u{7}日 $ *", Mode::Plain);
+        let got: Vec<(TokenKind, &str, usize)> = tokens.iter().map(|t| (t.kind, t.text, t.offset)).collect();
+        assert_eq!(
+            got,
+            [
+                (TokenKind::Word, "AS1", 0),
+                (TokenKind::Invalid, "!", 4),
+                (TokenKind::Invalid, "é", 6),
+                (TokenKind::Invalid, "\u{7}", 8),
+                (TokenKind::Invalid, "日", 9),
+                (TokenKind::Invalid, "$", 13),
+                (TokenKind::Invalid, "*", 15),
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_ignore_case() {
+        let tokens = tokenize("aNd", Mode::Plain);
+        assert!(tokens[0].is_keyword("AND"));
+        assert!(!tokens[0].is_keyword("OR"));
+    }
+}

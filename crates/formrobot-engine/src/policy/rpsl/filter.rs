@@ -1,0 +1,546 @@
+//! Filters (RFC 2622, section 5.4): `ANY`, AS numbers, set names, prefix
+//! lists with their range operators, AS-path expressions and attribute
+//! tests, joined by `AND`, `OR` and `NOT`.
+
+use std::net::IpAddr;
+
+use super::action::split_method;
+use super::set::{set_kind, SetKind, SetName};
+use super::{is_reserved, Operator, Parser, Value};
+use crate::policy::lexer::{Mode, Token, TokenKind};
+use crate::policy::{
+    asn_error, classify_asn, close_paren, collapse, expected, invalid_char, is_identifier, parse_u32, quote,
+};
+use crate::policy::{AsnWord, PolicyError};
+
+/// A route filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// Any of the operands, written with `OR` or side by side.
+    Or(Vec<Filter>),
+    /// All of the operands.
+    And(Vec<Filter>),
+    /// Everything but the operand.
+    Not(Box<Filter>),
+    /// `ANY`: every route.
+    Any,
+    /// `PeerAS`: the routes of the AS on the other side of the peering.
+    PeerAs,
+    /// The request form's placeholder for the AS being requested (`NEW`,
+    /// `NEW1`, `ASNEW`, ...), in upper case.
+    NewAs(String),
+    /// The routes originated by an AS, such as `AS1` or `AS1^+`.
+    As {
+        /// The AS.
+        asn: u32,
+        /// The range operator, if any.
+        range: Option<RangeOp>,
+    },
+    /// The routes of an as-set such as `AS-FOO`.
+    AsSet {
+        /// The set's name, as written.
+        name: String,
+        /// The range operator, if any.
+        range: Option<RangeOp>,
+    },
+    /// The routes of a route-set such as `RS-FOO`.
+    RouteSet {
+        /// The set's name, as written.
+        name: String,
+        /// The range operator, if any.
+        range: Option<RangeOp>,
+    },
+    /// A filter-set such as `FLTR-MARTIAN`, as written.
+    FilterSet(String),
+    /// A braced prefix list, possibly empty, with an optional range operator after the `}`.
+    Prefixes {
+        /// The prefixes.
+        prefixes: Vec<Prefix>,
+        /// The range operator applied to all of them, if any.
+        range: Option<RangeOp>,
+    },
+    /// An AS-path regular expression; the text between `<` and `>`.
+    AsPath(String),
+    /// An attribute method such as `community.contains(8501:1)` or `community(8501:1)`.
+    Call {
+        /// The route attribute, as written.
+        attribute: String,
+        /// The method, if written with a dot.
+        method: Option<String>,
+        /// The arguments.
+        args: Vec<Value>,
+    },
+    /// An attribute comparison such as `community == {8501:1}`.
+    Compare {
+        /// The route attribute, as written.
+        attribute: String,
+        /// The operator.
+        op: Operator,
+        /// The value compared with.
+        value: Value,
+    },
+}
+
+/// One prefix in a braced list, such as `10.0.0.0/8^24-32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefix {
+    /// The address.
+    pub addr: IpAddr,
+    /// The prefix length.
+    pub len: u8,
+    /// The range operator, if any.
+    pub range: Option<RangeOp>,
+}
+
+/// A range operator, which widens a prefix to more specific ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeOp {
+    /// `^-`: the more specifics, not the prefix itself.
+    Exclusive,
+    /// `^+`: the prefix and its more specifics.
+    Inclusive,
+    /// `^n`: the more specifics of length `n`.
+    Exact(u8),
+    /// `^n-m`: the more specifics of lengths `n` to `m`.
+    Range(u8, u8),
+}
+
+/// What a filter term may be, for "expected ..." messages.
+const FILTER_TERM: &str = "a filter such as ANY, NEW, AS1103, AS-FOO or {192.0.2.0/24}";
+
+impl<'a> Parser<'a> {
+    /// A filter: `OR` (or juxtaposition) of `AND`s of `NOT`s of terms.
+    pub(super) fn filter(&mut self) -> Result<Filter, PolicyError> {
+        let mut terms = vec![self.filter_and()?];
+        loop {
+            let token = self.cursor.peek(Mode::Filter);
+            if token.is_keyword("OR") {
+                self.cursor.bump(Mode::Filter);
+            } else if !starts_filter_term(token) {
+                break;
+            }
+            terms.push(self.filter_and()?);
+        }
+        Ok(collapse(terms, Filter::Or))
+    }
+
+    fn filter_and(&mut self) -> Result<Filter, PolicyError> {
+        let mut terms = vec![self.filter_not()?];
+        while self.cursor.peek(Mode::Filter).is_keyword("AND") {
+            self.cursor.bump(Mode::Filter);
+            terms.push(self.filter_not()?);
+        }
+        Ok(collapse(terms, Filter::And))
+    }
+
+    fn filter_not(&mut self) -> Result<Filter, PolicyError> {
+        let token = self.cursor.peek(Mode::Filter);
+        if !token.is_keyword("NOT") {
+            return self.filter_primary();
+        }
+        self.cursor.bump(Mode::Filter);
+        self.enter(token)?;
+        let inner = self.filter_not()?;
+        self.depth -= 1;
+        Ok(Filter::Not(Box::new(inner)))
+    }
+
+    fn filter_primary(&mut self) -> Result<Filter, PolicyError> {
+        let token = self.cursor.peek(Mode::Filter);
+        match token.kind {
+            TokenKind::LParen => {
+                self.cursor.bump(Mode::Filter);
+                self.enter(token)?;
+                let inner = self.filter()?;
+                close_paren(&mut self.cursor, token, Mode::Filter)?;
+                self.depth -= 1;
+                Ok(inner)
+            }
+            TokenKind::LBrace => self.prefix_list(),
+            TokenKind::AsPath => {
+                let regex = as_path(token)?;
+                self.cursor.bump(Mode::Filter);
+                Ok(regex)
+            }
+            TokenKind::Word if !is_reserved(token) => self.filter_word(token),
+            _ => Err(expected(token, FILTER_TERM, self.cursor.prev())),
+        }
+    }
+
+    /// What a word in a filter stands for; `token` is the word, not yet consumed.
+    fn filter_word(&mut self, token: Token<'a>) -> Result<Filter, PolicyError> {
+        let word = token.text;
+        let simple = if token.is_keyword("ANY") {
+            Some(Filter::Any)
+        } else if token.is_keyword("PeerAS") {
+            Some(Filter::PeerAs)
+        } else if is_new_placeholder(word) {
+            Some(Filter::NewAs(word.to_ascii_uppercase()))
+        } else {
+            None
+        };
+        if let Some(filter) = simple {
+            self.cursor.bump(Mode::Filter);
+            return Ok(filter);
+        }
+
+        let (base, range) = match word.split_once('^') {
+            Some((base, op)) => (base, Some(name_range(token, op)?)),
+            None => (word, None),
+        };
+        let named = match classify_asn(base) {
+            AsnWord::Valid(asn) => Some(Filter::As { asn, range }),
+            AsnWord::NotAsn => match set_kind(base) {
+                SetName::Set(SetKind::As) => Some(Filter::AsSet { name: base.to_string(), range }),
+                SetName::Set(SetKind::Route) => Some(Filter::RouteSet { name: base.to_string(), range }),
+                SetName::Set(SetKind::Filter) if range.is_none() => Some(Filter::FilterSet(base.to_string())),
+                SetName::Set(SetKind::Filter) => {
+                    return Err(PolicyError::at(
+                        token,
+                        format!("{}: a filter-set cannot take a range operator", quote(word)),
+                    ));
+                }
+                SetName::Set(kind) => {
+                    return Err(PolicyError::at(
+                        token,
+                        format!("{} is a {} and cannot be used as a filter", quote(word), kind.describe()),
+                    ));
+                }
+                SetName::Bad(message) => return Err(PolicyError::at(token, message)),
+                SetName::NotSet => None,
+            },
+            bad => return Err(asn_error(token, bad)),
+        };
+        if let Some(filter) = named {
+            self.cursor.bump(Mode::Filter);
+            return Ok(filter);
+        }
+
+        // `community(8501:1)`, `community.contains(8501:1)`, `community == {8501:1}`.
+        if range.is_none() && (is_identifier(word) || split_method(word).is_some()) {
+            let next = {
+                let mut lookahead = self.cursor.clone();
+                lookahead.bump(Mode::Filter);
+                lookahead.peek(Mode::Plain)
+            };
+            if next.kind == TokenKind::LParen {
+                self.cursor.bump(Mode::Filter);
+                let args = self.args()?;
+                let (attribute, method) = match split_method(word) {
+                    Some((attribute, method)) => (attribute, Some(method.to_string())),
+                    None => (word, None),
+                };
+                return Ok(Filter::Call { attribute: attribute.to_string(), method, args });
+            }
+            if next.kind == TokenKind::Operator && is_identifier(word) {
+                self.cursor.bump(Mode::Filter);
+                let (op, value) = self.operator_and_value()?;
+                return Ok(Filter::Compare { attribute: word.to_string(), op, value });
+            }
+        }
+        Err(PolicyError::at(
+            token,
+            format!(
+                "{} is not a filter: use ANY, NEW, an AS number, an as-set, route-set or filter-set name, or \
+                 prefixes in braces",
+                quote(word)
+            ),
+        ))
+    }
+
+    /// A braced prefix list such as `{ 192.0.2.0/24, 10.0.0.0/8^+ }`, with an
+    /// optional range operator straight after the `}`.
+    fn prefix_list(&mut self) -> Result<Filter, PolicyError> {
+        let open = self.cursor.bump(Mode::Plain);
+        let mut prefixes = Vec::new();
+        if self.cursor.peek(Mode::Plain).kind == TokenKind::RBrace {
+            self.cursor.bump(Mode::Plain);
+        } else {
+            loop {
+                let token = self.cursor.peek(Mode::Plain);
+                if token.kind == TokenKind::End {
+                    return Err(PolicyError::at(open, "'{' is never closed: add the missing '}'"));
+                }
+                if token.kind != TokenKind::Word {
+                    return Err(expected(token, "an address prefix such as 192.0.2.0/24", self.cursor.prev()));
+                }
+                prefixes.push(prefix(token)?);
+                self.cursor.bump(Mode::Plain);
+                let token = self.cursor.peek(Mode::Plain);
+                match token.kind {
+                    TokenKind::Comma => {
+                        self.cursor.bump(Mode::Plain);
+                    }
+                    TokenKind::RBrace => {
+                        self.cursor.bump(Mode::Plain);
+                        break;
+                    }
+                    TokenKind::End => return Err(PolicyError::at(open, "'{' is never closed: add the missing '}'")),
+                    _ => return Err(expected(token, "',' or '}'", self.cursor.prev())),
+                }
+            }
+        }
+        // `{...}^+` applies to every prefix; only when glued to the brace, as
+        // a spaced-out `^+` would be a stray word.
+        let close_end = self.cursor.prev().map_or(0, |close| close.end());
+        let token = self.cursor.peek(Mode::Filter);
+        let mut range = None;
+        if token.kind == TokenKind::Word && token.offset == close_end {
+            if let Some(op) = token.text.strip_prefix('^') {
+                range = Some(name_range(token, op)?);
+                self.cursor.bump(Mode::Filter);
+            }
+        }
+        Ok(Filter::Prefixes { prefixes, range })
+    }
+}
+
+/// Whether `token` can begin a filter term, making it an implicit `OR` after another term.
+fn starts_filter_term(token: Token<'_>) -> bool {
+    match token.kind {
+        TokenKind::LParen | TokenKind::LBrace | TokenKind::AsPath => true,
+        TokenKind::Word => token.is_keyword("NOT") || !is_reserved(token),
+        _ => false,
+    }
+}
+
+/// Whether `word` is the request form's placeholder for the new AS:
+/// `NEW`, `ASNEW`, optionally numbered (`NEW1`, `ASNEW2`).
+fn is_new_placeholder(word: &str) -> bool {
+    let upper = word.to_ascii_uppercase();
+    let rest = upper.strip_prefix("AS").unwrap_or(&upper);
+    rest.strip_prefix("NEW").is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Checks an AS-path expression token and returns its contents.
+fn as_path(token: Token<'_>) -> Result<Filter, PolicyError> {
+    let text = token.text;
+    let Some(inner) = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')) else {
+        let open = Token { kind: TokenKind::Invalid, text: text.get(..1).unwrap_or(""), offset: token.offset };
+        return Err(PolicyError::at(open, "'<' is never closed: an AS-path expression must end with '>'"));
+    };
+    if inner.trim().is_empty() {
+        return Err(PolicyError::at(token, format!("the AS-path expression {} is empty", quote(text))));
+    }
+    if let Some((index, c)) = inner.char_indices().find(|&(_, c)| !(c.is_ascii_graphic() || c == ' ' || c == '\t')) {
+        let start = 1 + index;
+        let bad = Token {
+            kind: TokenKind::Invalid,
+            text: text.get(start..start + c.len_utf8()).unwrap_or(""),
+            offset: token.offset + start,
+        };
+        return Err(invalid_char(bad));
+    }
+    Ok(Filter::AsPath(inner.to_string()))
+}
+
+/// Parses the part after `^` of a range operator, for a set name or a whole
+/// prefix list, where only the lengths themselves can be checked.
+fn name_range(token: Token<'_>, op: &str) -> Result<RangeOp, PolicyError> {
+    match range_op(op) {
+        Some(range) if range_fits(range, 0, 128) => Ok(range),
+        _ => Err(range_error(token, op)),
+    }
+}
+
+fn range_error(token: Token<'_>, op: &str) -> PolicyError {
+    PolicyError::at(
+        token,
+        format!("{} has a bad range operator '^{op}': use ^-, ^+, ^n or ^n-m with n no more than m", quote(token.text)),
+    )
+}
+
+/// The range operator spelt `op` (after the `^`), without checking lengths.
+fn range_op(op: &str) -> Option<RangeOp> {
+    let number = |s: &str| -> Option<u8> {
+        if s.len() <= 3 {
+            parse_u32(s)?.try_into().ok()
+        } else {
+            None
+        }
+    };
+    match op {
+        "-" => Some(RangeOp::Exclusive),
+        "+" => Some(RangeOp::Inclusive),
+        _ => match op.split_once('-') {
+            Some((low, high)) => Some(RangeOp::Range(number(low)?, number(high)?)),
+            None => Some(RangeOp::Exact(number(op)?)),
+        },
+    }
+}
+
+/// Whether the lengths in `range` lie within `min..=max` and in order.
+fn range_fits(range: RangeOp, min: u8, max: u8) -> bool {
+    match range {
+        RangeOp::Exclusive | RangeOp::Inclusive => true,
+        RangeOp::Exact(n) => (min..=max).contains(&n),
+        RangeOp::Range(n, m) => min <= n && n <= m && m <= max,
+    }
+}
+
+/// Parses one prefix of a braced list, such as `10.0.0.0/8^24-32`.
+fn prefix(token: Token<'_>) -> Result<Prefix, PolicyError> {
+    let word = token.text;
+    let (base, op) = match word.split_once('^') {
+        Some((base, op)) => (base, Some(op)),
+        None => (word, None),
+    };
+    let Some((address, length)) = base.split_once('/') else {
+        return Err(PolicyError::at(token, format!("{} needs a prefix length, such as 192.0.2.0/24", quote(word))));
+    };
+    let (addr, family, max): (IpAddr, &str, u8) = if address.contains(':') {
+        match address.parse() {
+            Ok(addr) => (IpAddr::V6(addr), "IPv6", 128),
+            Err(_) => return Err(bad_address(token, address, "IPv6")),
+        }
+    } else {
+        match address.parse() {
+            Ok(addr) => (IpAddr::V4(addr), "IPv4", 32),
+            Err(_) => return Err(bad_address(token, address, "IPv4")),
+        }
+    };
+    let len = match parse_u32(length) {
+        Some(len) if len <= u32::from(max) => u8::try_from(len).unwrap_or(max),
+        Some(_) => {
+            return Err(PolicyError::at(
+                token,
+                format!(
+                    "{}: the prefix length /{length} is too long for {family}, which allows at most /{max}",
+                    quote(word)
+                ),
+            ));
+        }
+        None => {
+            return Err(PolicyError::at(
+                token,
+                format!("{}: '{length}' is not a prefix length; write a number such as /24", quote(word)),
+            ));
+        }
+    };
+    let range = match op {
+        None => None,
+        Some(op) => match range_op(op) {
+            Some(range) if range_fits(range, len, max) => Some(range),
+            Some(_) => {
+                return Err(PolicyError::at(
+                    token,
+                    format!(
+                        "{}: the range '^{op}' must lie between the prefix length /{len} and /{max}, smaller first",
+                        quote(word)
+                    ),
+                ));
+            }
+            None => return Err(range_error(token, op)),
+        },
+    };
+    Ok(Prefix { addr, len, range })
+}
+
+fn bad_address(token: Token<'_>, address: &str, family: &str) -> PolicyError {
+    PolicyError::at(token, format!("{}: '{address}' is not a valid {family} address", quote(token.text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::rpsl::parse_import;
+    use crate::policy::rpsl::tests::{as_filter, import, v4};
+    use crate::policy::test_support::assert_fails;
+    use std::net::Ipv6Addr;
+
+    #[test]
+    fn filter_terms() {
+        let filter = import(
+            "from AS1 accept { 192.0.2.0/24, 10.0.0.0/8^-, 10.0.0.0/8^24, 10.0.0.0/8^24-32, 2001:db8::/32, 0.0.0.0/0 }",
+        )
+        .filter;
+        let Filter::Prefixes { prefixes, range: None } = filter else { panic!("{filter:?}") };
+        let db8 = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0));
+        assert_eq!(
+            prefixes,
+            [
+                Prefix { addr: v4(192, 0, 2, 0), len: 24, range: None },
+                Prefix { addr: v4(10, 0, 0, 0), len: 8, range: Some(RangeOp::Exclusive) },
+                Prefix { addr: v4(10, 0, 0, 0), len: 8, range: Some(RangeOp::Exact(24)) },
+                Prefix { addr: v4(10, 0, 0, 0), len: 8, range: Some(RangeOp::Range(24, 32)) },
+                Prefix { addr: db8, len: 32, range: None },
+                Prefix { addr: v4(0, 0, 0, 0), len: 0, range: None },
+            ]
+        );
+        assert_eq!(
+            import("from AS1 accept {10.0.0.0/8}^+").filter,
+            Filter::Prefixes {
+                prefixes: vec![Prefix { addr: v4(10, 0, 0, 0), len: 8, range: None }],
+                range: Some(RangeOp::Inclusive),
+            }
+        );
+        assert_eq!(import("from AS1 accept AS1^+").filter, Filter::As { asn: 1, range: Some(RangeOp::Inclusive) });
+        assert_eq!(
+            import("from AS1 accept AS1:RS-FOO^24-32").filter,
+            Filter::RouteSet { name: "AS1:RS-FOO".into(), range: Some(RangeOp::Range(24, 32)) }
+        );
+        assert_eq!(import("from AS1 accept fltr-martian").filter, Filter::FilterSet("fltr-martian".into()));
+        assert_eq!(import("from AS1 accept peeras").filter, Filter::PeerAs);
+        // Juxtaposition is OR; NOT binds tighter than AND, AND tighter than OR.
+        assert_eq!(
+            import("from AS1 accept AS2 AS3 AND NOT AS4 OR (AS5)").filter,
+            Filter::Or(vec![
+                as_filter(2),
+                Filter::And(vec![as_filter(3), Filter::Not(Box::new(as_filter(4)))]),
+                as_filter(5),
+            ])
+        );
+        assert_eq!(
+            import("from AS1 accept community(8501:1)").filter,
+            Filter::Call { attribute: "community".into(), method: None, args: vec![Value::Community(8501, 1)] }
+        );
+        assert_eq!(
+            import("from AS1 accept community.contains(8501:1) AND AS2").filter,
+            Filter::And(vec![
+                Filter::Call {
+                    attribute: "community".into(),
+                    method: Some("contains".into()),
+                    args: vec![Value::Community(8501, 1)]
+                },
+                as_filter(2),
+            ])
+        );
+        assert_eq!(
+            import("from AS1 accept community == {8501:1}").filter,
+            Filter::Compare {
+                attribute: "community".into(),
+                op: Operator::Equal,
+                value: Value::List(vec![Value::Community(8501, 1)]),
+            }
+        );
+        assert_eq!(
+            import("from AS1 accept <AS1> <AS2>").filter,
+            Filter::Or(vec![Filter::AsPath("AS1".into()), Filter::AsPath("AS2".into())])
+        );
+        assert!(is_new_placeholder("NEW") && is_new_placeholder("asnew") && is_new_placeholder("NEW12"));
+        assert!(!is_new_placeholder("NEWS") && !is_new_placeholder("AS") && !is_new_placeholder("RENEW"));
+        assert_eq!(range_op("24-32"), Some(RangeOp::Range(24, 32)));
+        assert_eq!(range_op("9999"), None);
+        assert_eq!(range_op(""), None);
+    }
+
+    #[test]
+    fn filter_errors() {
+        assert_fails(parse_import("from AS1 accept FOO"), 16, "FOO");
+        assert_fails(parse_import("from AS1 accept AND ANY"), 16, "AND");
+        assert_fails(parse_import("from AS1 accept ANY AND"), 23, "");
+        assert_fails(parse_import("from AS1 accept NOT"), 19, "");
+        assert_fails(parse_import("from AS1 accept PRNG-X"), 16, "PRNG-X");
+        assert_fails(parse_import("from AS1 accept FLTR-X^+"), 16, "FLTR-X^+");
+        assert_fails(parse_import("from AS1 accept AS1^"), 16, "AS1^");
+        assert_fails(parse_import("from AS1 accept AS1^40-30"), 16, "AS1^40-30");
+        let message = assert_fails(parse_import("from AS1 accept <^AS1"), 16, "<");
+        assert!(message.contains("never closed"), "{message}");
+        assert_fails(parse_import("from AS1 accept <>"), 16, "<>");
+        assert_fails(parse_import("from AS1 accept <AS1 é>"), 21, "é");
+        assert_fails(parse_import("from AS1 accept community"), 16, "community");
+        assert_fails(parse_import("from AS1 accept community.contains(1:2"), 34, "(");
+        assert_fails(parse_import("from AS1 accept ()"), 17, ")");
+        assert_fails(parse_import("from AS1 accept {10.0.0.0/8} ^+"), 29, "^+");
+    }
+}

@@ -1,0 +1,275 @@
+//! E-mail addresses (`e-mail:`, and the first half of `changed:`).
+//!
+//! The registries mail the requester and the contacts, so the address must be
+//! deliverable from anywhere on the Internet: an RFC 822 addr-spec whose
+//! domain is fully qualified. Display names and angle brackets are not part of
+//! an address and are rejected rather than silently stripped, so that what the
+//! database stores is exactly what the person wrote.
+
+use super::SyntaxError;
+
+/// Longest domain name DNS can carry (RFC 1035, without the final dot).
+const MAX_DOMAIN_LEN: usize = 253;
+/// Longest DNS label (RFC 1035).
+const MAX_LABEL_LEN: usize = 63;
+/// Longest local part SMTP servers must accept (RFC 5321).
+const MAX_LOCAL_LEN: usize = 64;
+
+/// Checks an `e-mail:` value.
+pub(super) fn check_email(v: &str) -> Result<(), SyntaxError> {
+    check_addr_spec(v.trim())
+}
+
+/// Checks that `address` is exactly one addr-spec with a fully qualified domain.
+///
+/// Errors quote the whole address, so callers embedding it in a longer value
+/// (`changed:`) get a message about the address alone.
+pub(super) fn check_addr_spec(address: &str) -> Result<(), SyntaxError> {
+    if address.is_empty() {
+        return Err(SyntaxError::new("the e-mail address is missing"));
+    }
+    check_no_brackets(address)?;
+    let (local, domain) = split_at_sign(address)?;
+    check_local_part(address, local)?;
+    check_domain(address, domain)
+}
+
+fn bad(address: &str, why: &str) -> SyntaxError {
+    SyntaxError::new(format!("'{address}' {why}"))
+}
+
+/// `Name <addr>` and `<addr>` are mail header forms, not addresses.
+fn check_no_brackets(address: &str) -> Result<(), SyntaxError> {
+    if !address.contains(['<', '>']) {
+        return Ok(());
+    }
+    let inner = address
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(inner, _)| inner.trim())
+        .filter(|inner| !inner.is_empty());
+    Err(match inner {
+        Some(inner) => {
+            bad(address, &format!("is not a plain address: write it without name or angle brackets, as {inner}"))
+        }
+        None => bad(address, "is not an e-mail address: remove the angle brackets"),
+    })
+}
+
+/// Splits at the `@` between local part and domain, allowing `@` inside a quoted local part.
+fn split_at_sign(address: &str) -> Result<(&str, &str), SyntaxError> {
+    let local_end = if address.starts_with('"') {
+        quoted_string_end(address).ok_or_else(|| bad(address, "has an opening '\"' without a closing one"))?
+    } else {
+        address.find('@').unwrap_or(address.len())
+    };
+    let (local, rest) = address.split_at(local_end);
+    let Some(domain) = rest.strip_prefix('@') else {
+        return Err(if address.contains(char::is_whitespace) && rest.is_empty() {
+            bad(address, "is not an e-mail address: it has no '@' (and an address cannot contain spaces)")
+        } else if rest.is_empty() {
+            bad(address, "is not an e-mail address: it has no '@'")
+        } else {
+            bad(address, "must have '@' right after the closing '\"'")
+        });
+    };
+    if domain.contains('@') {
+        return Err(bad(address, "has more than one '@': write a single address"));
+    }
+    Ok((local, domain))
+}
+
+/// The byte offset just past the closing quote of a leading quoted string.
+fn quoted_string_end(address: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in address.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn check_local_part(address: &str, local: &str) -> Result<(), SyntaxError> {
+    if local.is_empty() {
+        return Err(bad(address, "has nothing before the '@'"));
+    }
+    if local.len() > MAX_LOCAL_LEN {
+        return Err(bad(address, "has more than 64 characters before the '@'"));
+    }
+    if local.starts_with('"') {
+        return check_quoted_local(address, local);
+    }
+    check_dot_atom(address, local)
+}
+
+fn check_quoted_local(address: &str, local: &str) -> Result<(), SyntaxError> {
+    if local.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        return Err(bad(address, "has a character before the '@' that e-mail does not allow"));
+    }
+    Ok(())
+}
+
+fn check_dot_atom(address: &str, local: &str) -> Result<(), SyntaxError> {
+    if local.contains(char::is_whitespace) {
+        return Err(bad(address, "is not an e-mail address: an address cannot contain spaces"));
+    }
+    check_dots(address, local, "before the '@'")?;
+    match local.chars().find(|&c| c != '.' && !is_atext(c)) {
+        Some(c) => Err(bad(address, &format!("contains '{c}', which is not allowed before the '@'"))),
+        None => Ok(()),
+    }
+}
+
+/// RFC 822 atom characters: letters, digits and the listed specials.
+fn is_atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
+}
+
+fn check_dots(address: &str, part: &str, place: &str) -> Result<(), SyntaxError> {
+    if part.starts_with('.') || part.ends_with('.') {
+        return Err(bad(address, &format!("must not start or end with a dot {place}")));
+    }
+    if part.contains("..") {
+        return Err(bad(address, &format!("has two dots in a row {place}")));
+    }
+    Ok(())
+}
+
+fn check_domain(address: &str, domain: &str) -> Result<(), SyntaxError> {
+    if domain.is_empty() {
+        return Err(bad(address, "has no domain after the '@'"));
+    }
+    if domain.contains(char::is_whitespace) {
+        return Err(bad(address, "is not an e-mail address: an address cannot contain spaces"));
+    }
+    if domain.starts_with('[') {
+        return Err(bad(address, "must use a domain name, not an address in brackets"));
+    }
+    check_dots(address, domain, "after the '@'")?;
+    if domain.len() > MAX_DOMAIN_LEN {
+        return Err(bad(address, "has a domain longer than 253 characters"));
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.iter().try_for_each(|label| check_label(address, label))?;
+    check_qualified(address, domain, &labels)
+}
+
+fn check_label(address: &str, label: &str) -> Result<(), SyntaxError> {
+    if let Some(c) = label.chars().find(|&c| !c.is_ascii_alphanumeric() && c != '-') {
+        return Err(bad(address, &format!("contains '{c}', which is not allowed in a domain name")));
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err(bad(address, &format!("has '{label}' in its domain: a name part must not start or end with '-'")));
+    }
+    if label.len() > MAX_LABEL_LEN {
+        return Err(bad(address, "has a domain name part longer than 63 characters"));
+    }
+    Ok(())
+}
+
+/// A single label (`terabit`) only resolves inside the sender's own network.
+fn check_qualified(address: &str, domain: &str, labels: &[&str]) -> Result<(), SyntaxError> {
+    if labels.len() < 2 {
+        return Err(bad(
+            address,
+            &format!(
+                "does not have a fully qualified domain: write the full name, such as {domain}.com or {domain}.net"
+            ),
+        ));
+    }
+    let top = labels.last().copied().unwrap_or_default();
+    if top.len() < 2 || !top.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(bad(address, &format!("ends in '{top}', which is not a top-level domain")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(v: &str) -> String {
+        check_email(v).err().map(|e| e.message).unwrap_or_default()
+    }
+
+    #[test]
+    fn accepts_fully_qualified_addresses() {
+        for v in [
+            "johndoe@terabit.na",
+            "santa@xmas.nn",
+            "tom.smith@example.org",
+            "first+tag@sub.example.co.uk",
+            " hostmaster@apnic.net ",
+            "o'brien@example.ie",
+            "a_b-c@x-y.example.com",
+            "\"john doe\"@example.org",
+            "\"odd@local\"@example.org",
+            "x@1.example.com",
+        ] {
+            assert!(check_email(v).is_ok(), "{v}: {}", message(v));
+        }
+    }
+
+    #[test]
+    fn rejects_unqualified_domains() {
+        assert_eq!(
+            message("johndoe@terabit"),
+            "'johndoe@terabit' does not have a fully qualified domain: write the full name, such as terabit.com or terabit.net"
+        );
+        assert!(message("a@example.123").contains("'123'"));
+        assert!(message("a@example.c").contains("top-level"));
+    }
+
+    #[test]
+    fn rejects_spaces_brackets_and_at_signs() {
+        assert!(message("john doe@x.nn").starts_with("'john doe@x.nn'"));
+        assert!(message("john doe@x.nn").contains("spaces"));
+        assert!(message("<a@b.cc>").contains("without name or angle brackets, as a@b.cc"));
+        assert!(message("John Doe <jd@b.cc>").contains("as jd@b.cc"));
+        assert!(message("<>").contains("angle brackets"));
+        assert!(message("a@b@c.cc").contains("more than one '@'"));
+        assert!(message("johndoe.terabit.na").contains("no '@'"));
+        assert!(message("john doe").contains("no '@'"));
+        assert!(message("@x.nn").contains("nothing before"));
+        assert!(message("a@").contains("no domain"));
+        assert!(message("a@x .nn").contains("spaces"));
+    }
+
+    #[test]
+    fn rejects_misplaced_dots() {
+        assert!(message(".tom@example.org").contains("start or end with a dot"));
+        assert!(message("tom.@example.org").contains("start or end with a dot"));
+        assert!(message("tom..smith@example.org").contains("two dots"));
+        assert!(message("tom@example..org").contains("two dots"));
+        assert!(message("tom@example.org.").contains("start or end with a dot"));
+        assert!(message("tom@.example.org").contains("start or end with a dot"));
+    }
+
+    #[test]
+    fn rejects_bad_characters_and_labels() {
+        assert!(message("tom,smith@example.org").contains("','"));
+        assert!(message("tom@exa_mple.org").contains("'_'"));
+        assert!(message("tom@-example.org").contains("'-example'"));
+        assert!(message("tom@example-.org").contains("'example-'"));
+        assert!(message("tom@[10.0.0.1]").contains("brackets"));
+        assert!(message("jürgen@example.de").contains("'ü'"));
+        assert!(message("tom@exämple.de").contains("'ä'"));
+        assert!(message("\"unclosed@example.org").contains("closing"));
+        assert!(message("\"a\"b@example.org").contains("right after"));
+        assert!(message("").contains("missing"));
+    }
+
+    #[test]
+    fn enforces_lengths() {
+        let long_label = "a".repeat(64);
+        assert!(message(&format!("a@{long_label}.com")).contains("63"));
+        let long_domain = format!("{}.com", ["abcdefghi"; 26].join("."));
+        assert!(message(&format!("a@{long_domain}")).contains("253"));
+        assert!(message(&format!("{}@example.com", "a".repeat(65))).contains("64"));
+        assert!(check_email(&format!("{}@example.com", "a".repeat(64))).is_ok());
+    }
+}

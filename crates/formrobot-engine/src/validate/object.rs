@@ -1,0 +1,302 @@
+//! Checks one object against its template definition.
+
+use super::{
+    ContactFact, Disposition, MaintainerFact, NicHdlFact, NicHdlRequest, ObjectSummary, PolicyFact, Validation,
+};
+use crate::diagnostic::Diagnostic;
+use crate::dialect::Dialect;
+use crate::forms::{AttributeDef, FormSet, TemplateDef};
+use crate::parse::{Attribute, Object, ObjectKind, Submission};
+use crate::policy;
+use crate::source::Value;
+use crate::syntax::{self, SyntaxClass, SyntaxContext};
+
+/// Checks object `index`, adding its diagnostics and facts to `validation`.
+pub(super) fn check_object(
+    index: usize,
+    object: &Object,
+    submission: &Submission,
+    forms: &FormSet,
+    context: &SyntaxContext,
+    validation: &mut Validation,
+) {
+    let template = match find_template(object, submission, forms) {
+        Ok(template) => template,
+        Err(diagnostic) => {
+            validation.diagnostics.push(diagnostic);
+            validation.objects.push(summary(index, object, None, Disposition::Unknown));
+            return;
+        }
+    };
+    if template.dialect == Dialect::Apnic && is_blank(object, template) {
+        validation.objects.push(summary(index, object, Some(template), Disposition::Blank));
+        return;
+    }
+
+    for attribute in &object.attributes {
+        if template.attribute(&attribute.name).is_none() {
+            validation.diagnostics.push(unknown_attribute(attribute, template));
+        }
+    }
+    let mut checker = ObjectChecker { index, object, template, context, validation, policy_errors: 0 };
+    for definition in &template.attributes {
+        checker.check_attribute(definition);
+    }
+    let policy_errors = checker.policy_errors;
+    collect_nic_hdl(index, object, template, validation);
+
+    let mut checked = summary(index, object, Some(template), Disposition::Checked);
+    checked.policy_errors = policy_errors;
+    validation.objects.push(checked);
+}
+
+fn summary(index: usize, object: &Object, template: Option<&TemplateDef>, disposition: Disposition) -> ObjectSummary {
+    let class = match (&object.kind, template) {
+        (_, Some(template)) => template.class.clone(),
+        (ObjectKind::Rpsl { class }, None) => class.clone(),
+        (ObjectKind::Template { header, .. }, None) => header.to_ascii_lowercase(),
+    };
+    ObjectSummary {
+        index,
+        class,
+        line: object.line,
+        disposition,
+        template: template.map(|t| t.title.clone()),
+        policy_errors: 0,
+    }
+}
+
+/// The template definition an object claims, or the diagnostic explaining why there is none.
+fn find_template<'f>(
+    object: &Object,
+    submission: &Submission,
+    forms: &'f FormSet,
+) -> Result<&'f TemplateDef, Diagnostic> {
+    match &object.kind {
+        ObjectKind::Template { header, version } => forms.apnic(header, version).ok_or_else(|| {
+            let versions = forms.apnic_versions(header);
+            let message = if versions.is_empty() {
+                format!(
+                    "'{header}' is not a template of this form; the templates are: {}",
+                    forms.apnic_headers().join(", ")
+                )
+            } else {
+                format!(
+                    "version {version} of the {header} template is not supported; use version {} \
+                     (take a fresh copy of the form)",
+                    versions.join(" or ")
+                )
+            };
+            Diagnostic::error(Some(object.line), None, message)
+        }),
+        ObjectKind::Rpsl { class } => forms.ripe(class).ok_or_else(|| {
+            let message = format!(
+                "objects of class '{class}' are not part of an AS number request and were not processed; \
+                 this robot takes {} objects",
+                forms.ripe_classes().join(", ")
+            );
+            if submission.marked {
+                Diagnostic::error(Some(object.line), Some(class), message)
+            } else {
+                Diagnostic::warning(Some(object.line), Some(class), message)
+            }
+        }),
+    }
+}
+
+/// Whether an APNIC template was left as the blank form has it.
+fn is_blank(object: &Object, template: &TemplateDef) -> bool {
+    object.attributes.iter().all(|attribute| {
+        let prefilled = template.attribute(&attribute.name).and_then(|d| d.prefilled.as_deref());
+        attribute.is_empty() || prefilled.is_some_and(|p| attribute.joined().text().eq_ignore_ascii_case(p))
+    })
+}
+
+fn unknown_attribute(attribute: &Attribute, template: &TemplateDef) -> Diagnostic {
+    let mut message = format!("'{}' is not an attribute of the {}", attribute.name, template.title);
+    let closest = template.closest_attribute(&attribute.name).and_then(|name| template.attribute(name));
+    if let Some(closest) = closest {
+        message.push_str(&format!("; did you mean '{}'?", closest.name));
+    }
+    let diagnostic = Diagnostic::error(Some(attribute.line), Some(&attribute.name), message);
+    match closest {
+        Some(closest) => diagnostic.with_help(&closest.help),
+        None => diagnostic,
+    }
+}
+
+/// The per-object state while its attributes are checked one definition at a time.
+struct ObjectChecker<'a> {
+    index: usize,
+    object: &'a Object,
+    template: &'a TemplateDef,
+    context: &'a SyntaxContext,
+    validation: &'a mut Validation,
+    policy_errors: usize,
+}
+
+impl ObjectChecker<'_> {
+    fn error(&mut self, line: usize, definition: &AttributeDef, message: String) {
+        self.validation
+            .diagnostics
+            .push(Diagnostic::error(Some(line), Some(&definition.name), message).with_help(&definition.help));
+    }
+
+    fn check_attribute(&mut self, definition: &AttributeDef) {
+        let object = self.object;
+        let occurrences: Vec<&Attribute> = object.attributes.iter().filter(|a| a.name == definition.name).collect();
+        let given: Vec<&Attribute> = occurrences.iter().copied().filter(|a| !a.is_empty()).collect();
+
+        if definition.mandatory && given.is_empty() {
+            match occurrences.first() {
+                Some(empty) => self.error(empty.line, definition, format!("'{}' needs a value", definition.name)),
+                None => self.error(
+                    object.line,
+                    definition,
+                    format!(
+                        "the mandatory attribute '{}' is missing from this {}",
+                        definition.name, self.template.class
+                    ),
+                ),
+            }
+        }
+        if !definition.multiple {
+            if let Some((first, rest)) = given.split_first() {
+                for extra in rest {
+                    let message = format!(
+                        "'{}' may be given only once in this {}; it is already on line {}",
+                        definition.name, self.template.class, first.line
+                    );
+                    self.error(extra.line, definition, message);
+                }
+            }
+        }
+        self.check_line_counts(definition, &given);
+        for attribute in given {
+            self.check_values(definition, attribute);
+        }
+    }
+
+    fn check_line_counts(&mut self, definition: &AttributeDef, given: &[&Attribute]) {
+        let lines: Vec<usize> =
+            given.iter().flat_map(|a| a.pieces.iter().filter(|p| !p.text.is_empty()).map(|p| p.start.line)).collect();
+        if let Some(min) = definition.min_lines {
+            if !lines.is_empty() && lines.len() < min {
+                let message = format!(
+                    "at least {min} '{}' lines are needed, but only {} {} given",
+                    definition.name,
+                    lines.len(),
+                    if lines.len() == 1 { "is" } else { "are" }
+                );
+                self.error(lines[0], definition, message);
+            }
+        }
+        if let Some(max) = definition.max_lines {
+            if let Some(&first_extra) = lines.get(max) {
+                let message = format!(
+                    "'{}' may have at most {max} lines, but {} are given; shorten it",
+                    definition.name,
+                    lines.len()
+                );
+                self.error(first_extra, definition, message);
+            }
+        }
+    }
+
+    fn check_values(&mut self, definition: &AttributeDef, attribute: &Attribute) {
+        let values =
+            if definition.syntax.is_line_oriented() { attribute.each_line() } else { vec![attribute.joined()] };
+        for value in values.iter().filter(|v| !v.text().is_empty()) {
+            match definition.syntax.policy_kind() {
+                Some(kind) => self.check_policy(definition, kind, value),
+                None => self.check_syntax(definition, attribute, value),
+            }
+        }
+    }
+
+    fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: &Value) {
+        match policy::parse(kind, value.text()) {
+            Ok(rule) => self.validation.policies.push(PolicyFact {
+                object: self.index,
+                direction: rule.direction(),
+                neighbours: rule.neighbours(),
+            }),
+            Err(error) => {
+                self.policy_errors += 1;
+                let position = value.position_of(error.offset).or(value.start());
+                let line = position.map_or(self.object.line, |p| p.line);
+                let column = position.map_or(1, |p| p.column);
+                self.error(line, definition, format!("column {column}: {}", error.message));
+            }
+        }
+    }
+
+    fn check_syntax(&mut self, definition: &AttributeDef, attribute: &Attribute, value: &Value) {
+        let line = value.start().map_or(attribute.line, |p| p.line);
+        if let Err(error) = syntax::check(definition.syntax, value.text(), self.context) {
+            self.error(line, definition, error.message);
+            return;
+        }
+        match definition.syntax {
+            SyntaxClass::Contact => {
+                if let Ok(contact) = syntax::classify_contact(value.text(), self.context.dialect) {
+                    self.validation.contacts.push(ContactFact {
+                        object: self.index,
+                        attribute: definition.name.clone(),
+                        line,
+                        contact,
+                        help: definition.help.clone(),
+                    });
+                }
+            }
+            // The class attribute of a mntner names the maintainer it creates; every other one refers to one.
+            SyntaxClass::MntnerName | SyntaxClass::MntRoutes if definition.name != self.template.class => {
+                if let Some(name) = value.text().split_whitespace().next() {
+                    self.validation.maintainers.push(MaintainerFact {
+                        object: self.index,
+                        attribute: definition.name.clone(),
+                        line,
+                        name: name.to_owned(),
+                        help: definition.help.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Records the handle a person or role object asks for.
+///
+/// Only objects whose template has a `nic-hdl` attribute and whose class
+/// attribute is a person's or role's name take part.
+fn collect_nic_hdl(index: usize, object: &Object, template: &TemplateDef, validation: &mut Validation) {
+    let has_nic_hdl = template.attributes.iter().any(|a| a.syntax == SyntaxClass::NicHdl);
+    let name_definition = template.attribute(&template.class).filter(|a| a.syntax == SyntaxClass::PersonName);
+    let (true, Some(name_definition)) = (has_nic_hdl, name_definition) else {
+        return;
+    };
+    let Some(name) = object.first(&name_definition.name).map(|a| a.joined().text().to_owned()) else {
+        return;
+    };
+    let nic_hdl_definition = template.attributes.iter().find(|a| a.syntax == SyntaxClass::NicHdl);
+    let nic_hdl = nic_hdl_definition.and_then(|d| object.first(&d.name));
+    let text = nic_hdl.map(|a| a.joined().text().to_owned()).unwrap_or_default();
+    let request = if text.is_empty() {
+        NicHdlRequest::Blank
+    } else if let Ok(Some(placeholder)) = syntax::parse_placeholder(&text) {
+        NicHdlRequest::Auto(placeholder)
+    } else if let Some(handle) = syntax::parse_handle(&text) {
+        NicHdlRequest::Handle(handle)
+    } else {
+        // Malformed: the syntax check has already reported it.
+        return;
+    };
+    validation.nic_handles.push(NicHdlFact {
+        object: index,
+        line: nic_hdl.map_or(object.line, |a| a.line),
+        name,
+        request,
+        help: nic_hdl_definition.map(|d| d.help.clone()),
+    });
+}

@@ -1,0 +1,295 @@
+//! Rules that span the objects of one submission.
+
+use super::{Disposition, NicHdlRequest, Validation};
+use crate::diagnostic::Diagnostic;
+use crate::dialect::Dialect;
+use crate::parse::Submission;
+use crate::policy::Direction;
+use crate::syntax::{self, Contact};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// How many distinct neighbours, each with an inbound and an outbound rule, make an AS multihomed.
+const MIN_NEIGHBOURS: usize = 2;
+
+/// Checks the rules across objects, adding diagnostics to `validation`.
+pub(super) fn check_rules(submission: &Submission, validation: &mut Validation) {
+    let mut found = Vec::new();
+    if !check_something_was_sent(submission, validation, &mut found) {
+        validation.diagnostics.extend(found);
+        return;
+    }
+    check_placeholders(validation, &mut found);
+    check_contacts(submission, validation, &mut found);
+    check_multihoming(validation, &mut found);
+    check_apnic_as_count(submission, validation, &mut found);
+    validation.diagnostics.extend(found);
+    // Stable, so that problems on one line keep the order they were found in.
+    validation.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+}
+
+/// A submission needs at least one filled-in template, and an AS request needs an aut-num.
+fn check_something_was_sent(submission: &Submission, validation: &Validation, found: &mut Vec<Diagnostic>) -> bool {
+    let checked = || validation.objects.iter().filter(|o| o.disposition == Disposition::Checked);
+    if submission.objects.is_empty() {
+        found.push(Diagnostic::error(
+            None,
+            None,
+            "no template was found: send the filled-in templates between the two CUT HERE lines \
+             (send a mail with the subject 'help' to get a blank form)",
+        ));
+        return false;
+    }
+    if checked().count() == 0 {
+        if validation.objects.iter().all(|o| o.disposition == Disposition::Blank) {
+            found.push(Diagnostic::error(
+                None,
+                None,
+                "every template in the form is still blank: fill them in before sending",
+            ));
+        }
+        return false;
+    }
+    if !checked().any(|o| o.class == "aut-num") {
+        let first = checked().next().map(|o| o.line);
+        let what = match submission.dialect {
+            Dialect::Apnic => "an AUT-NUM template",
+            Dialect::Ripe => "an aut-num object",
+        };
+        found.push(Diagnostic::error(
+            first,
+            None,
+            format!("an AS number request needs {what}, and this form has none"),
+        ));
+    }
+    true
+}
+
+/// Each `AUTO-n` may name one person or role only.
+fn check_placeholders(validation: &Validation, found: &mut Vec<Diagnostic>) {
+    let mut first_use: HashMap<u32, usize> = HashMap::new();
+    for fact in &validation.nic_handles {
+        let NicHdlRequest::Auto(placeholder) = &fact.request else { continue };
+        if let Some(&line) = first_use.get(&placeholder.number) {
+            let diagnostic = Diagnostic::error(
+                Some(fact.line),
+                Some("nic-hdl"),
+                format!(
+                    "AUTO-{} already names the person or role on line {line}; give each new contact its own number \
+                     (AUTO-1, AUTO-2, ...)",
+                    placeholder.number
+                ),
+            );
+            found.push(match &fact.help {
+                Some(help) => diagnostic.with_help(help),
+                None => diagnostic,
+            });
+        } else {
+            first_use.insert(placeholder.number, fact.line);
+        }
+    }
+}
+
+/// Every contact reference must resolve: a handle, a defined `AUTO-n`, or (APNIC) an exact person name.
+fn check_contacts(submission: &Submission, validation: &Validation, found: &mut Vec<Diagnostic>) {
+    let defined: HashSet<u32> = validation
+        .nic_handles
+        .iter()
+        .filter_map(|fact| match &fact.request {
+            NicHdlRequest::Auto(placeholder) => Some(placeholder.number),
+            _ => None,
+        })
+        .collect();
+    let names = NameIndex::new(validation.nic_handles.iter().map(|fact| fact.name.as_str()));
+    for reference in &validation.contacts {
+        let problem = match &reference.contact {
+            Contact::Handle(_) => None,
+            Contact::Auto(placeholder) if defined.contains(&placeholder.number) => None,
+            Contact::Auto(placeholder) => Some(format!(
+                "AUTO-{} is referenced here, but no person or role in this form has 'nic-hdl: AUTO-{}'",
+                placeholder.number, placeholder.number
+            )),
+            Contact::Name(name) if names.exact.contains(name.as_str()) => None,
+            Contact::Name(name) => Some(names.mismatch(name, submission.dialect)),
+        };
+        if let Some(message) = problem {
+            found.push(
+                Diagnostic::error(Some(reference.line), Some(&reference.attribute), message).with_help(&reference.help),
+            );
+        }
+    }
+}
+
+/// The person and role names of a submission, indexed once so that
+/// resolving many references stays linear in the size of the submission.
+struct NameIndex<'a> {
+    /// The names as written, in order, for listing.
+    listed: Vec<&'a str>,
+    /// The names as written, for exact matches.
+    exact: HashSet<&'a str>,
+    /// Letters only, lower case -> the name: catches differences of case, spacing and punctuation.
+    by_letters: HashMap<String, &'a str>,
+    /// Significant words (two letters or more) -> the name: catches a missing middle initial.
+    by_words: HashMap<Vec<String>, &'a str>,
+}
+
+/// How many names a message lists before it stops.
+const NAMES_LISTED: usize = 10;
+
+impl<'a> NameIndex<'a> {
+    fn new(names: impl Iterator<Item = &'a str>) -> NameIndex<'a> {
+        let mut index = NameIndex {
+            listed: Vec::new(),
+            exact: HashSet::new(),
+            by_letters: HashMap::new(),
+            by_words: HashMap::new(),
+        };
+        for name in names {
+            if index.exact.insert(name) {
+                index.listed.push(name);
+                index.by_letters.entry(letters(name)).or_insert(name);
+                index.by_words.entry(significant_words(name)).or_insert(name);
+            }
+        }
+        index
+    }
+
+    /// A name that is not quite `name`, if one is close enough to be the one meant.
+    fn near_miss(&self, name: &str) -> Option<&'a str> {
+        self.by_letters.get(&letters(name)).or_else(|| self.by_words.get(&significant_words(name))).copied()
+    }
+
+    fn mismatch(&self, name: &str, dialect: Dialect) -> String {
+        let template = if dialect == Dialect::Apnic { "person template" } else { "person or role object" };
+        if self.listed.is_empty() {
+            return format!(
+                "'{name}' is not a NIC handle, and this form has no {template} with that name; \
+                 give the contact's NIC handle or fill in a {template} for them"
+            );
+        }
+        let mut listed = self.listed.iter().take(NAMES_LISTED).map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+        if self.listed.len() > NAMES_LISTED {
+            listed.push_str(&format!(" and {} more", self.listed.len() - NAMES_LISTED));
+        }
+        match self.near_miss(name) {
+            Some(near) => format!(
+                "'{name}' does not match the name in any {template} exactly; did you mean '{near}'? \
+                 The names must be identical, letter for letter (names found: {listed})"
+            ),
+            None => format!("'{name}' matches no {template} in this form (names found: {listed})"),
+        }
+    }
+}
+
+fn letters(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// The words of a name that carry more than an initial, normalised.
+fn significant_words(name: &str) -> Vec<String> {
+    name.split_whitespace().map(letters).filter(|w| w.chars().count() > 1).collect()
+}
+
+/// Each aut-num needs at least two neighbours with both an inbound and an outbound rule.
+fn check_multihoming(validation: &Validation, found: &mut Vec<Diagnostic>) {
+    for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
+        let mut seen: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+        let mut order: Vec<&str> = Vec::new();
+        for fact in validation.policies.iter().filter(|p| p.object == summary.index) {
+            for neighbour in fact.neighbours.iter().filter(|n| is_as_number(n)) {
+                let entry = seen.entry(neighbour.as_str()).or_insert_with(|| {
+                    order.push(neighbour.as_str());
+                    (false, false)
+                });
+                match fact.direction {
+                    Direction::Inbound => entry.0 = true,
+                    Direction::Outbound => entry.1 = true,
+                    Direction::Default => {}
+                }
+            }
+        }
+        let both = seen.values().filter(|(inbound, outbound)| *inbound && *outbound).count();
+        if both >= MIN_NEIGHBOURS {
+            continue;
+        }
+        let listed = if order.is_empty() {
+            "none".to_owned()
+        } else {
+            order
+                .iter()
+                .map(|n| {
+                    let description = match seen.get(n) {
+                        Some((true, true)) => "inbound and outbound",
+                        Some((true, false)) => "inbound only",
+                        Some((false, true)) => "outbound only",
+                        _ => "default only",
+                    };
+                    format!("{n} ({description})")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut message = format!(
+            "the AS must be multihomed: it needs at least {MIN_NEIGHBOURS} different neighbouring ASes, each with \
+             an inbound rule (as-in/import) and an outbound rule (as-out/export); neighbours found: {listed}"
+        );
+        if summary.policy_errors > 0 {
+            message.push_str(&format!(
+                " ({} rule{} with syntax errors could not be counted)",
+                summary.policy_errors,
+                if summary.policy_errors == 1 { "" } else { "s" }
+            ));
+        }
+        found.push(Diagnostic::error(Some(summary.line), Some("aut-num"), message));
+    }
+}
+
+fn is_as_number(neighbour: &str) -> bool {
+    neighbour.strip_prefix("AS").is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// APNIC: asking for more than one AS number needs a justification in Additional Comments.
+fn check_apnic_as_count(submission: &Submission, validation: &Validation, found: &mut Vec<Diagnostic>) {
+    if submission.dialect != Dialect::Apnic || !submission.comments.trim().is_empty() {
+        return;
+    }
+    for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
+        let object = &submission.objects[summary.index];
+        let Some(attribute) = object.first("aut-num") else { continue };
+        let count = syntax::apnic_as_count(attribute.joined().text());
+        if let Some(count) = count.filter(|&c| c > 1) {
+            found.push(Diagnostic::error(
+                Some(attribute.line),
+                Some("aut-num"),
+                format!(
+                    "{count} AS numbers are requested, which needs a justification under 'Additional Comments:', \
+                     but that section is empty"
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_are_recognised() {
+        let index = NameIndex::new(["John E Doe", "Mary Major"].into_iter());
+        assert_eq!(index.near_miss("John Doe"), Some("John E Doe"));
+        assert_eq!(index.near_miss("john e doe"), Some("John E Doe"));
+        assert_eq!(index.near_miss("John  E. Doe"), Some("John E Doe"));
+        assert_eq!(index.near_miss("Peter Pan"), None);
+        let message = index.mismatch("John Doe", Dialect::Apnic);
+        assert!(message.contains("did you mean 'John E Doe'?"), "{message}");
+        assert!(message.contains("names found: 'John E Doe', 'Mary Major'"), "{message}");
+    }
+
+    #[test]
+    fn as_numbers_are_told_from_sets() {
+        assert!(is_as_number("AS1234"));
+        assert!(!is_as_number("AS-FOO"));
+        assert!(!is_as_number("AS"));
+        assert!(!is_as_number("AS1:AS-FOO"));
+    }
+}

@@ -1,0 +1,166 @@
+//! Property tests: arbitrary input never panics, and the work grows linearly with the input.
+
+use formrobot_engine::check::{check_text, decode_bytes};
+use formrobot_engine::date::Date;
+use formrobot_engine::forms::FormSet;
+use proptest::prelude::*;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+static FORMS: LazyLock<FormSet> = LazyLock::new(|| FormSet::embedded().expect("built-in forms load"));
+
+fn today() -> Date {
+    Date::new(2026, 11, 23).expect("a real date")
+}
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/../../fixtures/forms/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Pieces that steer random text into the parser's interesting corners.
+const FRAGMENTS: &[&str] = &[
+    "#[AUT-NUM TEMPLATE V3.0]#",
+    "#[PERSON TEMPLATE V4.0]#",
+    "#[TEMPLATES END]#",
+    "#[",
+    "]#",
+    "--- CUT HERE ---",
+    "aut-num:",
+    "as-in:",
+    "as-out:",
+    "import:",
+    "export:",
+    "admin-c:",
+    "nic-hdl:",
+    "AUTO-1",
+    "AUTO-99ABCDE",
+    "AS1755",
+    "AS4294967296",
+    " 100 ",
+    "(",
+    ")",
+    "{",
+    "}",
+    ";",
+    "AND",
+    "NOT",
+    "OR",
+    "action",
+    "pref=",
+    "accept",
+    "announce",
+    "from",
+    "to",
+    "ANY",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\t",
+    "+",
+    "#",
+    ":",
+    "person:",
+    "John E Doe",
+    "changed:",
+    "x@example.net",
+    "961002",
+    "20011002",
+    "Additional Comments:",
+    "\u{e9}",
+    "\u{0}",
+    "\u{202e}",
+];
+
+fn fragment_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(FRAGMENTS), 0..200).prop_map(|pieces| pieces.concat())
+}
+
+/// Replaces, inserts or deletes bytes of a valid form at random places.
+fn mutated_fixture() -> impl Strategy<Value = Vec<u8>> {
+    let base = fixture("ripe-valid-full.txt").into_bytes();
+    let len = base.len();
+    prop::collection::vec((0..len, any::<u8>(), 0u8..3), 1..40).prop_map(move |edits| {
+        let mut bytes = base.clone();
+        for (at, byte, kind) in edits {
+            let at = at.min(bytes.len().saturating_sub(1));
+            match kind {
+                0 if !bytes.is_empty() => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ if !bytes.is_empty() => {
+                    bytes.remove(at);
+                }
+                _ => {}
+            }
+        }
+        bytes
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+        let checked = check_text(&decode_bytes(&bytes), &FORMS, today());
+        let _ = checked.outcome();
+    }
+
+    #[test]
+    fn form_like_text_never_panics(text in fragment_text()) {
+        let checked = check_text(&text, &FORMS, today());
+        // Whatever the input, a rejection always says why.
+        if checked.status() == formrobot_engine::outcome::Status::Rejected {
+            prop_assert!(checked.errors().all(|e| !e.message.is_empty()));
+        }
+    }
+
+    #[test]
+    fn mutated_forms_never_panic(bytes in mutated_fixture()) {
+        let _ = check_text(&decode_bytes(&bytes), &FORMS, today()).outcome();
+    }
+}
+
+/// The fastest of a few runs, which is the least disturbed by other work on the machine.
+fn fastest_check(text: &str) -> Duration {
+    (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let checked = check_text(text, &FORMS, today());
+            std::hint::black_box(checked.diagnostics.len());
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// A submission of `copies` forms' worth of objects and lines, including broken ones.
+fn scaled_input(copies: usize) -> String {
+    // Without their CUT HERE lines, so that every copy is read.
+    let unmarked = |name: &str| -> String {
+        fixture(name).lines().filter(|l| !formrobot_engine::extract::is_marker(l)).collect::<Vec<_>>().join("\n")
+    };
+    let valid = unmarked("ripe-valid-full.txt");
+    let broken = unmarked("ripe-many-errors.txt");
+    let mut text = String::new();
+    for i in 0..copies {
+        text.push_str(if i % 2 == 0 { &valid } else { &broken });
+        text.push_str("\n\n");
+    }
+    text
+}
+
+/// Eight times the input may take up to about eight times as long; a quadratic
+/// step would take sixty-four. The bound sits far from both so that a busy
+/// machine cannot make the test flaky.
+#[test]
+fn time_grows_linearly_with_input_size() {
+    let small = scaled_input(40);
+    let large = scaled_input(320);
+    // Warm up allocations and lazily built regexes first.
+    let _ = fastest_check(&small);
+    let small_time = fastest_check(&small).max(Duration::from_micros(50));
+    let large_time = fastest_check(&large);
+    let ratio = large_time.as_secs_f64() / small_time.as_secs_f64();
+    assert!(ratio < 24.0, "8x input took {ratio:.1}x the time ({small_time:?} -> {large_time:?})");
+}

@@ -1,0 +1,312 @@
+//! Stage 0, intake: from the raw bytes of a mail to the text of a submission.
+//!
+//! The MIME tree is walked with mailparse. The submission is read from
+//! `text/plain` parts: inline ones, forms sent as `.txt` attachments, the plain
+//! half of `multipart/alternative`, the signed half of `multipart/signed`.
+//! Transfer encodings and charsets are undone and `format=flowed` text is
+//! un-flowed ([`flowed`]). Other attachments are kept, never parsed. HTML is
+//! noted but never scraped. Whatever the bytes, reading them never panics: a
+//! mail that cannot be read is described in [`Mail::problems`].
+
+pub mod flowed;
+#[cfg(test)]
+mod properties;
+
+use mailparse::{DispositionType, MailHeader, MailHeaderMap, ParsedMail};
+
+/// The headers the robot decides with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    /// The first address of `From:`.
+    pub from: Option<String>,
+    /// The first address of `Reply-To:`.
+    pub reply_to: Option<String>,
+    /// `Return-Path:`, when present: `Some("")` for the null sender `<>`.
+    pub return_path: Option<String>,
+    /// `Subject:`, decoded, on one line.
+    pub subject: String,
+    /// `Message-ID:`, with its angle brackets.
+    pub message_id: Option<String>,
+    /// `References:` ids, in order.
+    pub references: Vec<String>,
+    /// `Auto-Submitted:`, lower case.
+    pub auto_submitted: Option<String>,
+    /// `Precedence:`, lower case.
+    pub precedence: Option<String>,
+    /// Whether a `List-Id:` header is present.
+    pub list_id: bool,
+    /// Every `X-Loop:` value, lower case.
+    pub x_loop: Vec<String>,
+    /// The top-level content type, lower case (`multipart/mixed`).
+    pub content_type: String,
+}
+
+impl Headers {
+    /// Where a reply goes: `Reply-To:`, else `From:`.
+    pub fn reply_address(&self) -> Option<&str> {
+        self.reply_to.as_deref().or(self.from.as_deref())
+    }
+}
+
+/// A part of the mail kept for the ticket but not parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its file name, if it has one.
+    pub filename: Option<String>,
+    /// Its content type, lower case.
+    pub content_type: String,
+    /// Its decoded bytes.
+    pub content: Vec<u8>,
+}
+
+/// A received mail as the robot understands it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mail {
+    /// The deciding headers.
+    pub headers: Headers,
+    /// The text of every readable `text/plain` part, in order, separated by an empty line.
+    pub text: Option<String>,
+    /// The mail has HTML but no plain text.
+    pub html_only: bool,
+    /// The mail is a delivery status report (`multipart/report`).
+    pub is_report: bool,
+    /// The text was sent base64-encoded, which the forms ask people not to do.
+    pub base64_text: bool,
+    /// Parts kept but not parsed.
+    pub attachments: Vec<Attachment>,
+    /// What could not be read, in words for the sender.
+    pub problems: Vec<String>,
+}
+
+/// Reads only the header block: for mails too large to parse.
+pub fn read_headers(raw: &[u8]) -> Headers {
+    match mailparse::parse_headers(raw) {
+        Ok((headers, _)) => deciding_headers(&headers, ""),
+        Err(_) => Headers::default(),
+    }
+}
+
+/// Reads a whole mail.
+pub fn read_mail(raw: &[u8]) -> Mail {
+    // A parser bug must not take the robot down with it: a panic is one more unreadable mail.
+    std::panic::catch_unwind(|| read_mail_unguarded(raw)).unwrap_or_else(|_| Mail {
+        headers: read_headers_guarded(raw),
+        problems: vec!["the mail's structure could not be read".to_owned()],
+        ..Mail::default()
+    })
+}
+
+fn read_headers_guarded(raw: &[u8]) -> Headers {
+    std::panic::catch_unwind(|| read_headers(raw)).unwrap_or_default()
+}
+
+fn read_mail_unguarded(raw: &[u8]) -> Mail {
+    let parsed = match mailparse::parse_mail(raw) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return Mail {
+                headers: read_headers(raw),
+                problems: vec![format!("the mail is not well-formed MIME ({error})")],
+                ..Mail::default()
+            };
+        }
+    };
+    let mut mail = Mail { headers: deciding_headers(&parsed.headers, &parsed.ctype.mimetype), ..Mail::default() };
+    let mut texts = Vec::new();
+    let mut saw_html = false;
+    walk(&parsed, &mut mail, &mut texts, &mut saw_html);
+    if texts.is_empty() {
+        mail.html_only = saw_html;
+        if !saw_html && parsed.ctype.mimetype.starts_with("multipart/") && parsed.subparts.is_empty() {
+            mail.problems.push(format!(
+                "the mail says it is {} but none of its parts could be found (is the MIME boundary right?)",
+                parsed.ctype.mimetype
+            ));
+        }
+    } else {
+        mail.text = Some(texts.join("\n\n"));
+    }
+    mail
+}
+
+fn walk(part: &ParsedMail<'_>, mail: &mut Mail, texts: &mut Vec<String>, saw_html: &mut bool) {
+    let mimetype = part.ctype.mimetype.to_ascii_lowercase();
+    match mimetype.as_str() {
+        "multipart/report" => mail.is_report = true,
+        "multipart/alternative" => {
+            // The plain alternative is the form; HTML is never scraped.
+            match part.subparts.iter().find(|p| p.ctype.mimetype.eq_ignore_ascii_case("text/plain")) {
+                Some(plain) => walk(plain, mail, texts, saw_html),
+                None => {
+                    for sub in &part.subparts {
+                        walk(sub, mail, texts, saw_html);
+                    }
+                }
+            }
+        }
+        "multipart/signed" => {
+            // The first part is what was signed; the second is the signature.
+            if let Some(signed) = part.subparts.first() {
+                walk(signed, mail, texts, saw_html);
+            }
+        }
+        m if m.starts_with("multipart/") => {
+            for sub in &part.subparts {
+                walk(sub, mail, texts, saw_html);
+            }
+        }
+        "text/plain" if is_readable_text(part) => {
+            if is_base64(part) {
+                mail.base64_text = true;
+            }
+            texts.push(decoded_text(part));
+        }
+        "text/html" if !is_attachment(part) => *saw_html = true,
+        _ => mail.attachments.push(Attachment {
+            filename: filename(part),
+            content_type: mimetype,
+            content: part.get_body_raw().unwrap_or_default(),
+        }),
+    }
+}
+
+fn is_attachment(part: &ParsedMail<'_>) -> bool {
+    part.get_content_disposition().disposition == DispositionType::Attachment
+}
+
+/// Inline plain text, or a plain-text attachment that is a `.txt` file (or has no name).
+fn is_readable_text(part: &ParsedMail<'_>) -> bool {
+    if !is_attachment(part) {
+        return true;
+    }
+    filename(part).is_none_or(|name| name.to_ascii_lowercase().ends_with(".txt"))
+}
+
+fn filename(part: &ParsedMail<'_>) -> Option<String> {
+    let disposition = part.get_content_disposition();
+    disposition.params.get("filename").or_else(|| part.ctype.params.get("name")).cloned()
+}
+
+fn is_base64(part: &ParsedMail<'_>) -> bool {
+    part.headers
+        .get_first_value("Content-Transfer-Encoding")
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("base64"))
+}
+
+/// The part's text, transfer encoding and charset undone, format=flowed un-flowed.
+fn decoded_text(part: &ParsedMail<'_>) -> String {
+    let text = part
+        .get_body()
+        .unwrap_or_else(|_| formrobot_engine::check::decode_bytes(&part.get_body_raw().unwrap_or_default()));
+    let param = |name: &str| part.ctype.params.get(name).map(|v| v.trim().to_ascii_lowercase());
+    if param("format").as_deref() == Some("flowed") {
+        flowed::unflow(&text, param("delsp").as_deref() == Some("yes"))
+    } else {
+        text
+    }
+}
+
+fn deciding_headers(headers: &[MailHeader<'_>], mimetype: &str) -> Headers {
+    let first = |name: &str| headers.get_first_value(name).map(|v| one_line(&v));
+    let lower = |name: &str| first(name).map(|v| v.trim().to_ascii_lowercase());
+    Headers {
+        from: first_address(headers, "From"),
+        reply_to: first_address(headers, "Reply-To"),
+        return_path: first("Return-Path")
+            .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').trim().to_owned()),
+        subject: first("Subject").unwrap_or_default(),
+        message_id: first("Message-ID").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+        references: first("References").map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default(),
+        auto_submitted: lower("Auto-Submitted"),
+        precedence: lower("Precedence"),
+        list_id: headers.get_first_header("List-Id").is_some(),
+        x_loop: headers.get_all_values("X-Loop").iter().map(|v| v.trim().to_ascii_lowercase()).collect(),
+        content_type: mimetype.to_ascii_lowercase(),
+    }
+}
+
+fn first_address(headers: &[MailHeader<'_>], name: &str) -> Option<String> {
+    let header = headers.get_first_header(name)?;
+    let addresses = mailparse::addrparse_header(header).ok()?;
+    addresses
+        .iter()
+        .find_map(|address| match address {
+            mailparse::MailAddr::Single(single) => Some(single.addr.trim().to_owned()),
+            mailparse::MailAddr::Group(group) => group.addrs.first().map(|single| single.addr.trim().to_owned()),
+        })
+        .filter(|address| address.contains('@') && !address.chars().any(|c| c.is_control() || c.is_whitespace()))
+}
+
+/// Folds a header value onto one line without control characters, so it can be quoted safely.
+fn one_line(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_plain_mail() {
+        let mail =
+            read_mail(b"From: Jo Doe <jo@example.net>\r\nSubject: AS\r\nMessage-ID: <1@x>\r\n\r\naut-num: NEW\r\n");
+        assert_eq!(mail.headers.from.as_deref(), Some("jo@example.net"));
+        assert_eq!(mail.headers.message_id.as_deref(), Some("<1@x>"));
+        assert_eq!(mail.text.as_deref(), Some("aut-num: NEW\r\n"));
+        assert!(mail.problems.is_empty());
+    }
+
+    #[test]
+    fn prefers_the_plain_alternative_and_keeps_attachments() {
+        let raw = b"From: a@example.net\nContent-Type: multipart/mixed; boundary=X\n\n--X\nContent-Type: multipart/alternative; boundary=Y\n\n--Y\nContent-Type: text/plain\n\nform\n--Y\nContent-Type: text/html\n\n<p>form</p>\n--Y--\n--X\nContent-Type: application/pdf; name=c.pdf\nContent-Transfer-Encoding: base64\n\nJVBERg==\n--X--\n";
+        let mail = read_mail(raw);
+        assert_eq!(mail.text.as_deref().map(str::trim), Some("form"));
+        assert_eq!(mail.attachments.len(), 1);
+        assert_eq!(mail.attachments[0].filename.as_deref(), Some("c.pdf"));
+        assert_eq!(mail.attachments[0].content, b"%PDF");
+    }
+
+    #[test]
+    fn notes_html_only_and_base64() {
+        let html = read_mail(b"From: a@example.net\nContent-Type: text/html\n\n<p>hi</p>\n");
+        assert!(html.html_only && html.text.is_none());
+        let b64 = read_mail(
+            b"From: a@example.net\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\nYXV0LW51bTogTkVX\n",
+        );
+        assert!(b64.base64_text);
+        assert_eq!(b64.text.as_deref(), Some("aut-num: NEW"));
+    }
+
+    #[test]
+    fn reads_the_signed_part_of_a_signed_mail() {
+        let raw = b"From: a@example.net\nContent-Type: multipart/signed; boundary=S; protocol=\"application/pgp-signature\"\n\n--S\nContent-Type: text/plain\n\nsigned form\n--S\nContent-Type: application/pgp-signature\n\n-----BEGIN PGP SIGNATURE-----\n--S--\n";
+        let mail = read_mail(raw);
+        assert_eq!(mail.text.as_deref().map(str::trim), Some("signed form"));
+        assert!(mail.attachments.is_empty(), "the signature is neither text nor kept");
+    }
+
+    #[test]
+    fn reply_goes_to_reply_to_first() {
+        let mail = read_mail(b"From: a@example.net\nReply-To: \"Desk\" <desk@example.org>\n\nx\n");
+        assert_eq!(mail.headers.reply_address(), Some("desk@example.org"));
+    }
+
+    #[test]
+    fn hostile_headers_are_flattened() {
+        let mail = read_mail(b"From: a@example.net\nSubject: =?utf-8?B?!!!?= one\r\n two\x07\n\nx\n");
+        assert!(!mail.headers.subject.chars().any(char::is_control), "{:?}", mail.headers.subject);
+    }
+
+    #[test]
+    fn a_missing_boundary_is_a_problem_not_a_panic() {
+        let mail = read_mail(b"From: a@example.net\nContent-Type: multipart/mixed; boundary=NOPE\n\nno parts here\n");
+        assert!(mail.text.is_none());
+        assert_eq!(mail.problems.len(), 1, "{:?}", mail);
+    }
+}

@@ -1,0 +1,65 @@
+//! The reply to an accepted submission.
+
+use super::{mask_secrets, paragraph, wrap, WIDTH};
+use formrobot_engine::check::Checked;
+use formrobot_engine::resolve::{Assignment, RenderedObject};
+
+/// The body of an acknowledgement: ticket, summary, handles, the objects as accepted, what comes next.
+pub fn acknowledgement(
+    checked: &Checked,
+    ticket: &str,
+    assignments: &[Assignment],
+    objects: &[RenderedObject],
+) -> String {
+    let mut body = String::new();
+    body.push_str("Thank you. Your AS number request has been accepted for processing.\n\n");
+    body.push_str(&format!("Ticket: [{ticket}]\n"));
+    let classes: Vec<&str> = objects.iter().map(|o| o.class.as_str()).collect();
+    body.push_str(&paragraph(&format!(
+        "Summary: {} template(s) read ({}), no errors, {} NIC handle(s) assigned.",
+        objects.len(),
+        classes.join(", "),
+        assignments.len()
+    )));
+
+    let warnings: Vec<_> = checked.warnings().collect();
+    if !warnings.is_empty() {
+        body.push_str("\nPlease note:\n");
+        for warning in warnings {
+            let place = warning.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+            body.push_str(&wrap(&format!("  - {place}{}", warning.message), WIDTH, "    "));
+            body.push('\n');
+        }
+    }
+
+    if !assignments.is_empty() {
+        body.push_str("\nNIC handles assigned (use them from now on instead of the placeholders):\n\n");
+        let width = assignments.iter().map(|a| a.request.label.len()).max().unwrap_or(0).max("You wrote".len());
+        body.push_str(&format!("  {:<width$}  {:<14}  {}\n", "You wrote", "Handle", "Person or role"));
+        for assignment in assignments {
+            body.push_str(&format!(
+                "  {:<width$}  {:<14}  {}\n",
+                assignment.request.label,
+                assignment.handle(),
+                assignment.request.name
+            ));
+        }
+    }
+
+    body.push_str("\nThe objects as they will be registered:\n");
+    for object in objects {
+        body.push('\n');
+        for line in object.rewritten.lines() {
+            body.push_str(&mask_secrets(line));
+            body.push('\n');
+        }
+    }
+
+    body.push('\n');
+    body.push_str(&paragraph(&format!(
+        "What happens next: a hostmaster reviews the request and writes to you from this address. \
+         There is no need to send the form again. If you need to add anything, reply to this mail \
+         and keep [{ticket}] in the subject."
+    )));
+    body
+}

@@ -1,0 +1,194 @@
+//! Stage 7, record: the registry's state in one SQLite file.
+//!
+//! The store is part of the imperative shell: it owns the database
+//! connection, and the pure stages hand it data to keep. What it holds:
+//! received messages, tickets, their objects, NIC handles, the registry's
+//! existing objects, an append-only event log and an outbox of replies.
+//!
+//! - [`schema`]: versioned migrations, applied when the store opens.
+//! - [`record`]: one processed mail in one transaction, handles included.
+//! - [`import`]: loading RPSL dumps of existing objects.
+//! - [`query`]: the processing log and ticket details for operators.
+
+pub mod import;
+pub mod outbox;
+pub mod query;
+pub mod record;
+mod schema;
+
+use formrobot_engine::validate::registry::{LookupError, Registry};
+use rusqlite::{Connection, OptionalExtension};
+use std::path::Path;
+use std::time::Duration;
+
+/// The database file used when none is named.
+pub const DEFAULT_PATH: &str = "formrobot.db";
+
+/// How long a writer waits for another writer's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused or failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer formrobot.
+    #[error("the database is at schema version {found}, newer than this formrobot knows ({known}); upgrade formrobot")]
+    TooNew {
+        /// The file's schema version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// Reading an import file failed.
+    #[error("reading the import failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// A ticket asked for does not exist.
+    #[error("no ticket {0}")]
+    NoSuchTicket(String),
+}
+
+impl StoreError {
+    /// Whether trying again later may succeed (the database was busy or locked).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+/// The registry's state.
+pub struct Store {
+    connection: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::prepare(Connection::open(path)?)
+    }
+
+    /// A store in memory, for tests and dry runs.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Store::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut connection: Connection) -> Result<Store, StoreError> {
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL lets operators read the log while the robot writes; in memory it stays "memory".
+        let _mode: String = connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        connection.pragma_update(None, "foreign_keys", true)?;
+        migrate(&mut connection)?;
+        Ok(Store { connection })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.connection.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+/// Applies every migration the database has not seen, each in its own transaction.
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let known = i64::try_from(schema::MIGRATIONS.len()).unwrap_or(i64::MAX);
+    loop {
+        let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version > known {
+            return Err(StoreError::TooNew { found: version, known });
+        }
+        let Some(migration) = usize::try_from(version).ok().and_then(|v| schema::MIGRATIONS.get(v)) else {
+            return Ok(());
+        };
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", version + 1)?;
+        transaction.commit()?;
+    }
+}
+
+impl Registry for Store {
+    fn is_loaded(&self) -> Result<bool, LookupError> {
+        let any: Option<i64> =
+            self.connection.query_row("SELECT 1 FROM registry_objects LIMIT 1", [], |row| row.get(0)).optional()?;
+        Ok(any.is_some())
+    }
+
+    fn handle_owner(&self, handle: &str) -> Result<Option<String>, LookupError> {
+        let owner = self
+            .connection
+            .query_row("SELECT name FROM nic_handles WHERE handle = ?1", [handle.to_ascii_uppercase()], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(owner)
+    }
+
+    fn has_maintainer(&self, name: &str) -> Result<bool, LookupError> {
+        let found: Option<i64> = self
+            .connection
+            .query_row(
+                "SELECT 1 FROM registry_objects WHERE class = 'mntner' AND key = ?1",
+                [name.to_ascii_uppercase()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_bring_a_new_file_to_the_latest_version_once() {
+        let dir = std::env::temp_dir().join(format!("formrobot-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("state.db");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(&path).expect("opens");
+        assert_eq!(store.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
+        drop(store);
+        let again = Store::open(&path).expect("opens again");
+        assert_eq!(again.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
+        let mode: String = again.connection().pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("mode");
+        assert_eq!(mode, "wal");
+        let keys: i64 = again.connection().pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("fk");
+        assert_eq!(keys, 1);
+        drop(again);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = std::env::temp_dir().join(format!("formrobot-newer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("state.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let connection = Connection::open(&path).expect("opens");
+            connection.pragma_update(None, "user_version", 999).expect("set version");
+        }
+        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 999, .. })));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_event_log_is_append_only() {
+        let store = Store::open_in_memory().expect("opens");
+        store
+            .connection()
+            .execute("INSERT INTO events (at, level, kind, details) VALUES (1, 'info', 'test', 'x')", [])
+            .expect("insert works");
+        assert!(store.connection().execute("UPDATE events SET details = 'y'", []).is_err());
+        assert!(store.connection().execute("DELETE FROM events", []).is_err());
+    }
+}

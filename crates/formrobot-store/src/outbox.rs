@@ -1,0 +1,133 @@
+//! The outbox: replies wait here until a mail server has accepted them.
+//!
+//! A reply is marked sent only after the server said yes. Until then it is
+//! retried with backoff; a permanent refusal is recorded on its ticket.
+
+use crate::record::log_event;
+use crate::{Store, StoreError};
+use rusqlite::params;
+
+/// A reply due to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedReply {
+    /// The outbox row.
+    pub id: i64,
+    /// The recipient.
+    pub recipient: String,
+    /// The whole message.
+    pub message: Vec<u8>,
+    /// Tries so far.
+    pub attempts: i64,
+}
+
+/// The ticket, message and recipient of outbox row `id`, for its events.
+fn owner(connection: &rusqlite::Connection, id: i64) -> Result<(Option<i64>, i64, String), StoreError> {
+    Ok(connection.query_row("SELECT ticket_id, message_id, recipient FROM outbox WHERE id = ?1", [id], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?)
+}
+
+impl Store {
+    /// Makes this connection's commits wait for the operating system, not the disk.
+    ///
+    /// For the sender only: marking a reply sent must follow the server's "250"
+    /// as closely as possible, because a crash between the two means the reply
+    /// goes out again. In WAL mode such commits survive a killed process; only
+    /// a power loss could undo the last few, and then a reply is sent twice,
+    /// never lost. Mail intake keeps full durability.
+    pub fn prefer_fast_commits(&self) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
+    /// Replies queued and due at `now`, oldest first, at most `limit`.
+    pub fn due_replies(&self, now: i64, limit: usize) -> Result<Vec<QueuedReply>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT id, recipient, body, attempts FROM outbox
+             WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![now, limit as i64], |row| {
+            Ok(QueuedReply { id: row.get(0)?, recipient: row.get(1)?, message: row.get(2)?, attempts: row.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The server is about to receive reply `id`'s body: from here on, a crash counts it as sent.
+    pub fn mark_sending(&mut self, id: i64) -> Result<(), StoreError> {
+        self.connection.execute("UPDATE outbox SET status = 'sending' WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Replies that were being handed over when the robot stopped, settled as sent; how many.
+    ///
+    /// The server takes a message when it receives its final dot, which follows
+    /// the `sending` mark within microseconds: sending again would almost
+    /// surely answer twice.
+    pub fn settle_interrupted_sends(&mut self, now: i64) -> Result<usize, StoreError> {
+        let ids: Vec<i64> = {
+            let mut statement =
+                self.connection.prepare("SELECT id FROM outbox WHERE status = 'sending' ORDER BY id")?;
+            let rows = statement.query_map([], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in &ids {
+            self.mark_sent(*id, now, "unconfirmed: the robot stopped while the server was taking the reply")?;
+        }
+        Ok(ids.len())
+    }
+
+    /// The server accepted reply `id`.
+    pub fn mark_sent(&mut self, id: i64, now: i64, server_said: &str) -> Result<(), StoreError> {
+        let tx = self.connection.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+            params![id, now],
+        )?;
+        let (ticket, message, recipient) = owner(&tx, id)?;
+        log_event(&tx, now, "info", ticket, Some(message), "reply-sent", &format!("to {recipient}: {server_said}"))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sending reply `id` failed for now; try again at `retry_at`.
+    pub fn mark_retry(&mut self, id: i64, now: i64, retry_at: i64, error: &str) -> Result<(), StoreError> {
+        let tx = self.connection.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+            params![id, retry_at, error],
+        )?;
+        let (ticket, message, _) = owner(&tx, id)?;
+        log_event(
+            &tx,
+            now,
+            "warn",
+            ticket,
+            Some(message),
+            "reply-deferred",
+            &format!("{error}; next try in {} s", retry_at - now),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused reply `id` for good; recorded on its ticket.
+    pub fn mark_failed(&mut self, id: i64, now: i64, error: &str) -> Result<(), StoreError> {
+        let tx = self.connection.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            params![id, error],
+        )?;
+        let (ticket, message, _) = owner(&tx, id)?;
+        log_event(&tx, now, "error", ticket, Some(message), "reply-refused", error)?;
+        if let Some(ticket) = ticket {
+            tx.execute("UPDATE tickets SET updated_at = ?2 WHERE id = ?1", params![ticket, now])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes one event that concerns no single mail (connections, shutdown).
+    pub fn log(&self, now: i64, level: &str, kind: &str, details: &str) -> Result<(), StoreError> {
+        log_event(&self.connection, now, level, None, None, kind, details)
+    }
+}

@@ -1,0 +1,243 @@
+//! What operators read: the processing log and the details of a ticket.
+
+use crate::{Store, StoreError};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+/// One entry of the processing log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRow {
+    /// The entry's sequence number.
+    pub id: i64,
+    /// When it happened, Unix seconds.
+    pub at: i64,
+    /// `info`, `warn` or `error`.
+    pub level: String,
+    /// The ticket tag, when the event concerns a ticket.
+    pub ticket: Option<String>,
+    /// The message row id, when the event concerns a message.
+    pub message: Option<i64>,
+    /// What happened: `received`, `accepted`, `handle-assigned`, ...
+    pub kind: String,
+    /// Details in words.
+    pub details: String,
+}
+
+/// Which events to list.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only this ticket's events.
+    pub ticket: Option<String>,
+    /// Only events at or after this time (Unix seconds).
+    pub since: Option<i64>,
+    /// Only events after this sequence number (for following the log).
+    pub after: Option<i64>,
+}
+
+/// A received message, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageRow {
+    /// The row id.
+    pub id: i64,
+    /// The `Message-ID` header.
+    pub message_id: Option<String>,
+    /// The sender's address.
+    pub sender: Option<String>,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// When it was received, Unix seconds.
+    pub received_at: i64,
+    /// Where it came from.
+    pub origin: String,
+    /// What became of it.
+    pub outcome: String,
+}
+
+/// An object of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRow {
+    /// Its position in the submission.
+    pub position: i64,
+    /// Its class.
+    pub class: String,
+    /// As submitted.
+    pub submitted: String,
+    /// With real handles, for accepted tickets.
+    pub rewritten: Option<String>,
+}
+
+/// A handle claimed by a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandleRow {
+    /// The handle, `JD1-AP`.
+    pub handle: String,
+    /// The person's or role's name.
+    pub name: String,
+    /// What the sender wrote in its place.
+    pub placeholder: Option<String>,
+    /// When it was claimed, Unix seconds.
+    pub created_at: i64,
+}
+
+/// A part of a mail kept with a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentRow {
+    /// The message it came with.
+    pub message: i64,
+    /// Its file name.
+    pub filename: Option<String>,
+    /// Its content type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+}
+
+/// Everything about one ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketDetail {
+    /// The tag, `FR-...`.
+    pub tag: String,
+    /// Its status.
+    pub status: String,
+    /// The form's dialect.
+    pub dialect: String,
+    /// Who sent it.
+    pub sender: Option<String>,
+    /// When it was opened, Unix seconds.
+    pub created_at: i64,
+    /// When it last changed, Unix seconds.
+    pub updated_at: i64,
+    /// The mails that concern it.
+    pub messages: Vec<MessageRow>,
+    /// Its objects.
+    pub objects: Vec<ObjectRow>,
+    /// The handles it claimed.
+    pub handles: Vec<HandleRow>,
+    /// Attachments kept with it.
+    pub attachments: Vec<AttachmentRow>,
+    /// Its events.
+    pub events: Vec<EventRow>,
+}
+
+const EVENT_COLUMNS: &str = "SELECT e.id, e.at, e.level, t.tag, e.message_id, e.kind, e.details
+     FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id";
+
+fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        id: row.get(0)?,
+        at: row.get(1)?,
+        level: row.get(2)?,
+        ticket: row.get(3)?,
+        message: row.get(4)?,
+        kind: row.get(5)?,
+        details: row.get(6)?,
+    })
+}
+
+impl Store {
+    /// The events that pass `filter`, oldest first.
+    pub fn events(&self, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
+        let sql = format!(
+            "{EVENT_COLUMNS}
+             WHERE (?1 IS NULL OR t.tag = ?1) AND (?2 IS NULL OR e.at >= ?2) AND (?3 IS NULL OR e.id > ?3)
+             ORDER BY e.id"
+        );
+        let mut statement = self.connection.prepare_cached(&sql)?;
+        let rows = statement.query_map(params![filter.ticket, filter.since, filter.after], event_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Everything recorded about ticket `tag` (case-insensitive, with or without brackets).
+    pub fn ticket(&self, tag: &str) -> Result<TicketDetail, StoreError> {
+        let tag = tag.trim().trim_start_matches('[').trim_end_matches(']').to_ascii_uppercase();
+        let connection = &self.connection;
+        let header = connection
+            .query_row(
+                "SELECT id, tag, status, dialect, sender, created_at, updated_at FROM tickets WHERE tag = ?1",
+                [&tag],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        TicketDetail {
+                            tag: row.get(1)?,
+                            status: row.get(2)?,
+                            dialect: row.get(3)?,
+                            sender: row.get(4)?,
+                            created_at: row.get(5)?,
+                            updated_at: row.get(6)?,
+                            messages: Vec::new(),
+                            objects: Vec::new(),
+                            handles: Vec::new(),
+                            attachments: Vec::new(),
+                            events: Vec::new(),
+                        },
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, mut detail)) = header else {
+            return Err(StoreError::NoSuchTicket(tag));
+        };
+        let mut messages = connection.prepare_cached(
+            "SELECT id, message_id, sender, size, sha256, received_at, origin, outcome
+             FROM messages WHERE ticket_id = ?1 ORDER BY id",
+        )?;
+        detail.messages = messages
+            .query_map([id], |row| {
+                Ok(MessageRow {
+                    id: row.get(0)?,
+                    message_id: row.get(1)?,
+                    sender: row.get(2)?,
+                    size: row.get(3)?,
+                    sha256: row.get(4)?,
+                    received_at: row.get(5)?,
+                    origin: row.get(6)?,
+                    outcome: row.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut objects = connection.prepare_cached(
+            "SELECT position, class, submitted, rewritten FROM objects WHERE ticket_id = ?1 ORDER BY position",
+        )?;
+        detail.objects = objects
+            .query_map([id], |row| {
+                Ok(ObjectRow {
+                    position: row.get(0)?,
+                    class: row.get(1)?,
+                    submitted: row.get(2)?,
+                    rewritten: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut handles = connection.prepare_cached(
+            "SELECT handle, name, placeholder, created_at FROM nic_handles WHERE ticket_id = ?1 ORDER BY rowid",
+        )?;
+        detail.handles = handles
+            .query_map([id], |row| {
+                Ok(HandleRow {
+                    handle: row.get(0)?,
+                    name: row.get(1)?,
+                    placeholder: row.get(2)?,
+                    created_at: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut attachments = connection.prepare_cached(
+            "SELECT message_id, filename, content_type, size FROM attachments WHERE ticket_id = ?1 ORDER BY id",
+        )?;
+        detail.attachments = attachments
+            .query_map([id], |row| {
+                Ok(AttachmentRow {
+                    message: row.get(0)?,
+                    filename: row.get(1)?,
+                    content_type: row.get(2)?,
+                    size: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        detail.events = self.events(&EventFilter { ticket: Some(detail.tag.clone()), ..EventFilter::default() })?;
+        Ok(detail)
+    }
+}

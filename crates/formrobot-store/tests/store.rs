@@ -1,0 +1,256 @@
+//! The registry store on real SQLite files: handles, references, atomicity,
+//! duplicates, concurrency and imports.
+
+use formrobot_engine::check::{check_text, Checked};
+use formrobot_engine::date::Date;
+use formrobot_engine::forms::FormSet;
+use formrobot_engine::outcome::Status;
+use formrobot_store::record::{Commit, IncomingMail, MessageOutcome, Outgoing, Recorded, Verdict};
+use formrobot_store::Store;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::LazyLock;
+
+static FORMS: LazyLock<FormSet> = LazyLock::new(|| FormSet::embedded().expect("built-in forms load"));
+const NOW: i64 = 1_795_400_000;
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/../../fixtures/forms/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn checked(text: &str) -> Checked {
+    check_text(text, &FORMS, Date::new(2026, 11, 23).expect("date"))
+}
+
+fn record(store: &mut Store, text: &str, message_id: &str) -> Recorded {
+    let checked = checked(text);
+    let mail = IncomingMail {
+        raw: text.as_bytes(),
+        message_id: Some(message_id),
+        sender: Some("jq@example.net"),
+        origin: "test",
+        attachments: &[],
+        withheld: None,
+        imap: None,
+    };
+    store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded")
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    let connection = Connection::open(db).expect("opens");
+    connection.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0)).expect("counts")
+}
+
+fn handle_of(recorded: &Recorded, label: &str) -> String {
+    recorded
+        .assignments
+        .iter()
+        .find(|a| a.request.label == label)
+        .map(|a| a.handle())
+        .unwrap_or_else(|| panic!("no handle for {label}: {:?}", recorded.assignments))
+}
+
+#[test]
+fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let recorded = record(&mut store, &fixture("ripe-valid-full.txt"), "<a@example.net>");
+
+    assert_eq!(recorded.outcome, MessageOutcome::Accepted);
+    let ticket = recorded.ticket.clone().expect("a ticket");
+    assert!(ticket.starts_with("FR-") && ticket.len() == 13, "{ticket}");
+    // "Jane Q Example" gives JQE; AUTO-2JD brings its own letters.
+    assert_eq!(handle_of(&recorded, "AUTO-1"), "JQE1-RIPE");
+    assert_eq!(handle_of(&recorded, "AUTO-2JD"), "JD1-RIPE");
+
+    let all_objects: String = recorded.objects.iter().map(|o| o.rewritten.as_str()).collect();
+    assert!(!all_objects.contains("AUTO-"), "every placeholder is rewritten:\n{all_objects}");
+    let aut_num = &recorded.objects[0].rewritten;
+    assert!(aut_num.contains("admin-c:        JQE1-RIPE\n"), "{aut_num}");
+    assert!(aut_num.contains("tech-c:         JD1-RIPE\n"), "{aut_num}");
+
+    let detail = store.ticket(&ticket).expect("ticket stored");
+    assert_eq!(detail.status, "accepted");
+    assert_eq!(detail.handles.len(), 2);
+    assert_eq!(detail.objects.len(), 4);
+    assert!(detail.objects.iter().all(|o| o.rewritten.is_some()));
+    assert!(detail.events.iter().any(|e| e.kind == "handle-assigned" && e.details.starts_with("AUTO-1 -> JQE1-RIPE")));
+    assert_eq!(count(&dir.path().join("formrobot.db"), "messages"), 1);
+}
+
+#[test]
+fn an_apnic_blank_nic_hdl_and_names_in_contacts_are_resolved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let recorded = record(&mut store, &fixture("apnic-valid-full.txt"), "<b@example.net>");
+    assert_eq!(recorded.outcome, MessageOutcome::Accepted);
+    assert_eq!(handle_of(&recorded, "Emily Jane Carter"), "EJC1-AP");
+    let aut_num = &recorded.objects[0].rewritten;
+    assert!(aut_num.contains("admin-c:        EJC1-AP\n"), "{aut_num}");
+    assert!(aut_num.contains("tech-c:         EJC1-AP\n"), "{aut_num}");
+    let person = &recorded.objects[1].rewritten;
+    assert!(person.contains("nic-hdl:        EJC1-AP\n"), "{person}");
+    assert!(
+        person.contains("person:         Emily Jane Carter\n"),
+        "a name is only replaced where it refers to someone: {person}"
+    );
+    // The blank PERSON V3.0 template is not an object of the ticket.
+    assert_eq!(recorded.objects.len(), 2);
+}
+
+#[test]
+fn a_rejected_submission_burns_no_handle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let rejected = record(&mut store, &fixture("ripe-many-errors.txt"), "<c@example.net>");
+    assert_eq!(rejected.outcome, MessageOutcome::Rejected);
+    assert!(rejected.ticket.is_some(), "a rejection still has a ticket to quote");
+    assert!(rejected.assignments.is_empty());
+    assert_eq!(count(&dir.path().join("formrobot.db"), "nic_handles"), 0);
+
+    let accepted = record(&mut store, &fixture("ripe-valid-full.txt"), "<d@example.net>");
+    assert_eq!(handle_of(&accepted, "AUTO-1"), "JQE1-RIPE", "number 1 is still free");
+    let detail = store.ticket(rejected.ticket.as_deref().expect("tag")).expect("stored");
+    assert!(detail.objects.iter().all(|o| o.rewritten.is_none()));
+}
+
+#[test]
+fn the_same_mail_twice_makes_one_ticket() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let text = fixture("ripe-valid-full.txt");
+    let first = record(&mut store, &text, "<same@example.net>");
+    let second = record(&mut store, &text, "<same@example.net>");
+    assert_eq!(second.outcome, MessageOutcome::Duplicate);
+    assert_eq!(second.ticket, first.ticket);
+    assert_eq!(second.duplicate_of, Some(first.message));
+    assert!(second.assignments.is_empty());
+    assert_eq!(count(&dir.path().join("formrobot.db"), "tickets"), 1);
+    assert_eq!(count(&dir.path().join("formrobot.db"), "nic_handles"), 2);
+    assert_eq!(count(&dir.path().join("formrobot.db"), "messages"), 2, "the second receipt is still recorded");
+    let detail = store.ticket(first.ticket.as_deref().expect("tag")).expect("stored");
+    assert!(detail.events.iter().any(|e| e.kind == "duplicate"));
+
+    // Same Message-ID, different bytes: a new mail.
+    let edited = text.replace("Jane Q Example", "Jane R Example");
+    let third = record(&mut store, &edited, "<same@example.net>");
+    assert_eq!(third.outcome, MessageOutcome::Accepted);
+    assert_ne!(third.ticket, first.ticket);
+}
+
+#[test]
+fn numbers_fill_gaps_left_by_imported_handles() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let dump = "person: Jo Doe\nnic-hdl: JD1-RIPE\nsource: RIPE\n\nperson: Jim Dane\nnic-hdl: JD3-RIPE\nsource: RIPE\n";
+    store.import_dump(dump.as_bytes(), "test dump", NOW).expect("imports");
+    let first = record(&mut store, &fixture("ripe-valid-full.txt"), "<e@example.net>");
+    assert_eq!(handle_of(&first, "AUTO-2JD"), "JD2-RIPE");
+    let second = record(
+        &mut store,
+        &fixture("ripe-valid-full.txt").replace("Example Networks NOC", "Example NOC"),
+        "<f@example.net>",
+    );
+    assert_eq!(handle_of(&second, "AUTO-2JD"), "JD4-RIPE");
+}
+
+#[test]
+fn a_failure_midway_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    {
+        // A real SQLite failure at the last step of the transaction: queuing the reply.
+        let connection = Connection::open(dir.path().join("formrobot.db")).expect("opens");
+        connection
+            .execute_batch(
+                "CREATE TRIGGER outbox_fails BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            )
+            .expect("trigger");
+    }
+    let text = fixture("ripe-valid-full.txt");
+    let checked = checked(&text);
+    let mail = IncomingMail {
+        raw: text.as_bytes(),
+        message_id: Some("<g@example.net>"),
+        sender: Some("jq@example.net"),
+        origin: "test",
+        attachments: &[],
+        withheld: None,
+        imap: None,
+    };
+    let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
+        Some(Outgoing {
+            to: "jq@example.net".into(),
+            subject: "Re: x".into(),
+            body: "b".into(),
+            message: b"m".to_vec(),
+        })
+    };
+    let result = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, reply);
+    assert!(result.is_err());
+    for table in ["messages", "tickets", "objects", "nic_handles", "events", "outbox"] {
+        assert_eq!(
+            count(&dir.path().join("formrobot.db"), table),
+            0,
+            "{table} must be empty after a failed transaction"
+        );
+    }
+}
+
+#[test]
+fn a_dry_run_sees_the_registry_but_keeps_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let text = fixture("ripe-valid-full.txt");
+    let checked = checked(&text);
+    let mail = IncomingMail {
+        raw: text.as_bytes(),
+        message_id: None,
+        sender: None,
+        origin: "test",
+        attachments: &[],
+        withheld: None,
+        imap: None,
+    };
+    let recorded = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::DryRun, |_| None).expect("runs");
+    assert_eq!(handle_of(&recorded, "AUTO-1"), "JQE1-RIPE");
+    assert_eq!(count(&dir.path().join("formrobot.db"), "messages"), 0);
+    assert_eq!(count(&dir.path().join("formrobot.db"), "nic_handles"), 0);
+}
+
+#[test]
+fn concurrent_writers_on_one_file_never_share_a_handle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    drop(Store::open(&dir.path().join("formrobot.db")).expect("creates the schema"));
+    let text = fixture("ripe-valid-full.txt");
+    let writers: Vec<_> = (0..2)
+        .map(|writer| {
+            let db = dir.path().join("formrobot.db");
+            let text = text.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&db).expect("opens");
+                (0..40)
+                    .map(|i| {
+                        let recorded = record(&mut store, &text, &format!("<{writer}-{i}@example.net>"));
+                        assert_eq!(recorded.outcome, MessageOutcome::Accepted);
+                        handle_of(&recorded, "AUTO-2JD")
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut handles: Vec<String> = writers.into_iter().flat_map(|w| w.join().expect("writer finished")).collect();
+    handles.sort_by_key(|h| h.trim_start_matches("JD").trim_end_matches("-RIPE").parse::<u32>().unwrap_or(0));
+    let expected: Vec<String> = (1..=80).map(|n| format!("JD{n}-RIPE")).collect();
+    assert_eq!(handles, expected, "80 submissions from two writers get JD1..JD80, each once");
+    assert_eq!(count(&dir.path().join("formrobot.db"), "tickets"), 80);
+}
+
+#[test]
+fn status_of_the_checked_submission_drives_the_outcome() {
+    let ok = checked(&fixture("ripe-valid-full.txt"));
+    assert_eq!(ok.status(), Status::Accepted);
+    let bad = checked(&fixture("ripe-auto-undefined.txt"));
+    assert_eq!(bad.status(), Status::Rejected);
+}

@@ -1,0 +1,161 @@
+//! Operators' commands on a real database: `import`, `check --db`, `log` and `show`.
+
+mod common;
+
+use common::{record_fixture, Scratch};
+use formrobot_store::Store;
+use rusqlite::Connection;
+use std::path::Path;
+
+const NOW: i64 = 1_795_400_000;
+
+fn count(db: &Path, table: &str) -> i64 {
+    let connection = Connection::open(db).expect("opens");
+    connection.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0)).expect("counts")
+}
+
+/// A dump of `persons` persons, `persons / 10` maintainers and a few other objects.
+fn generated_dump(persons: usize) -> String {
+    let mut dump = String::from("# generated test dump\n\n");
+    for i in 1..=persons {
+        dump.push_str(&format!(
+            "person:  Test Person {i}\naddress: Street {i}\nphone:   +31 20 555 {i:04}\nnic-hdl: TP{i}-RIPE\nsource:  RIPE\n\n"
+        ));
+        if i % 10 == 0 {
+            dump.push_str(&format!("mntner:  TEST{i}-MNT\ndescr:   test\nauth:    PGPKEY-1A2B3C4D\nsource:  RIPE\n\n"));
+        }
+    }
+    dump.push_str("inetnum: 192.0.2.0 - 192.0.2.255\nnetname: TEST\nsource: RIPE\n\n");
+    dump
+}
+
+#[test]
+fn importing_a_dump_is_idempotent_and_accepts_gzip() {
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+
+    let dir = Scratch::new("import");
+    let mut store = Store::open(&dir.db()).expect("opens");
+    let dump = generated_dump(500);
+    let stats = store.import_dump(dump.as_bytes(), "plain", NOW).expect("imports");
+    assert_eq!((stats.read, stats.added, stats.changed, stats.unchanged, stats.skipped), (551, 550, 0, 0, 1));
+
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(dump.as_bytes()).expect("compresses");
+    let gzipped = encoder.finish().expect("compresses");
+    let path = dir.path("dump.gz");
+    std::fs::write(&path, gzipped).expect("written");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(["--db", dir.db().to_str().expect("UTF-8"), "import", path.to_str().expect("UTF-8")])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("551 objects read, 0 added, 0 changed, 550 unchanged, 1 skipped"), "{text}");
+    assert_eq!(count(&dir.db(), "registry_objects"), 550);
+    assert_eq!(count(&dir.db(), "nic_handles"), 500);
+}
+
+#[test]
+fn check_with_a_database_finds_unknown_references() {
+    let dir = Scratch::new("check-db");
+    let mut store = Store::open(&dir.db()).expect("opens");
+    store
+        .import_dump("person: Jo Doe\nnic-hdl: JD1-RIPE\nsource: RIPE\n\nmntner: EXAMPLENET-MNT\nsource: RIPE\n\nmntner: RIPE-DBM-MNT\nsource: RIPE\n".as_bytes(), "dump", NOW)
+        .expect("imports");
+    drop(store);
+    let run = |file: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_formrobot"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["--db", dir.db().to_str().expect("UTF-8"), "check", "--today=2026-11-23", "--json", file])
+            .output()
+            .expect("runs")
+    };
+    let known = run("fixtures/forms/ripe-valid-full.txt");
+    assert_eq!(known.status.code(), Some(0), "{}", String::from_utf8_lossy(&known.stdout));
+    let unknown = run("fixtures/forms/ripe-valid-existing.txt");
+    assert_eq!(unknown.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&unknown.stdout).expect("JSON");
+    let messages: Vec<&str> =
+        value["errors"].as_array().expect("errors").iter().filter_map(|e| e["message"].as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("OPS4-RIPE does not exist in the registry")), "{messages:#?}");
+}
+
+/// Runs `formrobot --db DB ARGS...`.
+fn with_db(db: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--db", db.to_str().expect("UTF-8")];
+    all.extend_from_slice(args);
+    common::formrobot(&all, None)
+}
+
+#[test]
+fn operators_read_the_log_and_tickets() {
+    let dir = Scratch::new("operators");
+    let mut store = Store::open(&dir.db()).expect("opens");
+    let accepted = record_fixture(&mut store, "ripe-valid-full.txt", "<h@example.net>");
+    let rejected = record_fixture(&mut store, "ripe-auto-undefined.txt", "<i@example.net>");
+    let tag = accepted.ticket.clone().expect("tag");
+
+    let log = with_db(&dir.db(), &["log"]);
+    let text = String::from_utf8_lossy(&log.stdout);
+    assert!(log.status.success());
+    assert!(text.contains(&format!("[{tag}]")) && text.contains("handle-assigned: AUTO-1 -> JQE1-RIPE"), "{text}");
+    assert!(text.contains("rejected: 4 object(s) with 1 error(s)") || text.contains("rejected:"), "{text}");
+
+    let only = with_db(&dir.db(), &["log", "--json", "--ticket", rejected.ticket.as_deref().expect("tag")]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&only.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|e| e["ticket"] == rejected.ticket.as_deref().unwrap_or_default()));
+
+    let future = with_db(&dir.db(), &["log", "--since", "2099-01-01"]);
+    assert!(future.status.success() && future.stdout.is_empty());
+    let bad = with_db(&dir.db(), &["log", "--since", "last tuesday"]);
+    assert_eq!(bad.status.code(), Some(2));
+
+    let show = with_db(&dir.db(), &["show", &tag.to_ascii_lowercase()]);
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(show.status.success(), "{shown}");
+    assert!(shown.starts_with(&format!("Ticket {tag} (accepted, RIPE-228)")), "{shown}");
+    assert!(shown.contains("JQE1-RIPE      Jane Q Example (for AUTO-1)"), "{shown}");
+    assert!(shown.contains("  admin-c:        JQE1-RIPE"), "{shown}");
+    let missing = with_db(&dir.db(), &["show", "FR-NOSUCHTICK"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn log_follow_prints_new_events_as_they_come() {
+    use std::io::{BufRead, BufReader};
+    let dir = Scratch::new("follow");
+    drop(Store::open(&dir.db()).expect("creates"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .arg("--db")
+        .arg(dir.db())
+        .args(["log", "--follow", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // Should the log never show the event, end the follower instead of hanging the test run.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        let _ = std::process::Command::new("kill").arg(&pid).status();
+    });
+    let mut store = Store::open(&dir.db()).expect("opens");
+    let recorded = record_fixture(&mut store, "ripe-valid-full.txt", "<j@example.net>");
+    let tag = recorded.ticket.expect("tag");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut seen = false;
+    for line in lines.by_ref().take(50) {
+        let event: serde_json::Value = serde_json::from_str(&line.expect("a line")).expect("JSON");
+        if event["kind"] == "accepted" && event["ticket"] == tag.as_str() {
+            seen = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen, "the followed log showed the new ticket's acceptance");
+}
