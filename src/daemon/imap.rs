@@ -14,7 +14,7 @@ use crate::pipeline::{process_mail, Origin, Settings};
 use async_imap::{Client, Session};
 use formrobot_engine::forms::FormSet;
 use formrobot_store::record::{Commit, ImapKey};
-use formrobot_store::Store;
+use formrobot_store::{EventKind, EventLevel, Store};
 use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -152,8 +152,8 @@ impl Intake {
                     tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "IMAP connection lost");
                     let _ = self.store.log(
                         now(),
-                        "warn",
-                        "imap-error",
+                        EventLevel::Warn,
+                        EventKind::ImapError,
                         &format!("{error}; reconnecting in {} ms", delay.as_millis()),
                     );
                     if sleep_or_shutdown(delay, &mut shutdown).await {
@@ -172,7 +172,12 @@ impl Intake {
     ) -> Result<(), DaemonError> {
         let mut session = connect(&self.config, self.tls.clone()).await?;
         tracing::info!(host = %self.config.host, port = self.config.port, "IMAP connected");
-        let _ = self.store.log(now(), "info", "imap-connected", &format!("{}:{}", self.config.host, self.config.port));
+        let _ = self.store.log(
+            now(),
+            EventLevel::Info,
+            EventKind::ImapConnected,
+            &format!("{}:{}", self.config.host, self.config.port),
+        );
         ensure_mailboxes(&mut session, &[&self.config.processed_mailbox, &self.config.quarantine_mailbox]).await?;
         let capabilities = session.capabilities().await?;
         let can_idle = self.config.idle && capabilities.has_str("IDLE");
@@ -286,8 +291,8 @@ impl Intake {
             tracing::error!(uid = key.uid, tries, error, "mail keeps failing; moved to quarantine");
             let _ = self.store.log(
                 now(),
-                "error",
-                "quarantined",
+                EventLevel::Error,
+                EventKind::Quarantined,
                 &format!(
                     "UID {} of {} failed {tries} times ({error}); moved to {}",
                     key.uid, key.mailbox, self.config.quarantine_mailbox

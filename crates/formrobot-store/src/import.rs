@@ -5,6 +5,7 @@
 //! Importing the same dump twice changes nothing the second time.
 
 use crate::record::log_event;
+use crate::words::{EventKind, EventLevel};
 use crate::{Store, StoreError};
 use formrobot_engine::check::decode_bytes;
 use formrobot_engine::extract::Line;
@@ -81,10 +82,10 @@ impl Store {
         log_event(
             &transaction,
             now,
-            "info",
+            EventLevel::Info,
             None,
             None,
-            "import",
+            EventKind::Import,
             &format!(
                 "{source}: {} objects read, {} added, {} changed, {} unchanged, {} skipped",
                 stats.read, stats.added, stats.changed, stats.unchanged, stats.skipped

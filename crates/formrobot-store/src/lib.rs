@@ -9,12 +9,17 @@
 //! - [`record`]: one processed mail in one transaction, handles included.
 //! - [`import`]: loading RPSL dumps of existing objects.
 //! - [`query`]: the processing log and ticket details for operators.
+//! - [`words`]: the words stored in state columns (outbox states, event levels
+//!   and kinds, message outcomes, ticket states), as enums.
 
 pub mod import;
 pub mod outbox;
 pub mod query;
 pub mod record;
 mod schema;
+pub mod words;
+
+pub use words::{EventKind, EventLevel, MessageOutcome, OutboxState, TicketState, UnknownWord};
 
 use formrobot_engine::validate::registry::{LookupError, Registry};
 use rusqlite::{Connection, OptionalExtension};
@@ -47,6 +52,14 @@ pub enum StoreError {
     /// A ticket asked for does not exist.
     #[error("no ticket {0}")]
     NoSuchTicket(String),
+    /// A migration would leave rows referring to rows that do not exist; nothing was changed.
+    #[error("migrating the database to schema version {version} would break references from table {table}; the database was not changed")]
+    BrokenReferences {
+        /// The schema version the migration leads to.
+        version: i64,
+        /// A table with a row whose reference has no target.
+        table: String,
+    },
 }
 
 impl StoreError {
@@ -80,8 +93,8 @@ impl Store {
         connection.busy_timeout(BUSY_TIMEOUT)?;
         // WAL lets operators read the log while the robot writes; in memory it stays "memory".
         let _mode: String = connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        connection.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut connection)?;
+        connection.pragma_update(None, "foreign_keys", true)?;
         Ok(Store { connection })
     }
 
@@ -97,8 +110,16 @@ impl Store {
 }
 
 /// Applies every migration the database has not seen, each in its own transaction.
+///
+/// Foreign keys are off while migrations run, as SQLite asks for migrations that
+/// rebuild a table (<https://www.sqlite.org/lang_altertable.html#otheralter>):
+/// dropping the old table must neither delete nor check the rows that refer to
+/// it. The switch only works outside a transaction, so it is made here, and
+/// each migration checks every reference before it commits. The caller turns
+/// foreign keys back on.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     let known = i64::try_from(schema::MIGRATIONS.len()).unwrap_or(i64::MAX);
+    connection.pragma_update(None, "foreign_keys", false)?;
     loop {
         let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version: i64 = transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
@@ -109,6 +130,11 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
             return Ok(());
         };
         transaction.execute_batch(migration)?;
+        let broken: Option<String> =
+            transaction.query_row("PRAGMA foreign_key_check", [], |row| row.get(0)).optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::BrokenReferences { version: version + 1, table });
+        }
         transaction.pragma_update(None, "user_version", version + 1)?;
         transaction.commit()?;
     }
@@ -186,7 +212,7 @@ mod tests {
         let store = Store::open_in_memory().expect("opens");
         store
             .connection()
-            .execute("INSERT INTO events (at, level, kind, details) VALUES (1, 'info', 'test', 'x')", [])
+            .execute("INSERT INTO events (at, level, kind, details) VALUES (1, 'info', 'import', 'x')", [])
             .expect("insert works");
         assert!(store.connection().execute("UPDATE events SET details = 'y'", []).is_err());
         assert!(store.connection().execute("DELETE FROM events", []).is_err());

@@ -4,6 +4,7 @@
 //! retried with backoff; a permanent refusal is recorded on its ticket.
 
 use crate::record::log_event;
+use crate::words::{EventKind, EventLevel, OutboxState};
 use crate::{Store, StoreError};
 use rusqlite::params;
 
@@ -44,9 +45,9 @@ impl Store {
     pub fn due_replies(&self, now: i64, limit: usize) -> Result<Vec<QueuedReply>, StoreError> {
         let mut statement = self.connection.prepare_cached(
             "SELECT id, recipient, body, attempts FROM outbox
-             WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+             WHERE status = ?3 AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
         )?;
-        let rows = statement.query_map(params![now, limit as i64], |row| {
+        let rows = statement.query_map(params![now, limit as i64, OutboxState::Queued], |row| {
             Ok(QueuedReply { id: row.get(0)?, recipient: row.get(1)?, message: row.get(2)?, attempts: row.get(3)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -54,7 +55,7 @@ impl Store {
 
     /// The server is about to receive reply `id`'s body: from here on, a crash counts it as sent.
     pub fn mark_sending(&mut self, id: i64) -> Result<(), StoreError> {
-        self.connection.execute("UPDATE outbox SET status = 'sending' WHERE id = ?1", [id])?;
+        self.connection.execute("UPDATE outbox SET status = ?2 WHERE id = ?1", params![id, OutboxState::Sending])?;
         Ok(())
     }
 
@@ -65,9 +66,8 @@ impl Store {
     /// surely answer twice.
     pub fn settle_interrupted_sends(&mut self, now: i64) -> Result<usize, StoreError> {
         let ids: Vec<i64> = {
-            let mut statement =
-                self.connection.prepare("SELECT id FROM outbox WHERE status = 'sending' ORDER BY id")?;
-            let rows = statement.query_map([], |row| row.get(0))?;
+            let mut statement = self.connection.prepare("SELECT id FROM outbox WHERE status = ?1 ORDER BY id")?;
+            let rows = statement.query_map([OutboxState::Sending], |row| row.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
         for id in &ids {
@@ -80,11 +80,19 @@ impl Store {
     pub fn mark_sent(&mut self, id: i64, now: i64, server_said: &str) -> Result<(), StoreError> {
         let tx = self.connection.transaction()?;
         tx.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
-            params![id, now],
+            "UPDATE outbox SET status = ?3, sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+            params![id, now, OutboxState::Sent],
         )?;
         let (ticket, message, recipient) = owner(&tx, id)?;
-        log_event(&tx, now, "info", ticket, Some(message), "reply-sent", &format!("to {recipient}: {server_said}"))?;
+        log_event(
+            &tx,
+            now,
+            EventLevel::Info,
+            ticket,
+            Some(message),
+            EventKind::ReplySent,
+            &format!("to {recipient}: {server_said}"),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -100,10 +108,10 @@ impl Store {
         log_event(
             &tx,
             now,
-            "warn",
+            EventLevel::Warn,
             ticket,
             Some(message),
-            "reply-deferred",
+            EventKind::ReplyDeferred,
             &format!("{error}; next try in {} s", retry_at - now),
         )?;
         tx.commit()?;
@@ -114,11 +122,11 @@ impl Store {
     pub fn mark_failed(&mut self, id: i64, now: i64, error: &str) -> Result<(), StoreError> {
         let tx = self.connection.transaction()?;
         tx.execute(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
-            params![id, error],
+            "UPDATE outbox SET status = ?3, attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            params![id, error, OutboxState::Failed],
         )?;
         let (ticket, message, _) = owner(&tx, id)?;
-        log_event(&tx, now, "error", ticket, Some(message), "reply-refused", error)?;
+        log_event(&tx, now, EventLevel::Error, ticket, Some(message), EventKind::ReplyRefused, error)?;
         if let Some(ticket) = ticket {
             tx.execute("UPDATE tickets SET updated_at = ?2 WHERE id = ?1", params![ticket, now])?;
         }
@@ -127,7 +135,7 @@ impl Store {
     }
 
     /// Writes one event that concerns no single mail (connections, shutdown).
-    pub fn log(&self, now: i64, level: &str, kind: &str, details: &str) -> Result<(), StoreError> {
+    pub fn log(&self, now: i64, level: EventLevel, kind: EventKind, details: &str) -> Result<(), StoreError> {
         log_event(&self.connection, now, level, None, None, kind, details)
     }
 }

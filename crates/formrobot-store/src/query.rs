@@ -1,5 +1,6 @@
 //! What operators read: the processing log and the details of a ticket.
 
+use crate::words::{EventKind, EventLevel, MessageOutcome, TicketState};
 use crate::{Store, StoreError};
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
@@ -12,13 +13,13 @@ pub struct EventRow {
     /// When it happened, Unix seconds.
     pub at: i64,
     /// `info`, `warn` or `error`.
-    pub level: String,
+    pub level: EventLevel,
     /// The ticket tag, when the event concerns a ticket.
     pub ticket: Option<String>,
     /// The message row id, when the event concerns a message.
     pub message: Option<i64>,
     /// What happened: `received`, `accepted`, `handle-assigned`, ...
-    pub kind: String,
+    pub kind: EventKind,
     /// Details in words.
     pub details: String,
 }
@@ -52,7 +53,7 @@ pub struct MessageRow {
     /// Where it came from.
     pub origin: String,
     /// What became of it.
-    pub outcome: String,
+    pub outcome: MessageOutcome,
 }
 
 /// An object of a ticket.
@@ -100,7 +101,7 @@ pub struct TicketDetail {
     /// The tag, `FR-...`.
     pub tag: String,
     /// Its status.
-    pub status: String,
+    pub status: TicketState,
     /// The form's dialect.
     pub dialect: String,
     /// Who sent it.

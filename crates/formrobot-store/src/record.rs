@@ -6,6 +6,8 @@
 //! `nic_handles.handle` is what makes two concurrent writers unable to claim
 //! the same one. A rejected submission reaches no handle code at all.
 
+pub use crate::words::MessageOutcome;
+use crate::words::{EventKind, EventLevel, OutboxState, TicketState};
 use crate::{Store, StoreError};
 use formrobot_engine::check::Checked;
 use formrobot_engine::outcome::Status;
@@ -110,37 +112,6 @@ pub struct Recorded {
     pub reply: Option<Outgoing>,
 }
 
-/// What became of a received message, as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageOutcome {
-    /// A submission without errors.
-    Accepted,
-    /// A submission with errors.
-    Rejected,
-    /// A help request.
-    Help,
-    /// Not answered.
-    Ignored,
-    /// Refused without parsing.
-    Refused,
-    /// The same mail again; nothing was done.
-    Duplicate,
-}
-
-impl MessageOutcome {
-    /// The word stored in the database and shown in the log.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageOutcome::Accepted => "accepted",
-            MessageOutcome::Rejected => "rejected",
-            MessageOutcome::Help => "help",
-            MessageOutcome::Ignored => "ignored",
-            MessageOutcome::Refused => "refused",
-            MessageOutcome::Duplicate => "duplicate",
-        }
-    }
-}
-
 /// Whether the transaction is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Commit {
@@ -231,7 +202,7 @@ fn record_message(
             "the same mail (Message-ID {} and content) was received before as message #{original}; nothing was done",
             mail.message_id.unwrap_or("-")
         );
-        log_event(tx, now, "warn", ticket_id, Some(message), "duplicate", &details)?;
+        log_event(tx, now, EventLevel::Warn, ticket_id, Some(message), EventKind::Duplicate, &details)?;
         return Ok(Recorded {
             message,
             outcome: MessageOutcome::Duplicate,
@@ -255,10 +226,10 @@ fn record_message(
     log_event(
         tx,
         now,
-        "info",
+        EventLevel::Info,
         None,
         Some(message),
-        "received",
+        EventKind::Received,
         &format!("{} bytes from {sender} via {}", mail.raw.len(), mail.origin),
     )?;
 
@@ -267,7 +238,8 @@ fn record_message(
     let mut objects = Vec::new();
     match verdict {
         Verdict::Submission(checked) => {
-            let (ticket_id, tag) = create_ticket(tx, checked, outcome, mail.sender, now)?;
+            let state = if outcome == MessageOutcome::Accepted { TicketState::Accepted } else { TicketState::Rejected };
+            let (ticket_id, tag) = create_ticket(tx, checked, state, mail.sender, now)?;
             tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket_id, message])?;
             if outcome == MessageOutcome::Accepted {
                 for request in resolve::requests(checked) {
@@ -275,10 +247,10 @@ fn record_message(
                     log_event(
                         tx,
                         now,
-                        "info",
+                        EventLevel::Info,
                         Some(ticket_id),
                         Some(message),
-                        "handle-assigned",
+                        EventKind::HandleAssigned,
                         &format!(
                             "{} -> {} ({})",
                             assignment.request.label,
@@ -307,12 +279,16 @@ fn record_message(
                 ),
                 _ => format!("{} object(s) with {errors} error(s)", objects.len()),
             };
-            log_event(tx, now, "info", Some(ticket_id), Some(message), outcome.as_str(), &details)?;
+            log_event(tx, now, EventLevel::Info, Some(ticket_id), Some(message), state.event_kind(), &details)?;
             ticket = Some((ticket_id, tag));
         }
-        Verdict::Help => log_event(tx, now, "info", None, Some(message), "help", "help requested")?,
-        Verdict::Ignored(reason) => log_event(tx, now, "info", None, Some(message), "ignored", reason)?,
-        Verdict::Refused(reason) => log_event(tx, now, "warn", None, Some(message), "refused", reason)?,
+        Verdict::Help => log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Help, "help requested")?,
+        Verdict::Ignored(reason) => {
+            log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Ignored, reason)?
+        }
+        Verdict::Refused(reason) => {
+            log_event(tx, now, EventLevel::Warn, None, Some(message), EventKind::Refused, reason)?
+        }
     }
 
     for attachment in mail.attachments {
@@ -338,10 +314,10 @@ fn record_message(
         log_event(
             tx,
             now,
-            "info",
+            EventLevel::Info,
             ticket.as_ref().map(|(id, _)| *id),
             Some(message),
-            "attachments-kept",
+            EventKind::AttachmentsKept,
             &names.join(", "),
         )?;
     }
@@ -353,21 +329,37 @@ fn record_message(
     };
     let reply = compose(&context);
     if let Some(reason) = mail.withheld {
-        log_event(tx, now, "warn", ticket.as_ref().map(|(id, _)| *id), Some(message), "reply-withheld", reason)?;
+        log_event(
+            tx,
+            now,
+            EventLevel::Warn,
+            ticket.as_ref().map(|(id, _)| *id),
+            Some(message),
+            EventKind::ReplyWithheld,
+            reason,
+        )?;
     }
     if let Some(reply) = &reply {
         tx.execute(
-            "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, next_attempt_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![message, ticket.as_ref().map(|(id, _)| *id), reply.to, reply.subject, reply.message, now],
+            "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![
+                message,
+                ticket.as_ref().map(|(id, _)| *id),
+                reply.to,
+                reply.subject,
+                reply.message,
+                OutboxState::Queued,
+                now
+            ],
         )?;
         log_event(
             tx,
             now,
-            "info",
+            EventLevel::Info,
             ticket.as_ref().map(|(id, _)| *id),
             Some(message),
-            "reply-queued",
+            EventKind::ReplyQueued,
             &format!("to {}: {}", reply.to, reply.subject),
         )?;
     }
@@ -400,8 +392,8 @@ fn find_duplicate(
     let found = tx
         .query_row(
             "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.message_id = ?1 AND m.sha256 = ?2 AND m.outcome != 'duplicate' ORDER BY m.id LIMIT 1",
-            params![message_id, sha256],
+             WHERE m.message_id = ?1 AND m.sha256 = ?2 AND m.outcome != ?3 ORDER BY m.id LIMIT 1",
+            params![message_id, sha256, MessageOutcome::Duplicate],
             |row| {
                 let ticket: Option<i64> = row.get(1)?;
                 let tag: Option<String> = row.get(2)?;
@@ -431,7 +423,7 @@ fn insert_message(
             mail.raw,
             now,
             mail.origin,
-            outcome.as_str(),
+            outcome,
             ticket
         ],
     )?;
@@ -442,7 +434,7 @@ fn insert_message(
 fn create_ticket(
     tx: &Transaction<'_>,
     checked: &Checked,
-    outcome: MessageOutcome,
+    state: TicketState,
     sender: Option<&str>,
     now: i64,
 ) -> Result<(i64, String), StoreError> {
@@ -453,7 +445,7 @@ fn create_ticket(
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO tickets (tag, status, dialect, sender, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![tag, outcome.as_str(), dialect, sender, now],
+            params![tag, state, dialect, sender, now],
         )?;
         if inserted == 1 {
             return Ok((tx.last_insert_rowid(), tag));
@@ -515,10 +507,10 @@ fn claim_handle(tx: &Transaction<'_>, request: HandleRequest, ticket: i64, now: 
 pub(crate) fn log_event(
     connection: &rusqlite::Connection,
     now: i64,
-    level: &str,
+    level: EventLevel,
     ticket: Option<i64>,
     message: Option<i64>,
-    kind: &str,
+    kind: EventKind,
     details: &str,
 ) -> Result<(), StoreError> {
     connection.execute(

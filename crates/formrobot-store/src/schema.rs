@@ -144,4 +144,383 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (mailbox, uidvalidity, uid)
     ) WITHOUT ROWID;
     "#,
+    // 4: state columns accept only the store's words (crate::words). SQLite cannot
+    // add a CHECK to a column, so each table is rebuilt as SQLite documents
+    // (https://www.sqlite.org/lang_altertable.html#otheralter): foreign keys are
+    // off while migrations run (see `migrate`); the new table is created, filled,
+    // the old one dropped and the new one renamed, then its indexes and triggers
+    // are made again. References from other tables name the table, so they hold.
+    // Each list must stay equal to its enum's words: the schema tests compare them.
+    r#"
+    CREATE TABLE new_tickets (
+        id          INTEGER PRIMARY KEY,
+        tag         TEXT NOT NULL UNIQUE,
+        status      TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+        dialect     TEXT NOT NULL,
+        sender      TEXT,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+    );
+    INSERT INTO new_tickets (id, tag, status, dialect, sender, created_at, updated_at)
+        SELECT id, tag, status, dialect, sender, created_at, updated_at FROM tickets;
+    DROP TABLE tickets;
+    ALTER TABLE new_tickets RENAME TO tickets;
+
+    CREATE TABLE new_messages (
+        id          INTEGER PRIMARY KEY,
+        message_id  TEXT,
+        sender      TEXT,
+        size        INTEGER NOT NULL,
+        sha256      TEXT NOT NULL,
+        raw         BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        origin      TEXT NOT NULL,
+        outcome     TEXT NOT NULL
+            CHECK (outcome IN ('accepted', 'rejected', 'help', 'ignored', 'refused', 'duplicate')),
+        ticket_id   INTEGER REFERENCES tickets(id)
+    );
+    INSERT INTO new_messages (id, message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id)
+        SELECT id, message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE new_messages RENAME TO messages;
+    CREATE INDEX messages_by_message_id ON messages(message_id, sha256);
+    CREATE INDEX messages_by_sender ON messages(sender, received_at);
+    CREATE INDEX messages_by_ticket ON messages(ticket_id);
+
+    CREATE TABLE new_events (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        level       TEXT NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+        ticket_id   INTEGER REFERENCES tickets(id),
+        message_id  INTEGER REFERENCES messages(id),
+        kind        TEXT NOT NULL CHECK (kind IN (
+            'received', 'accepted', 'rejected', 'help', 'ignored', 'refused', 'duplicate',
+            'handle-assigned', 'attachments-kept',
+            'reply-withheld', 'reply-queued', 'reply-sent', 'reply-deferred', 'reply-refused',
+            'import', 'imap-connected', 'imap-error', 'quarantined'
+        )),
+        details     TEXT NOT NULL
+    );
+    INSERT INTO new_events (id, at, level, ticket_id, message_id, kind, details)
+        SELECT id, at, level, ticket_id, message_id, kind, details FROM events;
+    DROP TABLE events;
+    ALTER TABLE new_events RENAME TO events;
+    CREATE INDEX events_by_ticket ON events(ticket_id);
+    CREATE INDEX events_by_time ON events(at);
+    CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+    CREATE TABLE new_outbox (
+        id              INTEGER PRIMARY KEY,
+        message_id      INTEGER NOT NULL REFERENCES messages(id),
+        ticket_id       INTEGER REFERENCES tickets(id),
+        recipient       TEXT NOT NULL,
+        subject         TEXT NOT NULL,
+        body            BLOB NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'queued'
+            CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        sent_at         INTEGER,
+        last_error      TEXT,
+        created_at      INTEGER NOT NULL
+    );
+    INSERT INTO new_outbox (id, message_id, ticket_id, recipient, subject, body, status, attempts,
+                            next_attempt_at, sent_at, last_error, created_at)
+        SELECT id, message_id, ticket_id, recipient, subject, body, status, attempts,
+               next_attempt_at, sent_at, last_error, created_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE new_outbox RENAME TO outbox;
+    CREATE INDEX outbox_by_status ON outbox(status, next_attempt_at);
+    CREATE INDEX outbox_by_recipient ON outbox(recipient, created_at);
+    "#,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use crate::words::{EventKind, EventLevel, MessageOutcome, OutboxState, TicketState};
+    use crate::{Store, StoreError};
+    use rusqlite::{params, Connection, ErrorCode, OptionalExtension, ToSql};
+    use std::collections::BTreeSet;
+    use std::fmt::Display;
+    use std::path::Path;
+
+    /// Every column that holds words, and the words its enum has.
+    fn vocabularies() -> Vec<(&'static str, &'static str, BTreeSet<String>)> {
+        fn words<T: Display>(all: &[T]) -> BTreeSet<String> {
+            all.iter().map(T::to_string).collect()
+        }
+        vec![
+            ("outbox", "status", words(OutboxState::ALL)),
+            ("events", "level", words(EventLevel::ALL)),
+            ("events", "kind", words(EventKind::ALL)),
+            ("messages", "outcome", words(MessageOutcome::ALL)),
+            ("tickets", "status", words(TicketState::ALL)),
+        ]
+    }
+
+    /// The words in `column`'s `CHECK (column IN (...))` in the table's stored SQL.
+    fn check_list(connection: &Connection, table: &str, column: &str) -> BTreeSet<String> {
+        let sql: String = connection
+            .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |row| row.get(0))
+            .expect("table exists");
+        let start = format!("CHECK ({column} IN (");
+        let from = sql.find(&start).unwrap_or_else(|| panic!("{table}.{column} has no CHECK: {sql}")) + start.len();
+        let list = &sql[from..from + sql[from..].find(')').expect("the list ends")];
+        list.split(',').map(|word| word.trim().trim_matches('\'').to_owned()).collect()
+    }
+
+    fn is_check_failure(result: rusqlite::Result<usize>) -> bool {
+        matches!(result, Err(rusqlite::Error::SqliteFailure(e, Some(ref text)))
+            if e.code == ErrorCode::ConstraintViolation && text.starts_with("CHECK constraint failed"))
+    }
+
+    /// One row in each table, every word column with its first word.
+    fn fill(connection: &Connection) {
+        connection
+            .execute_batch(
+                "INSERT INTO tickets (id, tag, status, dialect, sender, created_at, updated_at)
+                     VALUES (1, 'FR-0000000001', 'accepted', 'ripe', 'a@example.net', 10, 11);
+                 INSERT INTO messages (id, message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id)
+                     VALUES (1, '<a@example.net>', 'a@example.net', 3, 'abc', x'616263', 10, 'test', 'accepted', 1);
+                 INSERT INTO messages (id, message_id, sender, size, sha256, raw, received_at, origin, outcome)
+                     VALUES (2, '<b@example.net>', NULL, 1, 'def', x'00', 12, 'test', 'ignored');
+                 INSERT INTO objects (ticket_id, position, class, submitted, rewritten)
+                     VALUES (1, 0, 'person', 'person: A', 'person: A');
+                 INSERT INTO nic_handles (handle, initials, number, suffix, name, placeholder, ticket_id, created_at)
+                     VALUES ('AE1-RIPE', 'AE', 1, 'RIPE', 'A E', 'AUTO-1', 1, 10);
+                 INSERT INTO handle_prefix (initials, suffix, dense_upto) VALUES ('AE', 'RIPE', 1);
+                 INSERT INTO registry_objects (class, key, name, text, imported_at)
+                     VALUES ('mntner', 'A-MNT', NULL, 'mntner: A-MNT', 9);
+                 INSERT INTO events (at, level, ticket_id, message_id, kind, details) VALUES
+                     (10, 'info', NULL, 1, 'received', '3 bytes'),
+                     (10, 'info', 1, 1, 'handle-assigned', 'AUTO-1 -> AE1-RIPE (A E)'),
+                     (12, 'warn', NULL, NULL, 'imap-error', 'lost');
+                 INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at)
+                     VALUES (1, 1, 'a@example.net', 'Re: [FR-0000000001]', x'6869', 'queued', 10, 10),
+                            (1, 1, 'a@example.net', 'again', x'6869', 'sent', 10, 10);
+                 INSERT INTO attachments (message_id, ticket_id, filename, content_type, size, content)
+                     VALUES (1, 1, 'c.pdf', 'application/pdf', 1, x'25');
+                 INSERT INTO imap_seen (mailbox, uidvalidity, uid, message_id) VALUES ('INBOX', 7, 1, 1);",
+            )
+            .expect("rows inserted");
+    }
+
+    /// Every row of every table, as text, sorted.
+    fn contents(connection: &Connection) -> Vec<String> {
+        let mut names =
+            connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").expect("prepares");
+        let tables: Vec<String> =
+            names.query_map([], |row| row.get(0)).expect("queries").collect::<Result<_, _>>().expect("names");
+        let mut all = Vec::new();
+        for table in tables {
+            let mut statement = connection.prepare(&format!("SELECT * FROM {table}")).expect("prepares");
+            let width = statement.column_count();
+            let rows = statement
+                .query_map([], |row| {
+                    (0..width).map(|i| row.get::<_, rusqlite::types::Value>(i)).collect::<Result<Vec<_>, _>>()
+                })
+                .expect("queries");
+            for row in rows {
+                all.push(format!("{table}: {:?}", row.expect("row")));
+            }
+        }
+        all.sort();
+        all
+    }
+
+    /// The names of the indexes and triggers, with their tables.
+    fn indexes_and_triggers(connection: &Connection) -> BTreeSet<(String, String, String)> {
+        let mut statement = connection
+            .prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+            .expect("prepares");
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).expect("queries");
+        rows.collect::<Result<_, _>>().expect("rows")
+    }
+
+    /// A database file at schema version `version`, written as that version's formrobot would have.
+    fn database_at(path: &Path, version: usize) -> Connection {
+        let connection = Connection::open(path).expect("opens");
+        connection.pragma_update(None, "foreign_keys", true).expect("foreign keys");
+        for migration in &MIGRATIONS[..version] {
+            connection.execute_batch(migration).expect("old migration");
+        }
+        connection.pragma_update(None, "user_version", version as i64).expect("version");
+        connection
+    }
+
+    #[test]
+    fn every_check_list_is_its_enums_words() {
+        let store = Store::open_in_memory().expect("opens");
+        for (table, column, words) in vocabularies() {
+            assert_eq!(
+                check_list(store.connection(), table, column),
+                words,
+                "{table}.{column}: a new word needs its variant AND a migration rebuilding the table"
+            );
+        }
+    }
+
+    #[test]
+    fn the_database_takes_every_variant_and_refuses_other_words() {
+        let store = Store::open_in_memory().expect("opens");
+        let connection = store.connection();
+        let ticket = |id: i64, status: &dyn ToSql| {
+            connection.execute(
+                "INSERT INTO tickets (id, tag, status, dialect, created_at, updated_at) VALUES (?1, ?2, ?3, 'ripe', 1, 1)",
+                params![id, format!("FR-{id:010}"), status],
+            )
+        };
+        let message = |id: i64, outcome: &dyn ToSql| {
+            connection.execute(
+                "INSERT INTO messages (id, size, sha256, raw, received_at, origin, outcome)
+                 VALUES (?1, 0, '', x'', 1, 'test', ?2)",
+                params![id, outcome],
+            )
+        };
+        let event = |level: &dyn ToSql, kind: &dyn ToSql| {
+            connection
+                .execute("INSERT INTO events (at, level, kind, details) VALUES (1, ?1, ?2, '')", params![level, kind])
+        };
+        let outbox = |status: &dyn ToSql| {
+            connection.execute(
+                "INSERT INTO outbox (message_id, recipient, subject, body, status, next_attempt_at, created_at)
+                 VALUES (1, 'a@example.net', 's', x'', ?1, 1, 1)",
+                params![status],
+            )
+        };
+
+        for (id, state) in (1..).zip(TicketState::ALL) {
+            ticket(id, state).unwrap_or_else(|e| panic!("ticket {state}: {e}"));
+        }
+        for (id, outcome) in (1..).zip(MessageOutcome::ALL) {
+            message(id, outcome).unwrap_or_else(|e| panic!("message {outcome}: {e}"));
+        }
+        for level in EventLevel::ALL {
+            for kind in EventKind::ALL {
+                event(level, kind).unwrap_or_else(|e| panic!("event {level} {kind}: {e}"));
+            }
+        }
+        for state in OutboxState::ALL {
+            outbox(state).unwrap_or_else(|e| panic!("outbox {state}: {e}"));
+        }
+
+        for unknown in ["pending", "", "ACCEPTED", "Queued", "warning", "test"] {
+            assert!(is_check_failure(ticket(100, &unknown)), "ticket {unknown:?}");
+            assert!(is_check_failure(message(100, &unknown)), "message {unknown:?}");
+            assert!(is_check_failure(event(&unknown, &EventKind::Received)), "event level {unknown:?}");
+            assert!(is_check_failure(event(&EventLevel::Info, &unknown)), "event kind {unknown:?}");
+            assert!(is_check_failure(outbox(&unknown)), "outbox {unknown:?}");
+        }
+        assert!(outbox(&rusqlite::types::Null).is_err(), "NULL is no state either");
+        assert!(is_check_failure(
+            connection.execute("UPDATE outbox SET status = 'bounced' WHERE status = ?1", [OutboxState::Queued])
+        ));
+    }
+
+    #[test]
+    fn a_version_3_database_upgrades_keeping_its_rows_then_refuses_bad_words() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formrobot.db");
+        let old = database_at(&path, 3);
+        fill(&old);
+        let before = contents(&old);
+        let structure_before = indexes_and_triggers(&old);
+        drop(old);
+
+        let mut store = Store::open(&path).expect("upgrades");
+        assert_eq!(store.schema_version().expect("version"), MIGRATIONS.len() as i64);
+        let connection = store.connection();
+        assert_eq!(contents(connection), before, "every row kept, ids included");
+        assert_eq!(indexes_and_triggers(connection), structure_before, "indexes and triggers kept");
+        let fresh = Store::open_in_memory().expect("opens");
+        assert_eq!(indexes_and_triggers(fresh.connection()), structure_before, "the same as a new database");
+        let keys: i64 = connection.pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("fk");
+        assert_eq!(keys, 1, "foreign keys are back on");
+        let broken: Option<String> =
+            connection.query_row("PRAGMA foreign_key_check", [], |row| row.get(0)).optional().expect("checks");
+        assert_eq!(broken, None);
+        let referenced: String = connection
+            .query_row("SELECT \"table\" FROM pragma_foreign_key_list('objects')", [], |row| row.get(0))
+            .expect("objects refer to tickets");
+        assert_eq!(referenced, "tickets");
+
+        for (table, column, words) in vocabularies() {
+            assert_eq!(check_list(connection, table, column), words, "{table}.{column}");
+        }
+        assert!(is_check_failure(connection.execute("UPDATE outbox SET status = 'bounced' WHERE id = 1", [])));
+        assert!(is_check_failure(connection.execute("UPDATE tickets SET status = 'pending' WHERE id = 1", [])));
+        assert!(is_check_failure(connection.execute("UPDATE messages SET outcome = 'lost' WHERE id = 2", [])));
+        assert!(is_check_failure(
+            connection
+                .execute("INSERT INTO events (at, level, kind, details) VALUES (13, 'debug', 'received', '')", [])
+        ));
+        assert!(is_check_failure(
+            connection.execute("INSERT INTO events (at, level, kind, details) VALUES (13, 'info', 'test', '')", [])
+        ));
+        assert!(connection.execute("UPDATE events SET details = 'changed'", []).is_err(), "still append-only");
+        assert!(connection.execute("DELETE FROM events", []).is_err(), "still append-only");
+        assert!(
+            connection
+                .execute(
+                    "INSERT INTO outbox (message_id, recipient, subject, body, next_attempt_at, created_at)
+                     VALUES (99, 'x@example.net', 's', x'', 1, 1)",
+                    []
+                )
+                .is_err(),
+            "foreign keys are enforced"
+        );
+
+        // The store reads and writes the upgraded rows through its types.
+        let due = store.due_replies(20, 10).expect("due");
+        assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), [1]);
+        store.mark_sent(1, 20, "250 ok").expect("marked");
+        assert!(store.due_replies(20, 10).expect("due").is_empty());
+        let detail = store.ticket("FR-0000000001").expect("ticket");
+        assert_eq!(detail.status, TicketState::Accepted);
+        assert_eq!(detail.messages[0].outcome, MessageOutcome::Accepted);
+        let kinds: Vec<EventKind> = detail.events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::HandleAssigned, EventKind::ReplySent]);
+        store.log(21, EventLevel::Warn, EventKind::ImapError, "again").expect("logged");
+        let last = store.events(&crate::query::EventFilter::default()).expect("events").pop().expect("an event");
+        assert_eq!((last.level, last.kind, last.details.as_str()), (EventLevel::Warn, EventKind::ImapError, "again"));
+    }
+
+    #[test]
+    fn a_version_3_database_with_an_unknown_word_is_left_as_it_was() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formrobot.db");
+        let old = database_at(&path, 3);
+        fill(&old);
+        old.execute("UPDATE outbox SET status = 'bounced' WHERE id = 2", []).expect("version 3 takes any word");
+        let before = contents(&old);
+        drop(old);
+
+        let error = Store::open(&path).err().expect("the upgrade fails");
+        assert!(error.to_string().contains("CHECK constraint failed"), "{error}");
+        let old = Connection::open(&path).expect("opens");
+        let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+        assert_eq!(version, 3);
+        assert_eq!(contents(&old), before);
+    }
+
+    #[test]
+    fn a_migration_that_would_break_references_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formrobot.db");
+        let old = database_at(&path, 3);
+        fill(&old);
+        old.pragma_update(None, "foreign_keys", false).expect("off");
+        old.execute("DELETE FROM tickets WHERE id = 1", []).expect("a dangling reference, as no formrobot wrote");
+        drop(old);
+
+        let error = Store::open(&path).err().expect("the upgrade fails");
+        assert!(matches!(error, StoreError::BrokenReferences { version: 4, .. }), "{error}");
+        let old = Connection::open(&path).expect("opens");
+        let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+        assert_eq!(version, 3);
+    }
+}

@@ -6,7 +6,7 @@ use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;
 use formrobot_engine::outcome::Status;
 use formrobot_store::record::{Commit, IncomingMail, MessageOutcome, Outgoing, Recorded, Verdict};
-use formrobot_store::Store;
+use formrobot_store::{EventKind, Store, TicketState};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -71,11 +71,14 @@ fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
     assert!(aut_num.contains("tech-c:         JD1-RIPE\n"), "{aut_num}");
 
     let detail = store.ticket(&ticket).expect("ticket stored");
-    assert_eq!(detail.status, "accepted");
+    assert_eq!(detail.status, TicketState::Accepted);
     assert_eq!(detail.handles.len(), 2);
     assert_eq!(detail.objects.len(), 4);
     assert!(detail.objects.iter().all(|o| o.rewritten.is_some()));
-    assert!(detail.events.iter().any(|e| e.kind == "handle-assigned" && e.details.starts_with("AUTO-1 -> JQE1-RIPE")));
+    assert!(detail
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::HandleAssigned && e.details.starts_with("AUTO-1 -> JQE1-RIPE")));
     assert_eq!(count(&dir.path().join("formrobot.db"), "messages"), 1);
 }
 
@@ -130,7 +133,7 @@ fn the_same_mail_twice_makes_one_ticket() {
     assert_eq!(count(&dir.path().join("formrobot.db"), "nic_handles"), 2);
     assert_eq!(count(&dir.path().join("formrobot.db"), "messages"), 2, "the second receipt is still recorded");
     let detail = store.ticket(first.ticket.as_deref().expect("tag")).expect("stored");
-    assert!(detail.events.iter().any(|e| e.kind == "duplicate"));
+    assert!(detail.events.iter().any(|e| e.kind == EventKind::Duplicate));
 
     // Same Message-ID, different bytes: a new mail.
     let edited = text.replace("Jane Q Example", "Jane R Example");
