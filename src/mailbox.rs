@@ -13,6 +13,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
 
 /// The line that starts each message of an mbox.
 const SEPARATOR: &[u8] = b"From ";
@@ -54,8 +55,8 @@ pub struct MailReader {
 enum Pending {
     /// A path named by the caller: a file of any name, or a directory.
     Named(PathBuf),
-    /// A directory met while walking: a Maildir or a directory to walk.
-    Directory(PathBuf),
+    /// A directory walk in progress (walkdir), in name order.
+    Walk(Box<Walk>),
     /// A file that holds one mail or an mbox.
     MailFile(PathBuf),
     /// A Maildir message: one mail per file, never an mbox.
@@ -65,6 +66,11 @@ enum Pending {
     /// A problem to report in its place in the order.
     Failed(io::Error),
 }
+
+/// A recursive walk of a directory that is not a Maildir: entries sorted by
+/// name, hidden ones (and everything under them) left out, symbolic links not
+/// followed.
+type Walk = walkdir::FilterEntry<walkdir::IntoIter, fn(&walkdir::DirEntry) -> bool>;
 
 impl MailReader {
     /// Creates a reader over `paths`, in the order given. Nothing is read
@@ -83,14 +89,50 @@ impl MailReader {
     /// one for the caller.
     fn step(&mut self, item: Pending) -> Option<io::Result<SourcedMail>> {
         match item {
-            Pending::Named(path) => self.push_front(vec![named(path)]),
-            Pending::Directory(path) => self.push_front(directory(&path)),
+            Pending::Named(path) => self.push_front(named(path)),
+            Pending::Walk(walk) => return self.walk_step(walk),
             Pending::MailFile(path) => return self.mail_file(&path),
             Pending::MaildirFile(path) => return Some(read(&path).map(|bytes| sourced(&path, bytes))),
             Pending::Ready(mail) => return Some(Ok(mail)),
             Pending::Failed(error) => return Some(Err(error)),
         }
         None
+    }
+
+    /// Takes the walk's next entry: a Maildir found inside is read as one
+    /// (not walked), a mail file is read, anything else passes. The rest of
+    /// the walk stays queued behind whatever this entry gives.
+    fn walk_step(&mut self, mut walk: Box<Walk>) -> Option<io::Result<SourcedMail>> {
+        let entry = match walk.next()? {
+            Ok(entry) => entry,
+            Err(error) => {
+                self.pending.push(Pending::Walk(walk));
+                return Some(Err(walk_error(error)));
+            }
+        };
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            if is_maildir(path) {
+                walk.skip_current_dir();
+                self.pending.push(Pending::Walk(walk));
+                self.push_front(maildir(path));
+            } else {
+                self.pending.push(Pending::Walk(walk));
+            }
+            return None;
+        }
+        self.pending.push(Pending::Walk(walk));
+        if !is_mail_name(path) {
+            return None;
+        }
+        // A link counts as a mail file only if it leads to a regular file (not
+        // a directory or a dangling target), which `fs::metadata` follows to.
+        let is_file = entry.file_type().is_file() || fs::metadata(path).is_ok_and(|metadata| metadata.is_file());
+        if is_file {
+            self.mail_file(path)
+        } else {
+            None
+        }
     }
 
     /// Reads a file: an mbox gives its first message now and queues the
@@ -133,26 +175,38 @@ impl Iterator for MailReader {
     }
 }
 
-/// Decides what a path named by the caller is. The metadata follows
+/// Decides what a path named by the caller stands for. The metadata follows
 /// symbolic links: naming a link is naming its target.
-fn named(path: PathBuf) -> Pending {
+fn named(path: PathBuf) -> Vec<Pending> {
     match fs::metadata(&path) {
-        Ok(metadata) if metadata.is_dir() => Pending::Directory(path),
-        Ok(_) => Pending::MailFile(path),
-        Err(error) => Pending::Failed(with_path(&path, error)),
+        Ok(metadata) if metadata.is_dir() && is_maildir(&path) => maildir(&path),
+        Ok(metadata) if metadata.is_dir() => vec![Pending::Walk(Box::new(walk(&path)))],
+        Ok(_) => vec![Pending::MailFile(path)],
+        Err(error) => vec![Pending::Failed(with_path(&path, error))],
     }
 }
 
-/// The work a directory stands for: a Maildir's messages, or the mail files
-/// and subdirectories of any other directory.
-fn directory(dir: &Path) -> Vec<Pending> {
-    if is_maildir(dir) {
-        let mut items = maildir_part(&dir.join("new"));
-        items.extend(maildir_part(&dir.join("cur")));
-        items
-    } else {
-        walk(dir)
+/// Walks `dir` below itself, in name order, without hidden entries.
+fn walk(dir: &Path) -> Walk {
+    let visible: fn(&walkdir::DirEntry) -> bool = |entry| !is_hidden(entry.path());
+    WalkDir::new(dir).min_depth(1).follow_links(false).sort_by_file_name().into_iter().filter_entry(visible)
+}
+
+/// A walkdir error as an I/O error that names the path it concerns.
+fn walk_error(error: walkdir::Error) -> io::Error {
+    let path = error.path().map(Path::to_path_buf);
+    let io_error = error.into_io_error().unwrap_or_else(|| io::Error::other("the directory walk failed"));
+    match path {
+        Some(path) => with_path(&path, io_error),
+        None => io_error,
     }
+}
+
+/// A Maildir's messages: the files in `new/`, then those in `cur/`.
+fn maildir(dir: &Path) -> Vec<Pending> {
+    let mut items = maildir_part(&dir.join("new"));
+    items.extend(maildir_part(&dir.join("cur")));
+    items
 }
 
 /// Whether a directory is a Maildir. `tmp` is not required: some tools
@@ -161,58 +215,25 @@ fn is_maildir(dir: &Path) -> bool {
     dir.join("cur").is_dir() && dir.join("new").is_dir()
 }
 
-/// The regular files of a Maildir's `new` or `cur`, by name.
+/// The regular files of a Maildir's `new` or `cur` (links followed), by name.
 fn maildir_part(dir: &Path) -> Vec<Pending> {
-    let entries = match sorted_entries(dir) {
-        Ok(entries) => entries,
-        Err(error) => return vec![Pending::Failed(error)],
-    };
-    entries
+    WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
         .into_iter()
-        .filter_map(|entry| match fs::metadata(&entry) {
-            Ok(metadata) if metadata.is_file() => Some(Pending::MaildirFile(entry)),
-            Ok(_) => None,
-            Err(error) => Some(Pending::Failed(with_path(&entry, error))),
+        .filter_map(|entry| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => return Some(Pending::Failed(walk_error(error))),
+            };
+            match fs::metadata(entry.path()) {
+                Ok(metadata) if metadata.is_file() => Some(Pending::MaildirFile(entry.into_path())),
+                Ok(_) => None,
+                Err(error) => Some(Pending::Failed(with_path(entry.path(), error))),
+            }
         })
         .collect()
-}
-
-/// The mail files and subdirectories of a directory that is not a Maildir,
-/// by name, without hidden entries.
-fn walk(dir: &Path) -> Vec<Pending> {
-    let entries = match sorted_entries(dir) {
-        Ok(entries) => entries,
-        Err(error) => return vec![Pending::Failed(error)],
-    };
-    entries.into_iter().filter(|entry| !is_hidden(entry)).filter_map(walked_entry).collect()
-}
-
-/// What one entry of a walked directory contributes, if anything.
-fn walked_entry(path: PathBuf) -> Option<Pending> {
-    let file_type = match fs::symlink_metadata(&path) {
-        Ok(metadata) => metadata.file_type(),
-        Err(error) => return Some(Pending::Failed(with_path(&path, error))),
-    };
-    if file_type.is_dir() {
-        return Some(Pending::Directory(path));
-    }
-    if !is_mail_name(&path) {
-        return None;
-    }
-    // A link counts as a mail file only if it leads to a regular file (not
-    // a directory or a dangling target), which `fs::metadata` follows to.
-    let is_file = file_type.is_file() || fs::metadata(&path).is_ok_and(|metadata| metadata.is_file());
-    is_file.then_some(Pending::MailFile(path))
-}
-
-/// The entries of a directory as paths, sorted by name so that the order
-/// does not depend on the file system.
-fn sorted_entries(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut entries = fs::read_dir(dir)
-        .and_then(|entries| entries.map(|entry| entry.map(|entry| entry.path())).collect::<io::Result<Vec<_>>>())
-        .map_err(|error| with_path(dir, error))?;
-    entries.sort();
-    Ok(entries)
 }
 
 /// Whether an entry is hidden (its name starts with a dot), such as editor
@@ -351,20 +372,14 @@ mod tests {
     use std::fs;
     use std::io;
     use std::path::PathBuf;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// A directory under the system's temporary directory, removed when
-    /// dropped so that a failing test does not leave it behind.
-    struct TempDir(PathBuf);
+    /// A scratch directory (tempfile's, removed when dropped) with helpers to fill it.
+    struct TempDir(PathBuf, #[allow(dead_code)] tempfile::TempDir); // The second is held for its Drop.
 
     impl TempDir {
         fn new(name: &str) -> io::Result<TempDir> {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let unique =
-                format!("formrobot-mailbox-{name}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-            let path = std::env::temp_dir().join(unique);
-            fs::create_dir_all(&path)?;
-            Ok(TempDir(path))
+            let dir = tempfile::Builder::new().prefix(&format!("formrobot-mailbox-{name}-")).tempdir()?;
+            Ok(TempDir(dir.path().to_path_buf(), dir))
         }
 
         /// Writes a file, creating its parent directories.
@@ -380,12 +395,6 @@ mod tests {
         /// The label a mail at `relative` gets when the directory is walked.
         fn label(&self, relative: &str) -> String {
             self.0.join(relative).display().to_string()
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
         }
     }
 
@@ -579,6 +588,10 @@ mod tests {
         assert!(read_all(&[]).is_empty());
     }
 
+    /// Set in the copy of this test binary that runs without root's power to
+    /// read any directory.
+    const WITHOUT_DAC_OVERRIDE: &str = "FORMROBOT_TEST_WITHOUT_DAC_OVERRIDE";
+
     #[cfg(unix)]
     #[test]
     fn unreadable_directory_is_an_error_and_reading_goes_on() -> io::Result<()> {
@@ -588,11 +601,24 @@ mod tests {
         temp.write("b.eml", b"b")?;
         let locked = temp.0.join("a/locked");
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o000))?;
-        // Root reads any directory: the error cannot be provoked then.
         let enforced = fs::read_dir(&locked).is_err();
         let results = read_all(std::slice::from_ref(&temp.0));
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o755))?;
         if !enforced {
+            // Root reads any directory (CAP_DAC_OVERRIDE), as in CI. Run this test
+            // again in a copy of this binary whose capability bounding set lacks
+            // that power, so that root meets the permissions like anyone else.
+            assert!(std::env::var_os(WITHOUT_DAC_OVERRIDE).is_none(), "setpriv did not drop CAP_DAC_OVERRIDE");
+            let test = "mailbox::tests::unreadable_directory_is_an_error_and_reading_goes_on";
+            let output = std::process::Command::new("setpriv")
+                .args(["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"])
+                .arg(std::env::current_exe()?)
+                .args(["--exact", test, "--test-threads=1"])
+                .env(WITHOUT_DAC_OVERRIDE, "1")
+                .output()?;
+            let said = String::from_utf8_lossy(&output.stdout);
+            assert!(output.status.success(), "{said}{}", String::from_utf8_lossy(&output.stderr));
+            assert!(said.contains("1 passed"), "{said}");
             return Ok(());
         }
         assert_eq!(results.len(), 2, "{results:?}");

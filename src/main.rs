@@ -112,11 +112,22 @@ enum Command {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
+        // `formrobot log | head`: the reader has all it wanted; that is a normal end.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("formrobot: error: {error:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error is a write to a pipe whose reader has gone away.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let io_kind = cause.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        let json_kind = cause.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind);
+        io_kind.or(json_kind) == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -1,7 +1,13 @@
-//! The whole pipeline for one mail, shared by `process`, `replay` and the daemon:
+//! The whole pipeline for one mail, shared by `process`, `replay` and the daemon.
+//! Its stages, numbered as in ARCHITECTURE.md and in each stage's module docs:
 //!
-//! intake -> decide -> (extract -> parse -> validate -> registry references)
-//! -> record (resolving handles inside the transaction) -> reply.
+//! 1. intake and 2. decide (`formrobot-mail`);
+//! 3. extract, 4. parse, 5. validate (`formrobot-engine`), then the registry
+//!    references, looked up in the store;
+//! 6. resolve (`formrobot-engine`) and 7. record (`formrobot-store`): handles
+//!    are claimed inside the recording transaction;
+//! 8. reply (`formrobot-mail`), composed inside that transaction too, because
+//!    it names the ticket and the handles only the store knows.
 //!
 //! The store is the only thing here that touches the outside world, and it is
 //! handed in; the time is an argument.

@@ -1,4 +1,4 @@
-//! Stage 5, decide: what kind of mail this is, and whether it is answered.
+//! Stage 2, decide: what kind of mail this is, and whether it is answered.
 //!
 //! A robot that answers robots loops forever, so every sign of an automatic
 //! mail (bounces, auto-replies, list traffic, our own replies coming back)

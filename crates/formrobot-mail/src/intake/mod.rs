@@ -1,4 +1,4 @@
-//! Stage 0, intake: from the raw bytes of a mail to the text of a submission.
+//! Stage 1, intake: from the raw bytes of a mail to the text of a submission.
 //!
 //! The MIME tree is walked with mailparse. The submission is read from
 //! `text/plain` parts: inline ones, forms sent as `.txt` attachments, the plain

@@ -148,28 +148,22 @@ pub fn compose(
 /// The width replies are wrapped to: 7-bit encoding (no quoted-printable) needs lines under 76 characters.
 pub const WIDTH: usize = 72;
 
-/// Word-wraps `text` to `width` columns; lines after the first start with `indent`.
+/// Word-wraps `text` to `width` columns, greedily (each line as full as it can
+/// be); lines after the first start with `indent`. Runs of whitespace, line
+/// breaks included, count as one space; the text's own leading whitespace stays
+/// in front of the first line. A word longer than the width is never split (an
+/// address or a handle must stay whole), so such a line is longer.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     let lead = &text[..text.len() - text.trim_start().len()];
-    let mut wrapped = lead.to_owned();
-    let mut column = lead.len();
-    let mut first = true;
-    for word in text.split_whitespace() {
-        let length = word.chars().count();
-        if first {
-            first = false;
-        } else if column + 1 + length > width {
-            wrapped.push('\n');
-            wrapped.push_str(indent);
-            column = indent.len();
-        } else {
-            wrapped.push(' ');
-            column += 1;
-        }
-        wrapped.push_str(word);
-        column += length;
-    }
-    wrapped
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let options = textwrap::Options::new(width)
+        .initial_indent(lead)
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+    textwrap::fill(&words, options)
 }
 
 /// A paragraph of running text, wrapped, with its line end.
