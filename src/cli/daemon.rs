@@ -3,6 +3,7 @@
 use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::daemon;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -24,10 +25,10 @@ pub fn check_config(context: &Context) -> Result<ExitCode> {
     let mut healthy = true;
     for check in &checks {
         match &check.result {
-            Ok(note) => println!("ok    {}: {note}", check.what),
+            Ok(note) => writeln!(std::io::stdout(), "ok    {}: {note}", check.what)?,
             Err(problem) => {
                 healthy = false;
-                println!("FAIL  {}: {problem}", check.what);
+                writeln!(std::io::stdout(), "FAIL  {}: {problem}", check.what)?;
             }
         }
     }

@@ -5,6 +5,7 @@ use anyhow::{Context as _, Result};
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
+use std::io::Write as _;
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,7 +40,8 @@ pub fn run(context: &Context, files: &[PathBuf]) -> Result<ExitCode> {
             .with_context(|| format!("importing {} failed", path.display()))?;
         progress.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
-        println!(
+        writeln!(
+            std::io::stdout(),
             "{}: {} objects read, {} added, {} changed, {} unchanged, {} skipped in {seconds:.1} s ({:.0} objects/s)",
             path.display(),
             stats.read,
@@ -48,7 +50,7 @@ pub fn run(context: &Context, files: &[PathBuf]) -> Result<ExitCode> {
             stats.unchanged,
             stats.skipped,
             stats.read as f64 / seconds.max(1e-9)
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ use formrobot_store::record::Commit;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashSet;
 use std::io::IsTerminal;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -73,7 +74,8 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
 
     let seconds = started.elapsed().as_secs_f64();
     let total = tally.accepted + tally.rejected + tally.ignored + tally.help;
-    println!(
+    writeln!(
+        std::io::stdout(),
         "replayed {total} mails in {seconds:.2} s ({:.0} mails/s): {} accepted, {} rejected, {} ignored, {} help{}",
         total as f64 / seconds.max(1e-9),
         tally.accepted,
@@ -81,10 +83,10 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
         tally.ignored,
         tally.help,
         if tally.unreadable > 0 { format!(", {} unreadable", tally.unreadable) } else { String::new() }
-    );
-    println!("{replies} replies written to {}", outbox.display());
+    )?;
+    writeln!(std::io::stdout(), "{replies} replies written to {}", outbox.display())?;
     if let Some(kib) = peak_memory_kib() {
-        println!("peak memory (RSS): {:.1} MiB", kib as f64 / 1024.0);
+        writeln!(std::io::stdout(), "peak memory (RSS): {:.1} MiB", kib as f64 / 1024.0)?;
     }
     Ok(ExitCode::SUCCESS)
 }
