@@ -1,4 +1,4 @@
-//! The form engine end to end: extract, parse and validate one submission.
+//! The form engine end to end: stages 3 to 5 (extract, parse and validate) for one submission.
 //!
 //! This is the function the `check` command, the mail pipeline and the daemon
 //! all call; it performs no I/O and takes today's date as an argument.

@@ -1,4 +1,4 @@
-//! Stage 1, extract: find the submission between the "CUT HERE" lines.
+//! Stage 3, extract: find the submission between the "CUT HERE" lines.
 //!
 //! People paste the whole form back: the registry's header and instructions,
 //! their greeting and signature. Only the text between the two marker lines is

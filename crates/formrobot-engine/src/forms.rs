@@ -254,18 +254,23 @@ fn check_definition(template: &TemplateDef) -> Result<(), FormError> {
 }
 
 /// Levenshtein distance over bytes; attribute names are short ASCII words.
+///
+/// Bytes rather than characters, as the distance has always been counted: a
+/// non-ASCII letter in a misspelt name costs as many edits as it has bytes.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.bytes().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
+    strsim::generic_levenshtein(&Bytes(a), &Bytes(b))
+}
+
+/// A string seen as its bytes, for [`strsim::generic_levenshtein`].
+struct Bytes<'a>(&'a str);
+
+impl<'a> IntoIterator for &Bytes<'a> {
+    type Item = u8;
+    type IntoIter = std::str::Bytes<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.bytes()
     }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -308,6 +313,17 @@ mod tests {
         assert_eq!(aut_num.closest_attribute("Admin-C"), Some("admin-c"));
         assert_eq!(aut_num.closest_attribute("imports"), Some("import"));
         assert_eq!(aut_num.closest_attribute("zzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn edit_distance_counts_bytes() {
+        assert_eq!(edit_distance("tech-c", "tech-c"), 0);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "admin-c"), 7);
+        // A transposition is two edits (plain Levenshtein, not Damerau).
+        assert_eq!(edit_distance("ipmort", "import"), 2);
+        // 'ë' is two bytes: a substitution and an insertion.
+        assert_eq!(edit_distance("tëch-c", "tech-c"), 2);
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! formrobot's form engine: the functional core of a registry's request robot.
 //!
-//! A submission (the text a person mailed, with or without "CUT HERE"
-//! markers) flows through these stages, one module each:
+//! The robot's pipeline has eight stages: 1 intake and 2 decide (in
+//! `formrobot-mail`), 3 extract, 4 parse, 5 validate and 6 resolve (here),
+//! 7 record (in `formrobot-store`) and 8 reply (in `formrobot-mail`). A
+//! submission (the text a person mailed, with or without "CUT HERE" markers)
+//! flows through this crate's four, one module each:
 //!
-//! 1. [`extract`]: find the text between the "CUT HERE" markers;
-//! 2. [`parse`]: split it into templates or RPSL objects (APNIC-038 or RIPE-228 dialect);
-//! 3. [`validate`]: check each object against its template definition from [`forms`],
+//! 3. [`extract`]: find the text between the "CUT HERE" markers;
+//! 4. [`parse`]: split it into templates or RPSL objects (APNIC-038 or RIPE-228 dialect);
+//! 5. [`validate`]: check each object against its template definition from [`forms`],
 //!    each value against its [`syntax`] class (routing policy through [`policy`]),
 //!    and the rules that span objects;
-//! 4. [`resolve`]: which objects need a real NIC handle, and the objects rewritten with them.
+//! 6. [`resolve`]: which objects need a real NIC handle, and the objects rewritten with them.
 //!
-//! [`check::check_text`] runs stages 1 to 3 and gives a [`check::Checked`], whose
+//! [`check::check_text`] runs stages 3 to 5 and gives a [`check::Checked`], whose
 //! [`outcome`](check::Checked::outcome) is the JSON shape the command line prints.
 //!
 //! The crate performs no I/O and reads no clock: today's date is an argument,
@@ -39,6 +42,7 @@ pub mod diagnostic;
 pub mod dialect;
 pub mod extract;
 pub mod forms;
+mod grammar;
 pub mod outcome;
 pub mod parse;
 pub mod policy;

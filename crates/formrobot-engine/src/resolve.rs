@@ -1,4 +1,4 @@
-//! Stage 4, resolve handles: turn `AUTO-n` placeholders and blank APNIC
+//! Stage 6, resolve handles: turn `AUTO-n` placeholders and blank APNIC
 //! `nic-hdl:` lines into real NIC handles, and rewrite every reference to them.
 //!
 //! Everything here is pure. Which numbers are free is the store's knowledge:

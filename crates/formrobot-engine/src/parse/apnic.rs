@@ -17,6 +17,7 @@ use super::{clip, split_attribute, Attribute, Object, ObjectKind, Piece, Submiss
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::extract::Line;
+use crate::grammar::strip_prefix_ignore_case;
 use crate::source::Position;
 
 /// What a `#[...]#` line says.
@@ -182,10 +183,7 @@ fn continued_rule(first: &str, next: &Piece) -> Option<Piece> {
     let mut first_words = first.split_whitespace();
     let (peer, cost) = (first_words.next()?, first_words.next()?);
     let text = next.text.as_str();
-    let after_peer = text.strip_prefix(peer).or_else(|| {
-        let head = text.get(..peer.len())?;
-        head.eq_ignore_ascii_case(peer).then(|| &text[peer.len()..])
-    })?;
+    let after_peer = strip_prefix_ignore_case(text, peer)?;
     let after_cost = after_peer.trim_start().strip_prefix(cost)?;
     if !after_cost.starts_with(char::is_whitespace) || after_cost.trim().is_empty() {
         return None;
@@ -196,11 +194,6 @@ fn continued_rule(first: &str, next: &Piece) -> Option<Piece> {
         start: Position { line: next.start.line, column: next.start.column + text[..skipped].chars().count() },
         text: rest.to_owned(),
     })
-}
-
-fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
-//! Stage 2, parse: split the submission into objects and attributes.
+//! Stage 4, parse: split the submission into objects and attributes.
 //!
 //! The dialect is detected per submission: a line that opens with `#[` and
 //! closes with `]#` is an APNIC-038 template header, so its presence means the
-//! APNIC dialect ([`apnic`]); otherwise the text is read as RIPE-228 RPSL
-//! objects ([`rpsl`]). Parsing is purely structural: which template or class
+//! APNIC dialect (`apnic`); otherwise the text is read as RIPE-228 RPSL
+//! objects (`rpsl`). Parsing is purely structural: which template or class
 //! an object claims to be and which attributes it carries. Whether those are
 //! right is for [`crate::validate`].
 

@@ -3,16 +3,18 @@
 //!
 //! Two grammars live here: RIPE-181, the older syntax the APNIC-038 form still
 //! uses, in [`ripe181`], and RPSL from RFC 2622, which the RIPE-228 form uses,
-//! in [`rpsl`]. Both share one hand-written [`lexer`] and build a real syntax
-//! tree. A regex could say "no", but the tree lets an error name the exact token
-//! that broke the rule, and lets [`Policy::neighbours`] read the peer ASes out
-//! of the rule for the cross-object checks.
+//! in [`rpsl`]. Both share one hand-written [`lexer`] and one recursive-descent
+//! parser state (`parser`: the token cursor and the nesting guard), and build
+//! a real syntax tree. A regex could say "no", but the tree lets an error name
+//! the exact token that broke the rule, and lets [`Policy::neighbours`] read
+//! the peer ASes out of the rule for the cross-object checks.
 //!
 //! The input is whatever a person typed into a form, so nothing on any path
 //! here may panic, and nesting is capped at [`MAX_DEPTH`] so that a wall of
 //! parentheses cannot exhaust the stack.
 
 pub mod lexer;
+mod parser;
 pub mod ripe181;
 pub mod rpsl;
 
@@ -46,7 +48,9 @@ pub(crate) mod test_support {
 
 use std::collections::HashSet;
 
-use lexer::{Cursor, Mode, Token, TokenKind};
+use crate::grammar::asn::{as_name, read_as_number, AsNumber, AsSpelling};
+use crate::grammar::strip_prefix_ignore_case;
+use lexer::{Token, TokenKind};
 
 /// How deeply parentheses, `NOT`s and `EXCEPT`s may nest before the parser gives up.
 ///
@@ -164,11 +168,6 @@ pub fn parse(kind: PolicyKind, text: &str) -> Result<Policy, PolicyError> {
     }
 }
 
-/// The canonical spelling of an AS number.
-fn as_name(asn: u32) -> String {
-    format!("AS{asn}")
-}
-
 // ---------------------------------------------------------------------------
 // Helpers shared by both grammars. They keep the wording of errors uniform.
 
@@ -228,30 +227,6 @@ pub(crate) fn expected(token: Token<'_>, what: &str, after: Option<Token<'_>>) -
     PolicyError::at(token, message)
 }
 
-/// The error for going past [`MAX_DEPTH`], reported at the token that did it.
-pub(crate) fn too_deep(token: Token<'_>) -> PolicyError {
-    PolicyError::at(
-        token,
-        format!("the expression is nested too deeply at {} (more than {MAX_DEPTH} levels)", quote(token.text)),
-    )
-}
-
-/// Consumes the `)` matching `open`.
-///
-/// If the input ends first, the fault is the `(` that was never closed, so
-/// the error points there; anything else in the way is reported where it is.
-pub(crate) fn close_paren(cursor: &mut Cursor<'_>, open: Token<'_>, mode: Mode) -> Result<(), PolicyError> {
-    let token = cursor.peek(mode);
-    match token.kind {
-        TokenKind::RParen => {
-            cursor.bump(mode);
-            Ok(())
-        }
-        TokenKind::End => Err(PolicyError::at(open, "'(' is never closed: add the missing ')'")),
-        _ => Err(expected(token, "')' to close the '('", cursor.prev())),
-    }
-}
-
 /// How a word fares as an AS number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AsnWord {
@@ -267,28 +242,19 @@ pub(crate) enum AsnWord {
 
 /// Classifies a word as an AS number (`AS` and digits, any case).
 pub(crate) fn classify_asn(word: &str) -> AsnWord {
-    let Some(prefix) = word.get(..2) else {
+    match read_as_number(word, AsSpelling::WRITTEN) {
+        AsNumber::Valid(asn) => return AsnWord::Valid(asn),
+        AsNumber::TooLarge => return AsnWord::TooLarge,
+        AsNumber::Not => {}
+    }
+    let Some(rest) = strip_prefix_ignore_case(word, "AS") else {
         return AsnWord::NotAsn;
     };
-    if !prefix.eq_ignore_ascii_case("AS") {
-        return AsnWord::NotAsn;
-    }
-    let rest = &word[2..];
-    if rest.is_empty() {
-        return AsnWord::Malformed;
-    }
-    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
-        return AsnWord::NotAsn;
-    }
-    if rest.bytes().all(|b| b.is_ascii_digit()) {
-        return match parse_u32(rest) {
-            Some(n) => AsnWord::Valid(n),
-            None => AsnWord::TooLarge,
-        };
-    }
-    // `AS12x` is a typo for an AS number, but `AS1:AS-FOO` or `AS1^+` are
-    // something else that the caller may still recognise.
-    if rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    // `AS` alone or `AS12x` is a typo for an AS number, but `AS-FOO`, `ASTRA`,
+    // `AS1:AS-FOO` or `AS1^+` are something else that the caller may still recognise.
+    let typo = rest.is_empty()
+        || (rest.starts_with(|c: char| c.is_ascii_digit()) && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if typo {
         AsnWord::Malformed
     } else {
         AsnWord::NotAsn
@@ -304,14 +270,6 @@ pub(crate) fn asn_error(token: Token<'_>, kind: AsnWord) -> PolicyError {
         _ => format!("{} is not an AS number: write AS followed by digits, such as AS1103", quote(token.text)),
     };
     PolicyError::at(token, message)
-}
-
-/// Parses a string of ASCII digits as a `u32`; `None` if it is anything else or too large.
-pub(crate) fn parse_u32(digits: &str) -> Option<u32> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
 }
 
 /// Whether `word` is letters, digits, `-` and `_`, starting with a letter:

@@ -13,9 +13,10 @@
 //! Two terms side by side mean `OR`. `NOT` binds tightest, then `AND`, then
 //! `OR`.
 
-use super::lexer::{Cursor, Mode, Token, TokenKind};
-use super::{asn_error, classify_asn, close_paren, collapse, expected, invalid_char, parse_u32, quote, too_deep};
-use super::{AsnWord, PolicyError, MAX_DEPTH};
+use super::lexer::{Mode, Token, TokenKind};
+use super::{asn_error, classify_asn, collapse, expected, invalid_char, quote};
+use super::{AsnWord, PolicyError};
+use crate::grammar::{parse_digits, strip_prefix_ignore_case};
 
 /// An `as-in` rule: which routes to accept from a neighbour, and at what cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,18 +107,13 @@ pub fn parse_default(text: &str) -> Result<Default, PolicyError> {
 /// What an expression term may be, for "expected ..." messages.
 const TERM: &str = "an AS number such as AS1103, an AS macro, a community, ANY or THIS-AS";
 
-/// Recursive-descent parser state.
-struct Parser<'a> {
-    cursor: Cursor<'a>,
-    /// Current nesting of parentheses and `NOT`s, capped at [`MAX_DEPTH`].
-    depth: usize,
-}
+/// Marks the shared parser state as reading RIPE-181; the rules below are its methods.
+enum Ripe181 {}
 
-impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Parser<'a> {
-        Parser { cursor: Cursor::new(text), depth: 0 }
-    }
+/// The parser for RIPE-181 rules, nesting on parentheses and `NOT`s.
+type Parser<'a> = super::parser::Parser<'a, Ripe181>;
 
+impl Parser<'_> {
     /// The neighbour's `AS<n>`.
     fn aut_num(&mut self) -> Result<u32, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
@@ -127,7 +123,7 @@ impl<'a> Parser<'a> {
                     self.cursor.bump(Mode::Plain);
                     return Ok(asn);
                 }
-                AsnWord::NotAsn if parse_u32(token.text).is_some() => {
+                AsnWord::NotAsn if parse_digits(token.text).is_some() => {
                     return Err(PolicyError::at(
                         token,
                         format!("{} is not an AS number: write it as AS{}", quote(token.text), token.text),
@@ -147,7 +143,7 @@ impl<'a> Parser<'a> {
         if !is_number {
             return Err(expected(token, "a cost (a whole number such as 10)", self.cursor.prev()));
         }
-        match parse_u32(token.text) {
+        match parse_digits(token.text) {
             Some(0) => Err(PolicyError::at(token, "a cost of '0' is not allowed: the cost must be 1 or more")),
             Some(cost) => {
                 self.cursor.bump(Mode::Plain);
@@ -208,23 +204,14 @@ impl<'a> Parser<'a> {
             return self.primary();
         }
         self.cursor.bump(Mode::Plain);
-        self.enter(token)?;
-        let inner = self.not_expr()?;
-        self.depth -= 1;
+        let inner = self.nested(token, Self::not_expr)?;
         Ok(Expr::Not(Box::new(inner)))
     }
 
     fn primary(&mut self) -> Result<Expr, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         match token.kind {
-            TokenKind::LParen => {
-                self.cursor.bump(Mode::Plain);
-                self.enter(token)?;
-                let inner = self.or_expr()?;
-                close_paren(&mut self.cursor, token, Mode::Plain)?;
-                self.depth -= 1;
-                Ok(inner)
-            }
+            TokenKind::LParen => self.parenthesized(Mode::Plain, Self::or_expr),
             TokenKind::Word => {
                 let term = self.word(token)?;
                 self.cursor.bump(Mode::Plain);
@@ -251,8 +238,8 @@ impl<'a> Parser<'a> {
             AsnWord::NotAsn => {}
             bad => return Err(asn_error(token, bad)),
         }
-        if word.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("AS-")) {
-            return if is_name_tail(&word[3..]) {
+        if let Some(tail) = strip_prefix_ignore_case(word, "AS-") {
+            return if is_name_tail(tail) {
                 Ok(Expr::AsMacro(word.to_string()))
             } else {
                 Err(PolicyError::at(
@@ -268,14 +255,6 @@ impl<'a> Parser<'a> {
             return Ok(Expr::Community(word.to_string()));
         }
         Err(PolicyError::at(token, format!("{} is not an AS number, AS macro (AS-...) or community name", quote(word))))
-    }
-
-    fn enter(&mut self, token: Token<'_>) -> Result<(), PolicyError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(too_deep(token));
-        }
-        Ok(())
     }
 }
 

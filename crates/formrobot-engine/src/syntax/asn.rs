@@ -7,6 +7,8 @@
 
 use super::SyntaxError;
 use crate::dialect::Dialect;
+use crate::grammar::asn::{is_new_placeholder, read_as_number, AsNumber, AsSpelling, NewPlaceholder};
+use crate::grammar::{parse_digits, strip_prefix_ignore_case};
 
 /// Most AS numbers one APNIC form may ask for; more needs a conversation, not a robot.
 pub const APNIC_MAX_AS_COUNT: u32 = 64;
@@ -14,16 +16,10 @@ pub const APNIC_MAX_AS_COUNT: u32 = 64;
 /// The number of AS numbers an APNIC `aut-num:` value asks for, if it is a valid count.
 ///
 /// Surrounding blanks are ignored; the count must be written in plain digits
-/// and lie between 1 and [`APNIC_MAX_AS_COUNT`].
+/// and lie between 1 and `APNIC_MAX_AS_COUNT` (64).
 pub fn apnic_as_count(v: &str) -> Option<u32> {
     let count = parse_digits(v.trim())?;
     (1..=APNIC_MAX_AS_COUNT).contains(&count).then_some(count)
-}
-
-/// The number in an `AS<n>` value (`AS` in either case), if `n` is a 32-bit AS number.
-pub fn parse_as_number(v: &str) -> Option<u32> {
-    let digits = strip_prefix_ignore_case(v, "AS")?;
-    parse_digits(digits)
 }
 
 /// Checks an `aut-num:` value.
@@ -33,20 +29,6 @@ pub(super) fn check_aut_num(v: &str, dialect: Dialect) -> Result<(), SyntaxError
         Dialect::Apnic => check_apnic_count(value),
         Dialect::Ripe => check_ripe_aut_num(value),
     }
-}
-
-/// A non-empty run of ASCII digits as a u32 (no sign, no spaces).
-fn parse_digits(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// `s` without `prefix`, compared ASCII case-insensitively, respecting char boundaries.
-pub(super) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
 }
 
 fn check_apnic_count(value: &str) -> Result<(), SyntaxError> {
@@ -75,17 +57,16 @@ fn check_apnic_count(value: &str) -> Result<(), SyntaxError> {
 
 /// `AS4711` or `AS 4711`: someone naming the number they want instead of counting.
 fn looks_like_as_number(value: &str) -> bool {
-    strip_prefix_ignore_case(value, "AS")
-        .map(str::trim)
-        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+    // Any number of digits: a 20-digit AS number is still an AS number, not a count.
+    read_as_number(value, AsSpelling::LOOSE) != AsNumber::Not
 }
 
 fn check_ripe_aut_num(value: &str) -> Result<(), SyntaxError> {
     if value.is_empty() {
         return Err(SyntaxError::new("the AS number is missing: write NEW for a new one, or AS<number>"));
     }
-    if let Some(rest) = strip_prefix_ignore_case(value, "NEW") {
-        return check_new_suffix(value, rest);
+    if strip_prefix_ignore_case(value, "NEW").is_some() {
+        return check_new_placeholder(value);
     }
     if let Some(rest) = strip_prefix_ignore_case(value, "AS") {
         return check_as_digits(value, rest);
@@ -96,8 +77,8 @@ fn check_ripe_aut_num(value: &str) -> Result<(), SyntaxError> {
 }
 
 /// `NEW` alone or followed by a positive number without leading zeros.
-fn check_new_suffix(value: &str, rest: &str) -> Result<(), SyntaxError> {
-    if rest.is_empty() || (!rest.starts_with('0') && parse_digits(rest).is_some()) {
+fn check_new_placeholder(value: &str) -> Result<(), SyntaxError> {
+    if is_new_placeholder(value, NewPlaceholder::AutNum) {
         return Ok(());
     }
     Err(SyntaxError::new(format!(
@@ -105,22 +86,20 @@ fn check_new_suffix(value: &str, rest: &str) -> Result<(), SyntaxError> {
     )))
 }
 
+/// `value` is `AS` and `rest`; explains what is wrong with `rest`, if anything.
 fn check_as_digits(value: &str, rest: &str) -> Result<(), SyntaxError> {
-    if parse_digits(rest).is_some() {
-        return Ok(());
-    }
-    let why = if rest.is_empty() {
-        "has no number after AS: write e.g. AS4711".to_string()
-    } else if rest.starts_with(char::is_whitespace) {
-        "must not have a space between AS and the number: write e.g. AS4711".to_string()
-    } else if rest.bytes().all(|b| b.is_ascii_digit()) {
-        "is out of range: AS numbers go up to AS4294967295".to_string()
-    } else if let Some(asplain) = asdot_to_asplain(rest) {
-        format!("is written in asdot notation: write AS{asplain}")
-    } else if rest.starts_with('-') {
-        "is an as-set name, not an AS number: write NEW or AS<number>".to_string()
-    } else {
-        "is not an AS number: after AS write digits only, e.g. AS4711".to_string()
+    let why = match read_as_number(value, AsSpelling::WRITTEN) {
+        AsNumber::Valid(_) => return Ok(()),
+        AsNumber::TooLarge => "is out of range: AS numbers go up to AS4294967295".to_string(),
+        AsNumber::Not if rest.is_empty() => "has no number after AS: write e.g. AS4711".to_string(),
+        AsNumber::Not if rest.starts_with(char::is_whitespace) => {
+            "must not have a space between AS and the number: write e.g. AS4711".to_string()
+        }
+        AsNumber::Not => match asdot_to_asplain(rest) {
+            Some(asplain) => format!("is written in asdot notation: write AS{asplain}"),
+            None if rest.starts_with('-') => "is an as-set name, not an AS number: write NEW or AS<number>".to_string(),
+            None => "is not an AS number: after AS write digits only, e.g. AS4711".to_string(),
+        },
     };
     Err(SyntaxError::new(format!("'{value}' {why}")))
 }
@@ -188,15 +167,5 @@ mod tests {
         assert!(message("1", Dialect::Ripe).starts_with("'1' is not an AS number"));
         assert!(message("", Dialect::Ripe).contains("missing"));
         assert!(message("Ä", Dialect::Ripe).starts_with("'Ä'"));
-    }
-
-    #[test]
-    fn parses_as_numbers() {
-        assert_eq!(parse_as_number("AS4711"), Some(4711));
-        assert_eq!(parse_as_number("as0"), Some(0));
-        assert_eq!(parse_as_number("AS4294967296"), None);
-        assert_eq!(parse_as_number("AS"), None);
-        assert_eq!(parse_as_number("A"), None);
-        assert_eq!(parse_as_number("Aé"), None);
     }
 }

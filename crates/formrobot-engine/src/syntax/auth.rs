@@ -5,8 +5,8 @@
 //! that might be a password typed in clear. They quote the scheme only, and
 //! only when it is one of the scheme names we know.
 
-use super::asn::strip_prefix_ignore_case;
 use super::SyntaxError;
+use crate::grammar::strip_prefix_ignore_case;
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -9,6 +9,7 @@
 
 use super::SyntaxError;
 use crate::dialect::Dialect;
+use crate::grammar::strip_prefix_ignore_case;
 use regex::Regex;
 use std::fmt;
 use std::sync::LazyLock;
@@ -98,7 +99,7 @@ pub fn parse_handle(v: &str) -> Option<NicHandle> {
 /// clearly meant a placeholder.
 pub fn parse_placeholder(v: &str) -> Result<Option<Placeholder>, SyntaxError> {
     let value = v.trim();
-    let Some(body) = super::asn::strip_prefix_ignore_case(value, "AUTO-") else {
+    let Some(body) = strip_prefix_ignore_case(value, "AUTO-") else {
         return Ok(None);
     };
     let Some(caps) = PLACEHOLDER_BODY.captures(body) else {

@@ -5,10 +5,12 @@
 //! digit, and not one of RPSL's reserved words, which would make routing
 //! policy that mentions the name ambiguous.
 
-use super::asn::{parse_as_number, strip_prefix_ignore_case};
 use super::contact::parse_handle;
 use super::SyntaxError;
 use crate::dialect::Dialect;
+use crate::grammar::asn::parse_as_number;
+use crate::grammar::range::{parse_length, parse_range_op, split_range, RangeOpError};
+use crate::grammar::strip_prefix_ignore_case;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Longest RPSL object name the registries store.
@@ -300,7 +302,7 @@ fn check_prefix_range(value: &str, item: &str) -> Result<(), SyntaxError> {
     if item.is_empty() {
         return Err(quoted(value, "has an empty entry in its prefix list: remove the extra ','"));
     }
-    let (prefix, operator) = item.split_once('^').map_or((item, None), |(p, op)| (p, Some(op)));
+    let (prefix, operator) = split_range(item);
     let (length, max) = check_prefix(item, prefix)?;
     match operator {
         Some(op) => check_range_operator(item, op, length, max),
@@ -314,7 +316,7 @@ fn check_prefix(item: &str, prefix: &str) -> Result<(u32, u32), SyntaxError> {
         return Err(quoted(item, "has no prefix length: write it as address/length, e.g. 192.0.2.0/24"));
     };
     let (bits, max) = parse_address(item, address)?;
-    let length = parse_small_number(length)
+    let length = parse_length(length)
         .filter(|&n| n <= max)
         .ok_or_else(|| quoted(item, &format!("has an invalid prefix length: it must be a number from 0 to {max}")))?;
     // The mask of host bits; a full-length prefix has none (a shift by 128 would overflow).
@@ -341,25 +343,18 @@ fn parse_address(item: &str, address: &str) -> Result<(u128, u32), SyntaxError> 
     Ok((u128::from(u32::from(parsed)), 32))
 }
 
-/// A short run of ASCII digits as a number (prefix lengths and range bounds).
-fn parse_small_number(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
 /// `^-`, `^+`, `^n` or `^n-m`, with `length <= n <= m <= max`.
 fn check_range_operator(item: &str, op: &str, length: u32, max: u32) -> Result<(), SyntaxError> {
-    if op == "+" || op == "-" {
-        return Ok(());
-    }
-    let (low, high) = op.split_once('-').unwrap_or((op, op));
-    let bounds = parse_small_number(low).zip(parse_small_number(high));
-    let Some((low, high)) = bounds else {
-        return Err(quoted(item, "has an invalid range operator: use ^+, ^-, ^n or ^n-m, e.g. 192.0.2.0/24^24-28"));
+    let fits = match parse_range_op(op) {
+        Ok(range) => range.fits(length, max),
+        // Three digits above 255 are well formed but longer than any prefix:
+        // the range is outside the prefix, not unreadable.
+        Err(RangeOpError::TooLong) => false,
+        Err(RangeOpError::Malformed) => {
+            return Err(quoted(item, "has an invalid range operator: use ^+, ^-, ^n or ^n-m, e.g. 192.0.2.0/24^24-28"));
+        }
     };
-    if low < length || low > high || high > max {
+    if !fits {
         return Err(quoted(
             item,
             &format!("has a range outside the prefix: n and m in ^n-m must satisfy {length} <= n <= m <= {max}"),

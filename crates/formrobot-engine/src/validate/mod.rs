@@ -1,8 +1,8 @@
-//! Stage 3, validate: check a parsed submission against its template definitions.
+//! Stage 5, validate: check a parsed submission against its template definitions.
 //!
-//! [`object`] checks each object on its own: that its template exists, that
+//! `object` checks each object on its own: that its template exists, that
 //! every attribute is known, present as often as allowed, and well formed.
-//! [`rules`] then checks what spans objects: references between them, `AUTO-n`
+//! `rules` then checks what spans objects: references between them, `AUTO-n`
 //! placeholders, and that the requested AS is multihomed. Both collect every
 //! problem rather than stopping at the first.
 

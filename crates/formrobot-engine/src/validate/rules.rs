@@ -3,6 +3,7 @@
 use super::{Disposition, NicHdlRequest, Validation};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
+use crate::grammar::asn::{read_as_number, AsNumber, AsSpelling};
 use crate::parse::Submission;
 use crate::policy::Direction;
 use crate::syntax::{self, Contact};
@@ -243,8 +244,12 @@ fn check_multihoming(validation: &Validation, found: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Whether a neighbour, as [`crate::policy::Policy::neighbours`] spells it, is
+/// an AS number rather than a set.
 fn is_as_number(neighbour: &str) -> bool {
-    neighbour.strip_prefix("AS").is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+    // Neighbours come normalised (`AS1234`, upper-case set names), so only the
+    // canonical spelling counts, and the digits are not checked against 32 bits.
+    read_as_number(neighbour, AsSpelling::CANONICAL) != AsNumber::Not
 }
 
 /// APNIC: asking for more than one AS number needs a justification in Additional Comments.
@@ -291,5 +296,8 @@ mod tests {
         assert!(!is_as_number("AS-FOO"));
         assert!(!is_as_number("AS"));
         assert!(!is_as_number("AS1:AS-FOO"));
+        // Only the canonical spelling, as neighbours are normalised; any number of digits.
+        assert!(!is_as_number("as1234"));
+        assert!(is_as_number("AS99999999999"));
     }
 }

@@ -2,8 +2,9 @@
 //! in `;`, and the values they take, which attribute filters share.
 
 use super::{is_reserved, Parser};
+use crate::grammar::parse_digits;
 use crate::policy::lexer::{Mode, Token, TokenKind};
-use crate::policy::{asn_error, classify_asn, expected, found, is_identifier, parse_u32, quote};
+use crate::policy::{asn_error, classify_asn, expected, found, is_identifier, quote};
 use crate::policy::{AsnWord, PolicyError};
 
 /// One item of an `action`.
@@ -167,26 +168,7 @@ impl Parser<'_> {
     /// A parenthesised, comma-separated argument list, possibly empty.
     pub(super) fn args(&mut self) -> Result<Vec<Value>, PolicyError> {
         let open = self.cursor.bump(Mode::Plain);
-        let mut args = Vec::new();
-        if self.cursor.peek(Mode::Plain).kind == TokenKind::RParen {
-            self.cursor.bump(Mode::Plain);
-            return Ok(args);
-        }
-        loop {
-            args.push(self.value()?);
-            let token = self.cursor.peek(Mode::Plain);
-            match token.kind {
-                TokenKind::Comma => {
-                    self.cursor.bump(Mode::Plain);
-                }
-                TokenKind::RParen => {
-                    self.cursor.bump(Mode::Plain);
-                    return Ok(args);
-                }
-                TokenKind::End => return Err(PolicyError::at(open, "'(' is never closed: add the missing ')'")),
-                _ => return Err(expected(token, "',' or ')'", self.cursor.prev())),
-            }
-        }
+        self.comma_list(open, Self::value)
     }
 
     /// A value, which may be a braced list of simple values.
@@ -196,26 +178,7 @@ impl Parser<'_> {
             return self.simple_value();
         }
         let open = self.cursor.bump(Mode::Plain);
-        let mut items = Vec::new();
-        if self.cursor.peek(Mode::Plain).kind == TokenKind::RBrace {
-            self.cursor.bump(Mode::Plain);
-            return Ok(Value::List(items));
-        }
-        loop {
-            items.push(self.simple_value()?);
-            let token = self.cursor.peek(Mode::Plain);
-            match token.kind {
-                TokenKind::Comma => {
-                    self.cursor.bump(Mode::Plain);
-                }
-                TokenKind::RBrace => {
-                    self.cursor.bump(Mode::Plain);
-                    return Ok(Value::List(items));
-                }
-                TokenKind::End => return Err(PolicyError::at(open, "'{' is never closed: add the missing '}'")),
-                _ => return Err(expected(token, "',' or '}'", self.cursor.prev())),
-            }
-        }
+        self.comma_list(open, Self::simple_value).map(Value::List)
     }
 
     fn simple_value(&mut self) -> Result<Value, PolicyError> {
@@ -239,7 +202,7 @@ pub(super) fn split_method(word: &str) -> Option<(&str, &str)> {
 fn word_value(token: Token<'_>) -> Result<Value, PolicyError> {
     let word = token.text;
     if word.bytes().all(|b| b.is_ascii_digit()) {
-        return parse_u32(word).map(Value::Number).ok_or_else(|| {
+        return parse_digits(word).map(Value::Number).ok_or_else(|| {
             PolicyError::at(token, format!("the number {} is too large: the largest is 4294967295", quote(word)))
         });
     }

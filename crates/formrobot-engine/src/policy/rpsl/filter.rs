@@ -7,10 +7,12 @@ use std::net::IpAddr;
 use super::action::split_method;
 use super::set::{set_kind, SetKind, SetName};
 use super::{is_reserved, Operator, Parser, Value};
+use crate::grammar::asn::{is_new_placeholder, NewPlaceholder};
+use crate::grammar::parse_digits;
+use crate::grammar::range::{parse_range_op, split_range, RangeOp};
 use crate::policy::lexer::{Mode, Token, TokenKind};
-use crate::policy::{
-    asn_error, classify_asn, close_paren, collapse, expected, invalid_char, is_identifier, parse_u32, quote,
-};
+use crate::policy::parser::never_closed;
+use crate::policy::{asn_error, classify_asn, collapse, expected, invalid_char, is_identifier, quote};
 use crate::policy::{AsnWord, PolicyError};
 
 /// A route filter.
@@ -92,19 +94,6 @@ pub struct Prefix {
     pub range: Option<RangeOp>,
 }
 
-/// A range operator, which widens a prefix to more specific ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RangeOp {
-    /// `^-`: the more specifics, not the prefix itself.
-    Exclusive,
-    /// `^+`: the prefix and its more specifics.
-    Inclusive,
-    /// `^n`: the more specifics of length `n`.
-    Exact(u8),
-    /// `^n-m`: the more specifics of lengths `n` to `m`.
-    Range(u8, u8),
-}
-
 /// What a filter term may be, for "expected ..." messages.
 const FILTER_TERM: &str = "a filter such as ANY, NEW, AS1103, AS-FOO or {192.0.2.0/24}";
 
@@ -139,23 +128,14 @@ impl<'a> Parser<'a> {
             return self.filter_primary();
         }
         self.cursor.bump(Mode::Filter);
-        self.enter(token)?;
-        let inner = self.filter_not()?;
-        self.depth -= 1;
+        let inner = self.nested(token, Self::filter_not)?;
         Ok(Filter::Not(Box::new(inner)))
     }
 
     fn filter_primary(&mut self) -> Result<Filter, PolicyError> {
         let token = self.cursor.peek(Mode::Filter);
         match token.kind {
-            TokenKind::LParen => {
-                self.cursor.bump(Mode::Filter);
-                self.enter(token)?;
-                let inner = self.filter()?;
-                close_paren(&mut self.cursor, token, Mode::Filter)?;
-                self.depth -= 1;
-                Ok(inner)
-            }
+            TokenKind::LParen => self.parenthesized(Mode::Filter, Self::filter),
             TokenKind::LBrace => self.prefix_list(),
             TokenKind::AsPath => {
                 let regex = as_path(token)?;
@@ -174,7 +154,7 @@ impl<'a> Parser<'a> {
             Some(Filter::Any)
         } else if token.is_keyword("PeerAS") {
             Some(Filter::PeerAs)
-        } else if is_new_placeholder(word) {
+        } else if is_new_placeholder(word, NewPlaceholder::Filter) {
             Some(Filter::NewAs(word.to_ascii_uppercase()))
         } else {
             None
@@ -184,10 +164,8 @@ impl<'a> Parser<'a> {
             return Ok(filter);
         }
 
-        let (base, range) = match word.split_once('^') {
-            Some((base, op)) => (base, Some(name_range(token, op)?)),
-            None => (word, None),
-        };
+        let (base, op) = split_range(word);
+        let range = op.map(|op| name_range(token, op)).transpose()?;
         let named = match classify_asn(base) {
             AsnWord::Valid(asn) => Some(Filter::As { asn, range }),
             AsnWord::NotAsn => match set_kind(base) {
@@ -252,34 +230,20 @@ impl<'a> Parser<'a> {
     /// optional range operator straight after the `}`.
     fn prefix_list(&mut self) -> Result<Filter, PolicyError> {
         let open = self.cursor.bump(Mode::Plain);
-        let mut prefixes = Vec::new();
-        if self.cursor.peek(Mode::Plain).kind == TokenKind::RBrace {
-            self.cursor.bump(Mode::Plain);
-        } else {
-            loop {
-                let token = self.cursor.peek(Mode::Plain);
-                if token.kind == TokenKind::End {
-                    return Err(PolicyError::at(open, "'{' is never closed: add the missing '}'"));
-                }
-                if token.kind != TokenKind::Word {
-                    return Err(expected(token, "an address prefix such as 192.0.2.0/24", self.cursor.prev()));
-                }
-                prefixes.push(prefix(token)?);
-                self.cursor.bump(Mode::Plain);
-                let token = self.cursor.peek(Mode::Plain);
-                match token.kind {
-                    TokenKind::Comma => {
-                        self.cursor.bump(Mode::Plain);
-                    }
-                    TokenKind::RBrace => {
-                        self.cursor.bump(Mode::Plain);
-                        break;
-                    }
-                    TokenKind::End => return Err(PolicyError::at(open, "'{' is never closed: add the missing '}'")),
-                    _ => return Err(expected(token, "',' or '}'", self.cursor.prev())),
-                }
+        let prefixes = self.comma_list(open, |parser| {
+            let token = parser.cursor.peek(Mode::Plain);
+            // Input that ends where a prefix should be is the unclosed `{`'s
+            // fault, not a missing prefix's.
+            if token.kind == TokenKind::End {
+                return Err(never_closed(open, "}"));
             }
-        }
+            if token.kind != TokenKind::Word {
+                return Err(expected(token, "an address prefix such as 192.0.2.0/24", parser.cursor.prev()));
+            }
+            let parsed = prefix(token)?;
+            parser.cursor.bump(Mode::Plain);
+            Ok(parsed)
+        })?;
         // `{...}^+` applies to every prefix; only when glued to the brace, as
         // a spaced-out `^+` would be a stray word.
         let close_end = self.cursor.prev().map_or(0, |close| close.end());
@@ -302,14 +266,6 @@ fn starts_filter_term(token: Token<'_>) -> bool {
         TokenKind::Word => token.is_keyword("NOT") || !is_reserved(token),
         _ => false,
     }
-}
-
-/// Whether `word` is the request form's placeholder for the new AS:
-/// `NEW`, `ASNEW`, optionally numbered (`NEW1`, `ASNEW2`).
-fn is_new_placeholder(word: &str) -> bool {
-    let upper = word.to_ascii_uppercase();
-    let rest = upper.strip_prefix("AS").unwrap_or(&upper);
-    rest.strip_prefix("NEW").is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Checks an AS-path expression token and returns its contents.
@@ -337,8 +293,8 @@ fn as_path(token: Token<'_>) -> Result<Filter, PolicyError> {
 /// Parses the part after `^` of a range operator, for a set name or a whole
 /// prefix list, where only the lengths themselves can be checked.
 fn name_range(token: Token<'_>, op: &str) -> Result<RangeOp, PolicyError> {
-    match range_op(op) {
-        Some(range) if range_fits(range, 0, 128) => Ok(range),
+    match parse_range_op(op) {
+        Ok(range) if range.fits(0, 128) => Ok(range),
         _ => Err(range_error(token, op)),
     }
 }
@@ -350,41 +306,10 @@ fn range_error(token: Token<'_>, op: &str) -> PolicyError {
     )
 }
 
-/// The range operator spelt `op` (after the `^`), without checking lengths.
-fn range_op(op: &str) -> Option<RangeOp> {
-    let number = |s: &str| -> Option<u8> {
-        if s.len() <= 3 {
-            parse_u32(s)?.try_into().ok()
-        } else {
-            None
-        }
-    };
-    match op {
-        "-" => Some(RangeOp::Exclusive),
-        "+" => Some(RangeOp::Inclusive),
-        _ => match op.split_once('-') {
-            Some((low, high)) => Some(RangeOp::Range(number(low)?, number(high)?)),
-            None => Some(RangeOp::Exact(number(op)?)),
-        },
-    }
-}
-
-/// Whether the lengths in `range` lie within `min..=max` and in order.
-fn range_fits(range: RangeOp, min: u8, max: u8) -> bool {
-    match range {
-        RangeOp::Exclusive | RangeOp::Inclusive => true,
-        RangeOp::Exact(n) => (min..=max).contains(&n),
-        RangeOp::Range(n, m) => min <= n && n <= m && m <= max,
-    }
-}
-
 /// Parses one prefix of a braced list, such as `10.0.0.0/8^24-32`.
 fn prefix(token: Token<'_>) -> Result<Prefix, PolicyError> {
     let word = token.text;
-    let (base, op) = match word.split_once('^') {
-        Some((base, op)) => (base, Some(op)),
-        None => (word, None),
-    };
+    let (base, op) = split_range(word);
     let Some((address, length)) = base.split_once('/') else {
         return Err(PolicyError::at(token, format!("{} needs a prefix length, such as 192.0.2.0/24", quote(word))));
     };
@@ -399,7 +324,7 @@ fn prefix(token: Token<'_>) -> Result<Prefix, PolicyError> {
             Err(_) => return Err(bad_address(token, address, "IPv4")),
         }
     };
-    let len = match parse_u32(length) {
+    let len = match parse_digits(length) {
         Some(len) if len <= u32::from(max) => u8::try_from(len).unwrap_or(max),
         Some(_) => {
             return Err(PolicyError::at(
@@ -419,9 +344,9 @@ fn prefix(token: Token<'_>) -> Result<Prefix, PolicyError> {
     };
     let range = match op {
         None => None,
-        Some(op) => match range_op(op) {
-            Some(range) if range_fits(range, len, max) => Some(range),
-            Some(_) => {
+        Some(op) => match parse_range_op(op) {
+            Ok(range) if range.fits(u32::from(len), u32::from(max)) => Some(range),
+            Ok(_) => {
                 return Err(PolicyError::at(
                     token,
                     format!(
@@ -430,7 +355,9 @@ fn prefix(token: Token<'_>) -> Result<Prefix, PolicyError> {
                     ),
                 ));
             }
-            None => return Err(range_error(token, op)),
+            // A length above 255 is a bad operator here, not one outside the
+            // prefix: the policy tree keeps lengths in a byte.
+            Err(_) => return Err(range_error(token, op)),
         },
     };
     Ok(Prefix { addr, len, range })
@@ -517,11 +444,10 @@ mod tests {
             import("from AS1 accept <AS1> <AS2>").filter,
             Filter::Or(vec![Filter::AsPath("AS1".into()), Filter::AsPath("AS2".into())])
         );
-        assert!(is_new_placeholder("NEW") && is_new_placeholder("asnew") && is_new_placeholder("NEW12"));
-        assert!(!is_new_placeholder("NEWS") && !is_new_placeholder("AS") && !is_new_placeholder("RENEW"));
-        assert_eq!(range_op("24-32"), Some(RangeOp::Range(24, 32)));
-        assert_eq!(range_op("9999"), None);
-        assert_eq!(range_op(""), None);
+        assert_eq!(
+            import("from AS1 accept asnew OR NEW007").filter,
+            Filter::Or(vec![Filter::NewAs("ASNEW".into()), Filter::NewAs("NEW007".into())])
+        );
     }
 
     #[test]

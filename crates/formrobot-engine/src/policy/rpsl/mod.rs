@@ -20,23 +20,25 @@
 //! Structured policies (`refine`, `{ ... }` blocks) and RPSLng's `afi` are
 //! not part of the forms and are not supported.
 //!
-//! This module holds the rules themselves and the parser state; the parts of
-//! a rule are parsed in `peering` (AS expressions, routers), `action`
-//! (action items and values), `filter` (filters, prefixes, range operators)
-//! and `set` (set names, which peerings and filters share).
+//! This module holds the rules themselves; the parts of a rule are parsed in
+//! `peering` (AS expressions, routers), `action` (action items and values),
+//! `filter` (filters, prefixes, range operators) and `set` (set names, which
+//! peerings and filters share). The parser state is the one RIPE-181 uses too,
+//! from `policy::parser`.
 
 mod action;
 mod filter;
 mod peering;
 mod set;
 
+pub use crate::grammar::range::RangeOp;
 pub use action::{ActionItem, Operator, Value};
-pub use filter::{Filter, Prefix, RangeOp};
+pub use filter::{Filter, Prefix};
 pub use peering::{AsExpr, Peering, Router};
 
-use super::lexer::{Cursor, Mode, Token, TokenKind};
-use super::{classify_asn, expected, invalid_char, is_identifier, quote, too_deep, AsnWord};
-use super::{PolicyError, MAX_DEPTH};
+use super::lexer::{Mode, Token, TokenKind};
+use super::PolicyError;
+use super::{classify_asn, expected, invalid_char, is_identifier, quote, AsnWord};
 use set::{set_kind, SetKind, SetName};
 
 /// An `import` rule.
@@ -156,26 +158,14 @@ fn is_reserved(token: Token<'_>) -> bool {
     token.kind == TokenKind::Word && RESERVED.iter().any(|word| token.text.eq_ignore_ascii_case(word))
 }
 
-/// Recursive-descent parser state.
-struct Parser<'a> {
-    cursor: Cursor<'a>,
-    /// Current nesting of parentheses, `NOT`s and `EXCEPT`s, capped at [`MAX_DEPTH`].
-    depth: usize,
-}
+/// Marks the shared parser state as reading RPSL; the rules here and in the
+/// submodules are its methods.
+enum Rpsl {}
 
-impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Parser<'a> {
-        Parser { cursor: Cursor::new(text), depth: 0 }
-    }
+/// The parser for RPSL rules, nesting on parentheses, `NOT`s and `EXCEPT`s.
+type Parser<'a> = super::parser::Parser<'a, Rpsl>;
 
-    fn enter(&mut self, token: Token<'_>) -> Result<(), PolicyError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(too_deep(token));
-        }
-        Ok(())
-    }
-
+impl Parser<'_> {
     /// The optional `protocol <p1>` and `into <p2>`.
     fn protocols(&mut self) -> Result<(Option<String>, Option<String>), PolicyError> {
         let mut protocol = None;

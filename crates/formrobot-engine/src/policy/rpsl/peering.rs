@@ -5,8 +5,9 @@ use std::net::IpAddr;
 
 use super::set::{set_kind, SetKind, SetName};
 use super::{is_reserved, Parser};
+use crate::grammar::asn::as_name;
 use crate::policy::lexer::{Mode, Token, TokenKind};
-use crate::policy::{asn_error, classify_asn, close_paren, collapse, expected, quote};
+use crate::policy::{asn_error, classify_asn, collapse, expected, quote};
 use crate::policy::{AsnWord, PolicyError};
 
 /// The neighbours a clause talks to.
@@ -61,7 +62,7 @@ pub enum AsExpr {
 impl AsExpr {
     fn collect_names(&self, names: &mut Vec<String>) {
         match self {
-            AsExpr::As(asn) => names.push(format!("AS{asn}")),
+            AsExpr::As(asn) => names.push(as_name(*asn)),
             AsExpr::AsSet(name) => names.push(name.to_ascii_uppercase()),
             AsExpr::Any => names.push("AS-ANY".to_string()),
             AsExpr::Or(items) | AsExpr::And(items) => {
@@ -162,14 +163,7 @@ impl Parser<'_> {
     fn as_primary(&mut self) -> Result<AsExpr, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         match token.kind {
-            TokenKind::LParen => {
-                self.cursor.bump(Mode::Plain);
-                self.enter(token)?;
-                let inner = self.as_or()?;
-                close_paren(&mut self.cursor, token, Mode::Plain)?;
-                self.depth -= 1;
-                Ok(inner)
-            }
+            TokenKind::LParen => self.parenthesized(Mode::Plain, Self::as_or),
             TokenKind::Word if !is_reserved(token) => {
                 let term = self.as_word(token)?;
                 self.cursor.bump(Mode::Plain);

@@ -2,7 +2,9 @@
 //! peering-sets and router sets, told apart by their prefix, possibly
 //! hierarchical (`AS1:AS-FOO`).
 
-use crate::policy::{classify_asn, quote, AsnWord};
+use crate::grammar::asn::parse_as_number;
+use crate::grammar::strip_prefix_ignore_case;
+use crate::policy::quote;
 
 /// The kinds of RPSL set, told apart by their name's prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +58,9 @@ pub(super) fn set_kind(word: &str) -> SetName {
     for component in word.split(':') {
         let prefixed = SetKind::ALL
             .iter()
-            .find(|(_, prefix)| component.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix)));
+            .find_map(|&(kind, prefix)| Some((kind, prefix, strip_prefix_ignore_case(component, prefix)?)));
         match prefixed {
-            Some(&(this, prefix)) => {
-                let tail = &component[prefix.len()..];
+            Some((this, prefix, tail)) => {
                 if tail.is_empty() || !tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
                     return SetName::Bad(format!(
                         "{} is not a valid set name: after '{prefix}' use letters, digits, '-' or '_'",
@@ -71,7 +72,7 @@ pub(super) fn set_kind(word: &str) -> SetName {
                 }
                 kind = Some(this);
             }
-            None if matches!(classify_asn(component), AsnWord::Valid(_)) => {}
+            None if parse_as_number(component).is_some() => {}
             None => stranger = stranger.or(Some(component)),
         }
     }

@@ -1,0 +1,55 @@
+//! The small pieces of registry syntax that several stages read: runs of
+//! digits, AS numbers, the placeholder for an AS still to be assigned, and
+//! the range operators of address prefixes.
+//!
+//! Each piece is read in exactly one place, here, so that the attribute
+//! checks in [`crate::syntax`], the policy grammars in [`crate::policy`] and
+//! the cross-object rules in [`crate::validate`] cannot drift apart. Where
+//! callers deliberately read a piece differently (the case of `AS`, blanks
+//! after it, which `NEW` spellings count), the function takes a parameter
+//! that names the difference rather than each caller keeping its own copy.
+
+pub(crate) mod asn;
+pub(crate) mod range;
+
+/// A non-empty run of ASCII digits as a `u32`: no sign, no blanks, leading
+/// zeros allowed. `None` for anything else, or a number beyond 32 bits.
+pub(crate) fn parse_digits(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `s` without `prefix`, compared ASCII case-insensitively.
+///
+/// `None` where `s` does not start with `prefix`, including where the
+/// prefix's length would cut a multi-byte character of `s` in half.
+pub(crate) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits() {
+        assert_eq!(parse_digits("0"), Some(0));
+        assert_eq!(parse_digits("0042"), Some(42));
+        assert_eq!(parse_digits("4294967295"), Some(u32::MAX));
+        for s in ["", "4294967296", "+1", "-1", " 1", "1 ", "1a", "١"] {
+            assert_eq!(parse_digits(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn prefixes_ignore_case_but_not_boundaries() {
+        assert_eq!(strip_prefix_ignore_case("as-Foo", "AS-"), Some("Foo"));
+        assert_eq!(strip_prefix_ignore_case("AS", "AS"), Some(""));
+        assert_eq!(strip_prefix_ignore_case("A", "AS"), None);
+        assert_eq!(strip_prefix_ignore_case("Aé", "AS"), None);
+        assert_eq!(strip_prefix_ignore_case("éA", "AS"), None);
+    }
+}
