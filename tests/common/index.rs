@@ -1,6 +1,8 @@
 //! Reading the status each fixture's author expected from an INDEX.md. Shared by
 //! the fixture tests of the engine crate and of the whole robot.
 
+#![allow(clippy::disallowed_methods)] // Outside the library: it reads fixtures, times runs or is a shell itself.
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -4,6 +4,8 @@
 //! The engine reads no file and no clock; this example is the small shell that
 //! does both and hands the engine text and today's date.
 
+#![allow(clippy::disallowed_methods)] // This example is the shell: it reads the file, the arguments and the clock.
+
 use formrobot_engine::check::{check_text, decode_bytes};
 use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;

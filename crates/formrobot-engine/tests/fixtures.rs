@@ -6,6 +6,8 @@
 //! status each fixture's author expected (in `fixtures/forms/INDEX.md`) must
 //! match, so a regenerated golden cannot quietly flip a verdict.
 
+#![allow(clippy::disallowed_methods)] // Outside the library: it reads fixtures, times runs or is a shell itself.
+
 #[path = "../../../tests/common/index.rs"]
 mod common;
 

@@ -1,5 +1,7 @@
 //! Property tests: arbitrary input never panics, and the work grows linearly with the input.
 
+#![allow(clippy::disallowed_methods)] // Outside the library: it reads fixtures, times runs or is a shell itself.
+
 use formrobot_engine::check::{check_text, decode_bytes};
 use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;

@@ -521,6 +521,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // A test may time the parser; the library may not read a clock.
     fn long_flat_rules_parse_quickly() {
         // Quadratic behaviour would make these take seconds; linear takes milliseconds.
         let n = 50_000;

@@ -2,6 +2,8 @@
 //! under `read_mail`'s `catch_unwind`, so a panic in mailparse or in our walk
 //! of the MIME tree is seen, not turned into one more unreadable mail.
 
+#![allow(clippy::disallowed_methods)] // Tests read fixture mails and time each case.
+
 use super::read_mail_unguarded;
 use formrobot_engine::check::check_text;
 use formrobot_engine::date::Date;
