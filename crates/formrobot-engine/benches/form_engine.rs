@@ -1,6 +1,6 @@
 //! Form engine throughput: many small submissions, and one large one.
 //!
-//! `cargo bench --bench form_engine`; figures go to BENCHMARKS.md.
+//! `cargo bench -p formrobot-engine --bench form_engine`; figures go to BENCHMARKS.md.
 
 #![allow(clippy::disallowed_methods)] // Outside the library: it reads fixtures, times runs or is a shell itself.
 

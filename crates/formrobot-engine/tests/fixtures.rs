@@ -1,7 +1,7 @@
 //! Every fixture form in `fixtures/forms/` against its golden outcome.
 //!
 //! The golden file `NAME.expected.json` is the JSON outcome of `check`, reviewed
-//! by hand once. `UPDATE_GOLDEN=1 cargo test --test fixtures` rewrites them;
+//! by hand once. `UPDATE_GOLDEN=1 cargo test -p formrobot-engine --test fixtures` rewrites them;
 //! the review is then `git diff fixtures/`. Independently of the goldens, the
 //! status each fixture's author expected (in `fixtures/forms/INDEX.md`) must
 //! match, so a regenerated golden cannot quietly flip a verdict.

@@ -1,6 +1,6 @@
 //! Registry store throughput: importing a dump, and committing tickets.
 //!
-//! `cargo bench --bench store`; figures go to BENCHMARKS.md. Under `cargo test`
+//! `cargo bench -p formrobot-store --bench store`; figures go to BENCHMARKS.md. Under `cargo test`
 //! (no `--bench` argument) the sizes shrink a hundredfold, so the benchmark
 //! code is exercised without timing anything.
 
