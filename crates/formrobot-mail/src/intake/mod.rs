@@ -9,6 +9,7 @@
 //! mail that cannot be read is described in [`Mail::problems`].
 
 pub mod flowed;
+pub mod nesting;
 #[cfg(test)]
 mod properties;
 
@@ -86,7 +87,8 @@ pub fn read_headers(raw: &[u8]) -> Headers {
     }
 }
 
-/// Reads a whole mail.
+/// Reads a whole mail. A mail whose parts nest too deeply
+/// ([`nesting::structure_problem`]) is not parsed: its only problem says why.
 pub fn read_mail(raw: &[u8]) -> Mail {
     // A parser bug must not take the robot down with it: a panic is one more unreadable mail.
     std::panic::catch_unwind(|| read_mail_unguarded(raw)).unwrap_or_else(|_| Mail {
@@ -101,6 +103,10 @@ fn read_headers_guarded(raw: &[u8]) -> Headers {
 }
 
 fn read_mail_unguarded(raw: &[u8]) -> Mail {
+    // mailparse recurses once per nested part: too deep a mail would overflow the stack, which no guard catches.
+    if let Some(problem) = nesting::structure_problem(raw) {
+        return Mail { headers: read_headers(raw), problems: vec![problem], ..Mail::default() };
+    }
     let parsed = match mailparse::parse_mail(raw) {
         Ok(parsed) => parsed,
         Err(error) => {
