@@ -103,3 +103,147 @@ fn nested_parts_over_many_dash_lines_take_linear_time() {
     let large_time = time(&large, "large");
     assert!(large_time < small_time * 24, "8x the input took {large_time:?} against {small_time:?}");
 }
+
+/// An APNIC form whose contacts name nobody, while the person templates
+/// carry enormous names: each error quoted every name in full.
+fn name_bomb(name_length: usize, persons: usize, contacts: usize) -> String {
+    let mut form = String::from("- - - - CUT HERE - - - -\n\n#[AUT-NUM TEMPLATE V3.0]#\n\n");
+    form.push_str("acct-name:\tEXAMPLENET-AP\naut-num:\t1\nas-name:\tEXAMPLENET-AS\ndescr:\t\tExample\n");
+    for i in 0..contacts {
+        // Names of letters only, each different: "Nobody Ab", "Nobody Bb", ...
+        let letters: String =
+            format!("{i:x}").chars().map(|c| char::from(b'a' + c.to_digit(16).unwrap_or(0) as u8)).collect();
+        form.push_str(&format!("admin-c:\tNobody {letters}\n"));
+    }
+    form.push_str("tech-c:\t\tNobody At All\ncountry:\tAU\nas-in:\t\tAS64497 100 ANY\nas-out:\t\tAS64497 THIS-AS\n");
+    form.push_str("changed:\tecarter@example.net 961002\nsource:\t\tAPNIC\n\n");
+    for p in 0..persons {
+        let name = "Emily Jane Carter ".repeat(name_length / 18);
+        let last = char::from(b'a' + (p % 26) as u8);
+        form.push_str(&format!(
+            "#[PERSON TEMPLATE V4.0]#\n\nperson:\t\t{name}{last}\naddress:\tLevel 4\ncountry:\tAU\nphone:\t\t+61-2-5550-1234\ne-mail:\t\te@example.net\nnic-hdl:\t\nchanged:\te@example.net 960715\nsource:\t\tAPNIC\n\n"
+        ));
+    }
+    form.push_str("#[TEMPLATES END]#\n\n- - - - CUT HERE - - - -\n");
+    form
+}
+
+#[test]
+fn a_reply_to_a_name_bomb_stays_small() {
+    let scratch = Scratch::new("names");
+    let form = name_bomb(20_000, 10, 2_000);
+    assert!(form.len() < 300_000, "{}", form.len());
+    let mail = format!("From: bomb@example.org\nSubject: AS\nMessage-ID: <bomb@example.org>\n\n{form}");
+    let started = Instant::now();
+    let outcome = process(&scratch.path("db"), mail.as_bytes());
+    assert_eq!(outcome["status"], "rejected");
+    let reply = body(&outcome);
+    assert!(reply.len() < 300 * 1024, "the reply is {} bytes", reply.len());
+    assert!(reply.contains("more problem"), "the reply says what it left out");
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+}
+
+#[test]
+fn check_json_of_a_name_bomb_stays_small() {
+    let form = name_bomb(10_000, 10, 1_000);
+    assert!(form.len() < 130_000, "{}", form.len());
+    let output = formrobot(&["check", "--json", "--today=2026-11-23", "-"], Some(form.as_bytes()));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.len() < 2 * 1024 * 1024, "the JSON is {} bytes", output.stdout.len());
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    for error in value["errors"].as_array().expect("errors") {
+        let message = error["message"].as_str().expect("message");
+        assert!(message.len() <= 1_300, "one message is {} bytes", message.len());
+    }
+}
+
+#[test]
+fn one_long_value_is_quoted_short() {
+    let form = format!(
+        "--- CUT HERE ---\n\nperson: Jo Doe\naddress: x\nphone: +31 20 555 0000\ne-mail: jo@example.net\nnic-hdl: AUTO-1\nchanged: {}\nsource: RIPE\n\n--- CUT HERE ---\n",
+        "9".repeat(1 << 20)
+    );
+    let output = formrobot(&["check", "--today=2026-11-23", "-"], Some(form.as_bytes()));
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.len() < 10_000, "the output is {} bytes", text.len());
+    assert!(text.contains("...'"), "{text}");
+}
+
+/// The whole reply message as it would be sent, from the outbox that replay writes.
+fn replayed_reply(scratch: &Scratch, mail: &[u8]) -> Vec<u8> {
+    let file = scratch.path("mail.eml");
+    std::fs::write(&file, mail).expect("mail written");
+    let outbox = scratch.path("outbox");
+    let output = formrobot(
+        &[
+            "--db",
+            scratch.db().to_str().expect("UTF-8"),
+            TODAY,
+            "replay",
+            file.to_str().expect("UTF-8"),
+            "--outbox",
+            outbox.to_str().expect("UTF-8"),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let reply = std::fs::read_dir(&outbox).expect("outbox").next().expect("one reply").expect("entry");
+    std::fs::read(reply.path()).expect("reply readable")
+}
+
+fn header_block(message: &[u8]) -> String {
+    let text = String::from_utf8_lossy(message);
+    text.split("\r\n\r\n").next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn headers_copied_from_the_request_stay_within_the_line_limit() {
+    let scratch = Scratch::new("headers");
+    let references: Vec<String> = (0..250_000).map(|i| format!("<r{i}@example.org>")).collect();
+    let mail = format!(
+        "From: jo@example.org\nSubject: help\nMessage-ID: <{}@example.org>\nReferences: {}\n\n",
+        "m".repeat(1 << 20),
+        references.join(" ")
+    );
+    let message = replayed_reply(&scratch, mail.as_bytes());
+    let headers = header_block(&message);
+    assert!(headers.len() < 8 * 1024, "the headers are {} bytes", headers.len());
+    for line in headers.split("\r\n") {
+        assert!(line.len() <= 998, "a header line of {} bytes", line.len());
+    }
+    assert!(!headers.contains("In-Reply-To"), "an id that cannot be kept is dropped:\n{headers}");
+    assert!(headers.contains("<r249999@example.org>"), "the nearest reference is kept:\n{headers}");
+}
+
+#[test]
+fn an_invalid_message_id_or_an_8bit_sender_is_not_echoed() {
+    let scratch = Scratch::new("invalid-id");
+    let message =
+        replayed_reply(&scratch, "From: jo@example.org\nSubject: help\nMessage-ID: <caf\u{e9} x>\n\n".as_bytes());
+    let headers = header_block(&message);
+    assert!(!headers.contains("=?"), "no encoded word:\n{headers}");
+    assert!(!headers.contains("In-Reply-To"), "{headers}");
+
+    let scratch = Scratch::new("8bit-from");
+    let mut mail = b"From: j\xf6@example.org\nSubject: help\nMessage-ID: <8bit@example.org>\n\n".to_vec();
+    mail.extend_from_slice(b"\n");
+    let outcome = process(&scratch.db(), &mail);
+    assert!(outcome["reply"].is_null(), "no reply to an address that is not ASCII: {outcome}");
+}
+
+#[test]
+fn a_hundred_thousand_tiny_parts_get_a_short_reply() {
+    let scratch = Scratch::new("parts");
+    let mut mail = String::from(
+        "From: jo@example.org\nSubject: AS\nMessage-ID: <parts@example.org>\nContent-Type: multipart/mixed; boundary=P\n\n--P\nContent-Type: text/plain\n\naut-num: NEW\n",
+    );
+    for i in 0..100_000 {
+        mail.push_str(&format!("--P\nContent-Type: application/octet-stream; name=p{i}.bin\n\nx\n"));
+    }
+    mail.push_str("--P--\n");
+    let outcome = process(&scratch.db(), mail.as_bytes());
+    let reply = body(&outcome);
+    assert!(reply.len() < 300 * 1024, "the reply is {} bytes", reply.len());
+    assert!(reply.contains("100000 attachments") || reply.contains("more attachment"), "{}", &reply[..2000]);
+}

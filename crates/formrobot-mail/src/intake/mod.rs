@@ -36,6 +36,8 @@ pub struct Headers {
     pub precedence: Option<String>,
     /// Whether a `List-Id:` header is present.
     pub list_id: bool,
+    /// Whether a `List-Unsubscribe:` header is present (bulk mail, with or without `List-Id:`).
+    pub list_unsubscribe: bool,
     /// Every `X-Loop:` value, lower case.
     pub x_loop: Vec<String>,
     /// The top-level content type, lower case (`multipart/mixed`).
@@ -226,6 +228,7 @@ fn deciding_headers(headers: &[MailHeader<'_>], mimetype: &str) -> Headers {
         auto_submitted: lower("Auto-Submitted"),
         precedence: lower("Precedence"),
         list_id: headers.get_first_header("List-Id").is_some(),
+        list_unsubscribe: headers.get_first_header("List-Unsubscribe").is_some(),
         x_loop: headers.get_all_values("X-Loop").iter().map(|v| v.trim().to_ascii_lowercase()).collect(),
         content_type: mimetype.to_ascii_lowercase(),
     }
@@ -240,7 +243,8 @@ fn first_address(headers: &[MailHeader<'_>], name: &str) -> Option<String> {
             mailparse::MailAddr::Single(single) => Some(single.addr.trim().to_owned()),
             mailparse::MailAddr::Group(group) => group.addrs.first().map(|single| single.addr.trim().to_owned()),
         })
-        .filter(|address| address.contains('@') && !address.chars().any(|c| c.is_control() || c.is_whitespace()))
+        // Replies go to plain-ASCII addresses only: 8-bit bytes never reach a header.
+        .filter(|address| address.contains('@') && address.bytes().all(|b| b.is_ascii_graphic()))
 }
 
 /// Folds a header value onto one line without control characters, so it can be quoted safely.
