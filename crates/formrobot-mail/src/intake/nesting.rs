@@ -34,15 +34,23 @@ type Boundary = Option<Vec<u8>>;
 /// Why the mail's MIME structure is not handed to the parser, in words for
 /// the sender, or `None` when it nests at most [`MAX_NESTING`] levels deep.
 pub fn structure_problem(raw: &[u8]) -> Option<String> {
+    match depth_bound(raw) {
+        Ok(depth) => (depth > MAX_NESTING).then(too_deep),
+        Err(problem) => Some(problem),
+    }
+}
+
+/// An upper bound of the nesting depth mailparse would reach, or the problem
+/// that stopped the walk (deeper than [`MAX_NESTING`], a boundary too long).
+fn depth_bound(raw: &[u8]) -> Result<usize, String> {
     let mut walk = Walk { in_headers: true, ..Walk::default() };
     for line in raw.split(|b| *b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if let Some(problem) = walk.line(line) {
-            return Some(problem);
+            return Err(problem);
         }
     }
-    let depth = if walk.uncertain { walk.depth.max(walk.content_type_lines) } else { walk.depth };
-    (depth > MAX_NESTING).then(too_deep)
+    Ok(if walk.uncertain { walk.depth.max(walk.content_type_lines) } else { walk.depth })
 }
 
 fn too_deep() -> String {
@@ -54,8 +62,9 @@ fn too_deep() -> String {
 
 #[derive(Default)]
 struct Walk {
-    /// The boundaries of the open multipart parts, outermost first.
-    open: Vec<Boundary>,
+    /// The boundaries of the open multipart parts, outermost first, and
+    /// whether the first boundary line of each has been seen.
+    open: Vec<(Boundary, bool)>,
     /// Whether the current line is in a header block (the mail's own, or a part's).
     in_headers: bool,
     /// The header block seen so far has a multipart Content-Type with this boundary.
@@ -78,12 +87,14 @@ impl Walk {
         // A boundary line of an open part: the outermost one that matches wins, as in mailparse.
         if line.starts_with(b"--") {
             let rest = &line[2..];
-            let matched = self.open.iter().position(|b| b.as_deref().is_some_and(|b| rest.starts_with(b)));
+            let matched = self.open.iter().position(|(b, _)| b.as_deref().is_some_and(|b| rest.starts_with(b)));
             if let Some(level) = matched {
-                let length = self.open[level].as_ref().map_or(0, Vec::len);
+                let length = self.open[level].0.as_ref().map_or(0, Vec::len);
+                // mailparse reads the first boundary line of a part as an opening one, even `--b--`.
+                let first = !std::mem::replace(&mut self.open[level].1, true);
                 self.finish_content_type();
                 self.pending = None;
-                if rest[length..].starts_with(b"--") {
+                if !first && rest[length..].starts_with(b"--") {
                     // The closing boundary: what follows is that part's epilogue.
                     self.open.truncate(level);
                     self.in_headers = false;
@@ -119,13 +130,14 @@ impl Walk {
                         ));
                     }
                 }
-                self.open.push(boundary);
+                self.open.push((boundary, false));
                 self.depth = self.depth.max(self.open.len());
                 if self.depth > MAX_NESTING {
                     return Some(too_deep());
                 }
             }
-        } else if is_content_type(line) {
+        } else if line.len() > 13 && line[..13].eq_ignore_ascii_case(b"content-type:") {
+            // Exactly as mailparse names the header it reads (no space before the colon).
             let value = line.iter().position(|b| *b == b':').map_or(&[][..], |colon| &line[colon + 1..]);
             self.content_type = Some(value.iter().take(MAX_CONTENT_TYPE).copied().collect());
         }
@@ -178,7 +190,8 @@ impl Walk {
     }
 }
 
-/// A `Content-Type:` header line (its name in any case).
+/// A `Content-Type:` header line (its name in any case, blanks allowed before
+/// the colon): counted for the fallback bound, so it errs on the side of more.
 fn is_content_type(line: &[u8]) -> bool {
     const NAME: &[u8] = b"content-type";
     line.len() > NAME.len()
@@ -189,6 +202,59 @@ fn is_content_type(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// How deep mailparse actually nests a mail's parts.
+    fn parsed_depth(part: &mailparse::ParsedMail<'_>) -> usize {
+        part.subparts.iter().map(|sub| 1 + parsed_depth(sub)).max().unwrap_or(0)
+    }
+
+    /// Random MIME trees written with colliding boundaries (one a prefix of
+    /// another), header case, folding, CRLF, quotes, missing closings and stray '--' lines.
+    fn random_mime() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            "Content-Type: multipart/mixed; boundary=a\n",
+            "content-type: Multipart/Alternative;\n boundary=\"ab\"\n",
+            "CONTENT-TYPE:multipart/mixed; boundary=b; boundary=a-\n",
+            "Content-Type: multipart/related; boundary=\"\"\n",
+            "Content-Type: text/plain\n",
+            "Content-Type: multipart/mixed\n",
+            "X-Other: 1\n",
+            "\n",
+            "\r\n",
+            "--a\n",
+            "--ab\n",
+            "--a-\n",
+            "--b\n",
+            "--a--\n",
+            "--ab--\n",
+            "--\n",
+            "text\n",
+            " folded\n",
+            "\tboundary=a\n",
+            "Content-Type : multipart/mixed; boundary=a\n",
+            "no colon here\n",
+            "Content-Type: multipart/digest; boundary=\"a\"\r\n",
+        ]);
+        prop::collection::vec(piece, 0..80).prop_map(|pieces| {
+            let mut mail = b"From: a@example.org\n".to_vec();
+            for piece in pieces {
+                mail.extend_from_slice(piece.as_bytes());
+            }
+            mail
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_walk_never_underestimates_mailparse(raw in random_mime()) {
+            if let (Ok(bound), Ok(parsed)) = (depth_bound(&raw), mailparse::parse_mail(&raw)) {
+                prop_assert!(parsed_depth(&parsed) <= bound, "mailparse {} > walk {bound}", parsed_depth(&parsed));
+            }
+        }
+    }
 
     /// A mail of `depth` nested multipart/mixed parts around one line of text.
     pub(crate) fn nested(depth: usize) -> Vec<u8> {
