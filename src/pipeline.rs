@@ -239,7 +239,7 @@ fn check_submission(
             ),
         );
     }
-    for attachment in &mail.attachments {
+    for attachment in mail.attachments.iter().take(ATTACHMENTS_LISTED) {
         checked.diagnostics.push(Diagnostic::warning(
             None,
             None,
@@ -250,8 +250,21 @@ fn check_submission(
             ),
         ));
     }
+    if let Some(more) = mail.attachments.len().checked_sub(ATTACHMENTS_LISTED).filter(|more| *more > 0) {
+        checked.diagnostics.push(Diagnostic::warning(
+            None,
+            None,
+            format!(
+                "{more} more attachment(s) were kept with the ticket but not read ({} attachments in all)",
+                mail.attachments.len()
+            ),
+        ));
+    }
     Ok(checked)
 }
+
+/// How many attachments are named one by one in the warnings; the others are counted.
+const ATTACHMENTS_LISTED: usize = 10;
 
 /// A refusal in one line, for the log and the JSON outcome.
 fn refusal_message(refusal: &Refusal) -> String {

@@ -27,6 +27,91 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// The most characters of a user's value quoted in a message; longer values are cut with `...`.
+pub const MAX_QUOTED_CHARS: usize = 80;
+
+/// The most characters of one message. A message that would be longer (because
+/// it lists many values) keeps its beginning and its end, where the advice is.
+pub const MAX_MESSAGE_CHARS: usize = 1_200;
+
+/// Quotes a value the sender wrote as `'value'`, cut to [`MAX_QUOTED_CHARS`]
+/// characters with `...` inside the quotes, so that no value, however long,
+/// makes a message long.
+pub fn quote(value: &str) -> String {
+    format!("'{}'", clip(value, MAX_QUOTED_CHARS))
+}
+
+/// `text` cut to at most `limit` characters, ending in `...` when it was cut.
+pub fn clip(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        None => text.to_owned(),
+        Some(_) => {
+            let head: String = text.chars().take(limit.saturating_sub(3)).collect();
+            format!("{head}...")
+        }
+    }
+}
+
+/// A message with every quoted value longer than [`MAX_QUOTED_CHARS`] cut
+/// (see [`clip_quoted`]), then cut in its middle to [`MAX_MESSAGE_CHARS`],
+/// keeping both ends.
+fn bound_message(message: String) -> String {
+    let message = clip_quoted(message);
+    let count = message.chars().count();
+    if count <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let tail = MAX_MESSAGE_CHARS / 4;
+    let head = MAX_MESSAGE_CHARS - tail - 5;
+    let start: String = message.chars().take(head).collect();
+    let end: String = message.chars().skip(count - tail).collect();
+    format!("{start} ... {end}")
+}
+
+/// Cuts every `'...'` quotation in `message` longer than [`MAX_QUOTED_CHARS`].
+///
+/// Messages quote the sender's values between single quotes; an opening quote
+/// is one not preceded by a letter or digit, and the closing one is the next
+/// quote not followed by a letter or digit, so that apostrophes (`person's`,
+/// `O'Brien`) are neither.
+pub fn clip_quoted(message: String) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let chars: Vec<char> = message.chars().collect();
+    if chars.len() <= MAX_QUOTED_CHARS {
+        return message;
+    }
+    // For each position, the next closing quote at or after it: one pass, so that cutting stays linear.
+    let mut next_close = vec![None; chars.len() + 1];
+    for j in (0..chars.len()).rev() {
+        next_close[j] =
+            if chars[j] == '\'' && !is_word(chars.get(j + 1).copied()) { Some(j) } else { next_close[j + 1] };
+    }
+    let mut out = String::with_capacity(message.len().min(4 * MAX_MESSAGE_CHARS));
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let opens = c == '\'' && !is_word(i.checked_sub(1).map(|p| chars[p]));
+        let close = if opens { next_close[i + 1] } else { None };
+        match close {
+            Some(j) if j - i - 1 > MAX_QUOTED_CHARS => {
+                out.push('\'');
+                out.extend(chars[i + 1..i + 1 + MAX_QUOTED_CHARS - 3].iter());
+                out.push_str("...'");
+                i = j + 1;
+            }
+            Some(j) => {
+                out.extend(chars[i..=j].iter());
+                i = j + 1;
+            }
+            None => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 impl Diagnostic {
     /// An error at `line` about `attribute`.
     pub fn error(line: Option<usize>, attribute: Option<&str>, message: impl Into<String>) -> Diagnostic {
@@ -34,7 +119,7 @@ impl Diagnostic {
             severity: Severity::Error,
             line,
             attribute: attribute.map(str::to_owned),
-            message: message.into(),
+            message: bound_message(message.into()),
             help: None,
         }
     }
@@ -53,5 +138,39 @@ impl Diagnostic {
     /// Whether this is an error (rather than a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_are_bounded() {
+        assert_eq!(quote("AS-EXAMPLE"), "'AS-EXAMPLE'");
+        let long = "x".repeat(10_000);
+        let quoted = quote(&long);
+        assert_eq!(quoted.chars().count(), MAX_QUOTED_CHARS + 2);
+        assert!(quoted.ends_with("...'"), "{quoted}");
+        assert_eq!(quote(&"\u{e9}".repeat(81)).chars().count(), MAX_QUOTED_CHARS + 2);
+    }
+
+    #[test]
+    fn long_quotations_in_messages_are_cut_and_apostrophes_left_alone() {
+        let long = "n".repeat(500);
+        let message = format!("'{long}' is not a person's name; 'AS1' and 'O'Brien' are fine");
+        let clipped = clip_quoted(message);
+        assert_eq!(clipped, format!("'{}...' is not a person's name; 'AS1' and 'O'Brien' are fine", &long[..77]));
+        let short = "'short' stays as it is, and so does everything else in a message of some length".to_owned();
+        assert_eq!(clip_quoted(short.clone()), short);
+    }
+
+    #[test]
+    fn messages_are_bounded_at_both_ends() {
+        let message = format!("{} is not a date: write it as YYMMDD", "9".repeat(100_000));
+        let diagnostic = Diagnostic::error(Some(1), Some("changed"), message);
+        assert!(diagnostic.message.chars().count() <= MAX_MESSAGE_CHARS, "{}", diagnostic.message.len());
+        assert!(diagnostic.message.ends_with("write it as YYMMDD"), "{}", diagnostic.message);
+        assert!(diagnostic.message.contains(" ... "));
     }
 }

@@ -65,14 +65,20 @@ pub fn ignore_reason(headers: &Headers, robot_address: &str) -> Option<String> {
         return Some("no sender address to reply to".into());
     };
     let reply_to = reply_to.to_ascii_lowercase();
-    if reply_to == robot || headers.from.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(&robot)) {
+    let robot_mailbox = mailbox(&robot);
+    let is_robot = |address: &str| mailbox(address) == robot_mailbox;
+    if is_robot(&reply_to) || headers.from.as_deref().is_some_and(is_robot) {
         return Some(format!("sent from the robot's own address {robot}"));
     }
     if headers.x_loop.iter().any(|value| value.contains(&robot)) {
         return Some("one of the robot's own replies came back (X-Loop)".into());
     }
-    if let Some(auto) = headers.auto_submitted.as_deref().filter(|a| !a.starts_with("no")) {
-        return Some(format!("an automatic mail (Auto-Submitted: {auto})"));
+    // RFC 3834: anything but "no" (with or without a comment) is automatic.
+    if let Some(auto) = headers.auto_submitted.as_deref() {
+        let keyword = auto.split(|c: char| c == ';' || c == '(' || c.is_whitespace()).next().unwrap_or_default();
+        if keyword != "no" {
+            return Some(format!("an automatic mail (Auto-Submitted: {auto})"));
+        }
     }
     if let Some(precedence) = headers.precedence.as_deref().filter(|p| matches!(*p, "bulk" | "junk" | "list")) {
         return Some(format!("a bulk or list mail (Precedence: {precedence})"));
@@ -80,17 +86,43 @@ pub fn ignore_reason(headers: &Headers, robot_address: &str) -> Option<String> {
     if headers.list_id {
         return Some("a mailing list mail (List-Id)".into());
     }
+    if headers.list_unsubscribe {
+        return Some("a mailing list or bulk mail (List-Unsubscribe)".into());
+    }
     if headers.content_type == "multipart/report" {
         return Some("a delivery status report (multipart/report)".into());
     }
     if headers.return_path.as_deref() == Some("") {
         return Some("the return path is empty (<>), as for bounces".into());
     }
-    let local_part = reply_to.split('@').next().unwrap_or_default();
-    if matches!(local_part, "mailer-daemon" | "postmaster" | "noreply" | "no-reply" | "do-not-reply") {
-        return Some(format!("sent by {reply_to}, an address that does not read replies"));
+    for address in [Some(reply_to.as_str()), headers.from.as_deref()].into_iter().flatten() {
+        if is_automatic_sender(address) {
+            return Some(format!("sent by {address}, an address that does not read replies"));
+        }
+    }
+    if let Some(path) = headers.return_path.as_deref().filter(|path| is_automatic_sender(path)) {
+        return Some(format!("the return path {path} is an address that does not read replies"));
     }
     None
+}
+
+/// An address that never reads replies: daemons, postmasters, no-reply
+/// addresses and the owner and request addresses of mailing lists.
+fn is_automatic_sender(address: &str) -> bool {
+    let local_part = address.rsplit_once('@').map_or(address, |(local, _)| local).to_ascii_lowercase();
+    let local_part = local_part.split('+').next().unwrap_or_default();
+    matches!(local_part, "mailer-daemon" | "postmaster" | "noreply" | "no-reply" | "do-not-reply")
+        || local_part.starts_with("owner-")
+        || local_part.ends_with("-request")
+}
+
+/// An address in lower case without its `+tag`: `as-request+x@example.net` is `as-request@example.net`.
+fn mailbox(address: &str) -> String {
+    let address = address.to_ascii_lowercase();
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or_default()),
+        None => address,
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +153,28 @@ mod tests {
         ] {
             assert!(matches!(decide_raw(raw), Decision::Ignore(_)), "{raw}");
         }
+    }
+
+    #[test]
+    fn loop_signs_answered_before_issue_10_are_ignored() {
+        for raw in [
+            "From: MAILER-DAEMON@mx.example.org\nReply-To: jo@example.org\n\nx\n",
+            "From: owner-ops@lists.example.org\n\nx\n",
+            "From: ops-request@lists.example.org\n\nx\n",
+            "From: jo@example.org\nReply-To: owner-ops@lists.example.org\n\nx\n",
+            "Return-Path: <MAILER-DAEMON@mx.example.org>\nFrom: jo@example.org\n\nx\n",
+            "From: jo@example.org\nAuto-Submitted: notification\n\nx\n",
+            "From: jo@example.org\nAuto-Submitted: no-thanks\n\nx\n",
+            "From: jo@example.org\nList-Unsubscribe: <mailto:leave@lists.example.org>\n\nx\n",
+            "From: jo@example.org\nReply-To: as-request+loop@example.net\n\nx\n",
+            "From: AS-Request+x@EXAMPLE.net\n\nx\n",
+        ] {
+            assert!(matches!(decide_raw(raw), Decision::Ignore(_)), "{raw}");
+        }
+        assert_eq!(
+            decide_raw("From: a@example.org\nAuto-Submitted: No (a person wrote this)\n\naut-num: NEW\n"),
+            Decision::Submission
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Rules that span the objects of one submission.
 
 use super::{Disposition, NicHdlRequest, Validation};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
 use crate::grammar::asn::{read_as_number, AsNumber, AsSpelling};
 use crate::parse::Submission;
@@ -101,6 +101,8 @@ fn check_contacts(submission: &Submission, validation: &Validation, found: &mut 
         })
         .collect();
     let names = NameIndex::new(validation.nic_handles.iter().map(|fact| fact.name.as_str()));
+    // The names found are listed in full in the first few such errors only; the others point there.
+    let mut listings: Vec<usize> = Vec::new();
     for reference in &validation.contacts {
         let problem = match &reference.contact {
             Contact::Handle(_) => None,
@@ -110,7 +112,13 @@ fn check_contacts(submission: &Submission, validation: &Validation, found: &mut 
                 placeholder.number, placeholder.number
             )),
             Contact::Name(name) if names.exact.contains(name.as_str()) => None,
-            Contact::Name(name) => Some(names.mismatch(name, submission.dialect)),
+            Contact::Name(name) => {
+                let listed_at = (listings.len() >= LISTINGS_IN_FULL).then(|| listings[0]);
+                if listed_at.is_none() {
+                    listings.push(reference.line);
+                }
+                Some(names.mismatch(name, submission.dialect, listed_at))
+            }
         };
         if let Some(message) = problem {
             found.push(
@@ -136,6 +144,9 @@ struct NameIndex<'a> {
 /// How many names a message lists before it stops.
 const NAMES_LISTED: usize = 10;
 
+/// How many messages about contacts that name nobody list the names found; the others refer to the first.
+const LISTINGS_IN_FULL: usize = 3;
+
 impl<'a> NameIndex<'a> {
     fn new(names: impl Iterator<Item = &'a str>) -> NameIndex<'a> {
         let mut index = NameIndex {
@@ -159,7 +170,9 @@ impl<'a> NameIndex<'a> {
         self.by_letters.get(&letters(name)).or_else(|| self.by_words.get(&significant_words(name))).copied()
     }
 
-    fn mismatch(&self, name: &str, dialect: Dialect) -> String {
+    /// Why `name` names nobody; the names found are listed unless `listed_at`
+    /// gives the line of an earlier message that listed them.
+    fn mismatch(&self, name: &str, dialect: Dialect, listed_at: Option<usize>) -> String {
         let template = if dialect == Dialect::Apnic { "person template" } else { "person or role object" };
         if self.listed.is_empty() {
             return format!(
@@ -167,10 +180,16 @@ impl<'a> NameIndex<'a> {
                  give the contact's NIC handle or fill in a {template} for them"
             );
         }
-        let mut listed = self.listed.iter().take(NAMES_LISTED).map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
-        if self.listed.len() > NAMES_LISTED {
-            listed.push_str(&format!(" and {} more", self.listed.len() - NAMES_LISTED));
-        }
+        let listed = match listed_at {
+            Some(line) => format!("listed under line {line}"),
+            None => {
+                let mut listed = self.listed.iter().take(NAMES_LISTED).map(|n| quote(n)).collect::<Vec<_>>().join(", ");
+                if self.listed.len() > NAMES_LISTED {
+                    listed.push_str(&format!(" and {} more", self.listed.len() - NAMES_LISTED));
+                }
+                listed
+            }
+        };
         match self.near_miss(name) {
             Some(near) => format!(
                 "'{name}' does not match the name in any {template} exactly; did you mean '{near}'? \
@@ -285,7 +304,7 @@ mod tests {
         assert_eq!(index.near_miss("john e doe"), Some("John E Doe"));
         assert_eq!(index.near_miss("John  E. Doe"), Some("John E Doe"));
         assert_eq!(index.near_miss("Peter Pan"), None);
-        let message = index.mismatch("John Doe", Dialect::Apnic);
+        let message = index.mismatch("John Doe", Dialect::Apnic, None);
         assert!(message.contains("did you mean 'John E Doe'?"), "{message}");
         assert!(message.contains("names found: 'John E Doe', 'Mary Major'"), "{message}");
     }

@@ -9,6 +9,7 @@
 //! mail that cannot be read is described in [`Mail::problems`].
 
 pub mod flowed;
+pub mod nesting;
 #[cfg(test)]
 mod properties;
 
@@ -35,6 +36,8 @@ pub struct Headers {
     pub precedence: Option<String>,
     /// Whether a `List-Id:` header is present.
     pub list_id: bool,
+    /// Whether a `List-Unsubscribe:` header is present (bulk mail, with or without `List-Id:`).
+    pub list_unsubscribe: bool,
     /// Every `X-Loop:` value, lower case.
     pub x_loop: Vec<String>,
     /// The top-level content type, lower case (`multipart/mixed`).
@@ -86,7 +89,8 @@ pub fn read_headers(raw: &[u8]) -> Headers {
     }
 }
 
-/// Reads a whole mail.
+/// Reads a whole mail. A mail whose parts nest too deeply
+/// ([`nesting::structure_problem`]) is not parsed: its only problem says why.
 pub fn read_mail(raw: &[u8]) -> Mail {
     // A parser bug must not take the robot down with it: a panic is one more unreadable mail.
     std::panic::catch_unwind(|| read_mail_unguarded(raw)).unwrap_or_else(|_| Mail {
@@ -101,6 +105,10 @@ fn read_headers_guarded(raw: &[u8]) -> Headers {
 }
 
 fn read_mail_unguarded(raw: &[u8]) -> Mail {
+    // mailparse recurses once per nested part: too deep a mail would overflow the stack, which no guard catches.
+    if let Some(problem) = nesting::structure_problem(raw) {
+        return Mail { headers: read_headers(raw), problems: vec![problem], ..Mail::default() };
+    }
     let parsed = match mailparse::parse_mail(raw) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -220,6 +228,7 @@ fn deciding_headers(headers: &[MailHeader<'_>], mimetype: &str) -> Headers {
         auto_submitted: lower("Auto-Submitted"),
         precedence: lower("Precedence"),
         list_id: headers.get_first_header("List-Id").is_some(),
+        list_unsubscribe: headers.get_first_header("List-Unsubscribe").is_some(),
         x_loop: headers.get_all_values("X-Loop").iter().map(|v| v.trim().to_ascii_lowercase()).collect(),
         content_type: mimetype.to_ascii_lowercase(),
     }
@@ -234,7 +243,8 @@ fn first_address(headers: &[MailHeader<'_>], name: &str) -> Option<String> {
             mailparse::MailAddr::Single(single) => Some(single.addr.trim().to_owned()),
             mailparse::MailAddr::Group(group) => group.addrs.first().map(|single| single.addr.trim().to_owned()),
         })
-        .filter(|address| address.contains('@') && !address.chars().any(|c| c.is_control() || c.is_whitespace()))
+        // Replies go to plain-ASCII addresses only: 8-bit bytes never reach a header.
+        .filter(|address| address.contains('@') && address.bytes().all(|b| b.is_ascii_graphic()))
 }
 
 /// Folds a header value onto one line without control characters, so it can be quoted safely.

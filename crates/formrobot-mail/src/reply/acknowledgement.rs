@@ -1,6 +1,6 @@
 //! The reply to an accepted submission.
 
-use super::{mask_secrets, paragraph, wrap, WIDTH};
+use super::{paragraph, wrap, SecretMasker, MAX_REPLY_BYTES, RESERVED_FOR_THE_END, WIDTH};
 use formrobot_engine::check::Checked;
 use formrobot_engine::resolve::{Assignment, RenderedObject};
 
@@ -22,10 +22,15 @@ pub fn acknowledgement(
         assignments.len()
     )));
 
+    let budget = MAX_REPLY_BYTES - RESERVED_FOR_THE_END;
     let warnings: Vec<_> = checked.warnings().collect();
     if !warnings.is_empty() {
         body.push_str("\nPlease note:\n");
-        for warning in warnings {
+        for (shown, warning) in warnings.iter().enumerate() {
+            if body.len() > budget / 4 {
+                body.push_str(&format!("  - ... and {} more warning(s), not shown\n", warnings.len() - shown));
+                break;
+            }
             let place = warning.line.map(|l| format!("line {l}: ")).unwrap_or_default();
             body.push_str(&wrap(&format!("  - {place}{}", warning.message), WIDTH, "    "));
             body.push('\n');
@@ -36,7 +41,11 @@ pub fn acknowledgement(
         body.push_str("\nNIC handles assigned (use them from now on instead of the placeholders):\n\n");
         let width = assignments.iter().map(|a| a.request.label.len()).max().unwrap_or(0).max("You wrote".len());
         body.push_str(&format!("  {:<width$}  {:<14}  {}\n", "You wrote", "Handle", "Person or role"));
-        for assignment in assignments {
+        for (shown, assignment) in assignments.iter().enumerate() {
+            if body.len() > budget / 2 {
+                body.push_str(&format!("  ... and {} more handle(s), not shown\n", assignments.len() - shown));
+                break;
+            }
             body.push_str(&format!(
                 "  {:<width$}  {:<14}  {}\n",
                 assignment.request.label,
@@ -47,10 +56,20 @@ pub fn acknowledgement(
     }
 
     body.push_str("\nThe objects as they will be registered:\n");
-    for object in objects {
+    for (shown, object) in objects.iter().enumerate() {
+        if body.len() > budget {
+            body.push_str(&format!(
+                "\n... and {} more object(s), not shown here to keep this reply under {} KiB; they are \
+                 recorded with the ticket.\n",
+                objects.len() - shown,
+                MAX_REPLY_BYTES / 1024
+            ));
+            break;
+        }
         body.push('\n');
+        let mut masker = SecretMasker::new();
         for line in object.rewritten.lines() {
-            body.push_str(&mask_secrets(line));
+            body.push_str(&masker.line(line));
             body.push('\n');
         }
     }

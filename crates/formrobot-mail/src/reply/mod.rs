@@ -11,11 +11,13 @@ mod acknowledgement;
 mod help;
 mod refusal;
 mod rejection;
+mod secrets;
 
 pub use acknowledgement::acknowledgement;
 pub use help::{blank_forms, help};
 pub use refusal::refusal;
 pub use rejection::rejection;
+pub use secrets::{mask_secrets, SecretMasker};
 
 use crate::intake::Headers;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
@@ -101,7 +103,64 @@ pub fn ascii(text: &str) -> String {
         .collect()
 }
 
-/// Builds the reply message to `to`.
+/// The largest reply body: past it a reply says how many problems it leaves out.
+pub const MAX_REPLY_BYTES: usize = 256 * 1024;
+
+/// What a reply keeps free under [`MAX_REPLY_BYTES`] for its closing paragraphs.
+pub const RESERVED_FOR_THE_END: usize = 8 * 1024;
+
+/// The longest value of a header copied from the request (`In-Reply-To`,
+/// `References`), so that each header stays on one line within RFC 5322's 998 bytes.
+const MAX_COPIED_HEADER: usize = 900;
+
+/// A Message-ID that can be copied as it stands: `<left@right>` in printable ASCII, short enough.
+fn is_copyable_id(id: &str) -> bool {
+    id.len() <= MAX_COPIED_HEADER
+        && id.starts_with('<')
+        && id.ends_with('>')
+        && id.contains('@')
+        && id.bytes().all(|b| b.is_ascii_graphic())
+        && id[1..id.len() - 1].bytes().all(|b| b != b'<' && b != b'>')
+}
+
+/// `References:` for a reply: the request's own references and its id, the
+/// nearest ones that fit in [`MAX_COPIED_HEADER`] bytes, in their order.
+fn references(original: &Headers, id: Option<&str>) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut length = 0;
+    for reference in id.into_iter().chain(original.references.iter().rev().map(String::as_str)) {
+        if !is_copyable_id(reference) {
+            continue;
+        }
+        if length + reference.len() + 1 > MAX_COPIED_HEADER {
+            break;
+        }
+        length += reference.len() + 1;
+        kept.push(reference);
+    }
+    kept.reverse();
+    kept.join(" ")
+}
+
+/// The body cut at a line end to stay within [`MAX_REPLY_BYTES`], with a note that it was cut.
+fn bounded_body(body: String) -> String {
+    if body.len() <= MAX_REPLY_BYTES {
+        return body;
+    }
+    let note = format!("\n[... the rest of this reply is left out to keep it under {} KiB.]\n", MAX_REPLY_BYTES / 1024);
+    let mut end = MAX_REPLY_BYTES - note.len();
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = body[..end].rfind('\n').map_or(end, |newline| newline + 1);
+    format!("{}{note}", &body[..end])
+}
+
+/// Builds the reply message to `to`; `None` when `to` is no plain-ASCII address.
+///
+/// Headers copied from the request are kept only when they fit on one line
+/// (an id that does not is dropped, references are kept from the nearest),
+/// and the body is cut at [`MAX_REPLY_BYTES`].
 pub fn compose(
     settings: &ReplySettings,
     original: &Headers,
@@ -111,8 +170,11 @@ pub fn compose(
     now: i64,
 ) -> Option<Reply> {
     let robot: Mailbox = format!("formrobot <{}>", settings.robot_address).parse().ok()?;
+    if !to.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
     let recipient: Mailbox = to.parse().ok()?;
-    let body = ascii(&body);
+    let body = bounded_body(ascii(&body));
     let seed = format!("{now}\n{to}\n{subject}\n{}\n{body}", original.message_id.as_deref().unwrap_or(""));
     let digest = Sha256::digest(seed.as_bytes());
     let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
@@ -131,10 +193,14 @@ pub fn compose(
             settings.robot_address.clone(),
         ));
     if let Some(id) = &original.message_id {
-        builder = builder.in_reply_to(id.clone());
-        let mut references: Vec<String> = original.references.clone();
-        references.push(id.clone());
-        builder = builder.references(references.join(" "));
+        let copyable = Some(id.as_str()).filter(|id| is_copyable_id(id));
+        if let Some(id) = copyable {
+            builder = builder.in_reply_to(id.to_owned());
+        }
+        let references = references(original, copyable);
+        if !references.is_empty() {
+            builder = builder.references(references);
+        }
     }
     // Plain 7-bit ASCII, readable as it stands; quoted-printable only if a line is too long for 7bit.
     let crlf = body.replace("\r\n", "\n").replace('\n', "\r\n");
@@ -177,25 +243,6 @@ pub fn item(marker: &str, text: &str) -> String {
     format!("{}\n", wrap(&format!("{marker}{text}"), WIDTH, &indent))
 }
 
-/// Masks what must never be repeated: `auth:` secrets and `password:` lines.
-pub fn mask_secrets(line: &str) -> String {
-    let Some((name, value)) = line.split_once(':') else { return line.to_owned() };
-    let attribute = name.trim().to_ascii_lowercase();
-    match attribute.as_str() {
-        "password" if !value.trim().is_empty() => format!("{name}: <hidden>"),
-        "auth" => {
-            let scheme = value.split_whitespace().next().unwrap_or_default();
-            let hides_a_secret = value.split_whitespace().nth(1).is_some();
-            if hides_a_secret {
-                format!("{name}: {scheme} <hidden>")
-            } else {
-                line.to_owned()
-            }
-        }
-        _ => line.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,11 +265,35 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_masked() {
-        assert_eq!(mask_secrets("auth:   CRYPT-PW peEw8Gb4xBNqI"), "auth: CRYPT-PW <hidden>");
-        assert_eq!(mask_secrets("auth: PGPKEY-1A2B3C4D"), "auth: PGPKEY-1A2B3C4D");
-        assert_eq!(mask_secrets("password: hunter2"), "password: <hidden>");
-        assert_eq!(mask_secrets("descr: auth: none"), "descr: auth: none");
+    fn copied_headers_are_kept_short_or_dropped() {
+        let settings = ReplySettings { robot_address: "as-request@example.net".into() };
+        let original = Headers {
+            message_id: Some(format!("<{}@example.org>", "m".repeat(5000))),
+            references: (0..10_000).map(|i| format!("<r{i}@example.org>")).collect(),
+            ..Headers::default()
+        };
+        let reply = compose(&settings, &original, "jo@example.org", "Re: x".into(), "x\n".into(), 0).expect("composed");
+        let text = String::from_utf8(reply.message).expect("ASCII");
+        let headers = text.split("\r\n\r\n").next().unwrap_or_default();
+        assert!(headers.split("\r\n").all(|line| line.len() <= 998), "{headers}");
+        assert!(!headers.contains("In-Reply-To"), "{headers}");
+        assert!(headers.contains("<r9999@example.org>") && !headers.contains("<r0@example.org>"), "{headers}");
+
+        let invalid = Headers { message_id: Some("<caf\u{e9} x>".into()), ..Headers::default() };
+        let reply = compose(&settings, &invalid, "jo@example.org", "Re: x".into(), "x\n".into(), 0).expect("composed");
+        let text = String::from_utf8(reply.message).expect("ASCII");
+        assert!(!text.contains("In-Reply-To") && !text.contains("=?"), "{text}");
+        assert!(compose(&settings, &Headers::default(), "j\u{f6}@example.org", "Re: x".into(), "x".into(), 0).is_none());
+    }
+
+    #[test]
+    fn an_enormous_body_is_cut() {
+        let settings = ReplySettings { robot_address: "as-request@example.net".into() };
+        let body = "a line of the reply\n".repeat(100_000);
+        let reply =
+            compose(&settings, &Headers::default(), "jo@example.org", "Re: x".into(), body, 0).expect("composed");
+        assert!(reply.body.len() <= MAX_REPLY_BYTES, "{}", reply.body.len());
+        assert!(reply.body.ends_with("KiB.]\n"), "{}", &reply.body[reply.body.len() - 200..]);
     }
 
     #[test]

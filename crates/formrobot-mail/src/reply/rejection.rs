@@ -1,7 +1,7 @@
 //! The reply to a submission with errors: the form echoed with every error
 //! placed right under the line it concerns, so the sender can fix and resend.
 
-use super::{mask_secrets, paragraph, wrap, WIDTH};
+use super::{paragraph, wrap, SecretMasker, MAX_REPLY_BYTES, RESERVED_FOR_THE_END, WIDTH};
 use formrobot_engine::check::Checked;
 use formrobot_engine::diagnostic::Diagnostic;
 use formrobot_engine::extract;
@@ -44,9 +44,16 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
         }
     }
 
+    // Problems shown; past the size budget the rest are counted, not shown.
+    let mut shown = 0usize;
+    let budget = MAX_REPLY_BYTES - RESERVED_FOR_THE_END;
     if !general.is_empty() {
         body.push_str("\nProblems with the form as a whole:\n\n");
         for diagnostic in general {
+            if body.len() > budget {
+                break;
+            }
+            shown += 1;
             let place = diagnostic.line.map(|l| format!("line {l}: ")).unwrap_or_default();
             let text = format!("  {}: {place}{}", severity(diagnostic), diagnostic.message);
             body.push_str(&wrap(&text, WIDTH, "    "));
@@ -57,9 +64,16 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
     if !extraction.lines.is_empty() {
         body.push_str("\nYour form, as received:\n\n");
         body.push_str(&rule());
+        let mut masker = SecretMasker::new();
+        let mut echoed_lines = 0usize;
         for line in extraction.lines.iter().take(MAX_ECHOED_LINES) {
-            body.push_str(&format!("{:>5}  {}\n", line.number, clip(&mask_secrets(line.text.trim_end()))));
+            if body.len() > budget {
+                break;
+            }
+            echoed_lines += 1;
+            body.push_str(&format!("{:>5}  {}\n", line.number, clip(&masker.line(line.text.trim_end()))));
             for diagnostic in by_line.get(&line.number).into_iter().flatten() {
+                shown += 1;
                 let attribute = diagnostic.attribute.as_deref().map(|a| format!(" in {a}")).unwrap_or_default();
                 let text = format!("       ^^^ {}{attribute}: {}", severity(diagnostic), diagnostic.message);
                 body.push_str(&wrap(&text, WIDTH, "           "));
@@ -70,14 +84,26 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
                 }
             }
         }
-        if extraction.lines.len() > MAX_ECHOED_LINES {
-            let rest: usize = by_line.range(extraction.lines[MAX_ECHOED_LINES].number..).map(|(_, d)| d.len()).sum();
+        if let Some(next) = extraction.lines.get(echoed_lines) {
+            let rest: usize = by_line.range(next.number..).map(|(_, d)| d.len()).sum();
             body.push_str(&format!(
                 "       ... {} more lines not shown, with {rest} more problem(s)\n",
-                extraction.lines.len() - MAX_ECHOED_LINES
+                extraction.lines.len() - echoed_lines
             ));
         }
         body.push_str(&rule());
+    }
+
+    let total = checked.diagnostics.len();
+    if shown < total {
+        body.push('\n');
+        body.push_str(&paragraph(&format!(
+            "This reply is shortened to stay under {} KiB: {} more problem(s) are not shown. Correct \
+             the problems above and send the form again; the reply to it lists what remains. If you \
+             have formrobot, 'formrobot check' on your form lists every problem at once.",
+            MAX_REPLY_BYTES / 1024,
+            total - shown
+        )));
     }
 
     body.push('\n');
