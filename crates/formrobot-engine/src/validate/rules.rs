@@ -40,29 +40,49 @@ fn check_something_was_sent(submission: &Submission, validation: &Validation, fo
         ));
         return false;
     }
-    if checked().count() == 0 {
-        if validation.objects.iter().all(|o| o.disposition == Disposition::Blank) {
-            found.push(Diagnostic::error(
-                None,
-                None,
-                "every template in the form is still blank: fill them in before sending",
-            ));
-        }
+    if validation.objects.iter().all(|o| o.disposition == Disposition::Blank) {
+        found.push(Diagnostic::error(
+            None,
+            None,
+            "every template in the form is still blank: fill them in before sending",
+        ));
         return false;
     }
-    if !checked().any(|o| o.class == "aut-num") {
-        let first = checked().next().map(|o| o.line);
+    // An aut-num of an unknown template version has its own error already.
+    let has_aut_num = validation.objects.iter().any(|o| o.class == "aut-num" && o.disposition != Disposition::Blank);
+    if !has_aut_num {
+        // A route, an inetnum or an unknown class alone is not an AS number request:
+        // nothing may be accepted (and no ticket opened) for it.
+        let first = checked().next().or_else(|| validation.objects.first()).map(|o| o.line);
         let what = match submission.dialect {
             Dialect::Apnic => "an AUT-NUM template",
             Dialect::Ripe => "an aut-num object",
         };
-        found.push(Diagnostic::error(
-            first,
-            None,
-            format!("an AS number request needs {what}, and this form has none"),
-        ));
+        let mut message = format!("this robot takes AS number requests, which need {what}, and this form has none");
+        let unprocessed: Vec<String> = validation
+            .objects
+            .iter()
+            .filter(|o| o.disposition == Disposition::Unknown)
+            .map(|o| format!("{} (line {})", o.class, o.line))
+            .collect();
+        if !unprocessed.is_empty() {
+            message.push_str(&format!("; not processed: {}", listed(&unprocessed, MAX_LISTED)));
+        }
+        found.push(Diagnostic::error(first, None, message));
     }
-    true
+    checked().count() > 0
+}
+
+/// How many items a message names before it counts the rest.
+const MAX_LISTED: usize = 10;
+
+/// `a, b, c`, or the first `most` and how many more.
+fn listed(items: &[String], most: usize) -> String {
+    let shown = items.iter().take(most).cloned().collect::<Vec<_>>().join(", ");
+    match items.len().saturating_sub(most) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
 }
 
 /// Each `AUTO-n` may name one person or role only.
