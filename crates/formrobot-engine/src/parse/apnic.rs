@@ -159,6 +159,7 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Submission {
         objects,
         comments: comments.join("\n").trim().to_owned(),
         diagnostics,
+        pseudo_attributes: Vec::new(),
     }
 }
 

@@ -104,6 +104,62 @@ pub struct Submission {
     pub comments: String,
     /// Structural problems found while parsing.
     pub diagnostics: Vec<Diagnostic>,
+    /// RIPE's pseudo-attributes (`password:`, `override:`, `dry-run:`, `delete:`),
+    /// taken out of the objects they were written in or above.
+    pub pseudo_attributes: Vec<PseudoAttribute>,
+}
+
+impl Submission {
+    /// Whether the sender asked for a check only (`dry-run:`).
+    pub fn dry_run(&self) -> bool {
+        self.pseudo_attributes.iter().any(|p| p.kind == PseudoKind::DryRun)
+    }
+}
+
+/// Which RIPE pseudo-attribute a line is: an instruction to the robot written
+/// like an attribute, never part of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PseudoKind {
+    /// `password:`, for maintainers with CRYPT-PW or MD5-PW authentication.
+    Password,
+    /// `override:`, the registry staff's own authentication.
+    Override,
+    /// `dry-run:`, check and answer only.
+    DryRun,
+    /// `delete:`, asking for an object to be deleted.
+    Delete,
+}
+
+impl PseudoKind {
+    /// The kind named by a lower-case attribute name, if it is one.
+    pub fn from_name(name: &str) -> Option<PseudoKind> {
+        match name {
+            "password" => Some(PseudoKind::Password),
+            "override" => Some(PseudoKind::Override),
+            "dry-run" => Some(PseudoKind::DryRun),
+            "delete" => Some(PseudoKind::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// One pseudo-attribute line. Its value (a password, an override secret, a
+/// reason) is kept for the checks that need it and never shown: `Debug`
+/// leaves it out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PseudoAttribute {
+    /// Which one.
+    pub kind: PseudoKind,
+    /// Its line.
+    pub line: usize,
+    /// Its value, with continuation lines joined by a space.
+    pub value: String,
+}
+
+impl std::fmt::Debug for PseudoAttribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PseudoAttribute").field("kind", &self.kind).field("line", &self.line).finish_non_exhaustive()
+    }
 }
 
 /// The most character problems reported for one submission; binary junk would otherwise drown the reply.

@@ -4,8 +4,13 @@
 //! does not end an object. A line starting with a space, a tab or `+`
 //! continues the previous attribute, and `#` starts a comment that runs to the
 //! end of the line. The first attribute names the object's class.
+//!
+//! RIPE's pseudo-attributes (`password:`, `override:`, `dry-run:`, `delete:`)
+//! may stand anywhere: on their own, right above an object or inside one. They
+//! are instructions, not attributes: they are taken out before the paragraph
+//! is read, so `password: ...` above an aut-num never becomes the class.
 
-use super::{clip, split_attribute, Attribute, Object, ObjectKind, Piece, Submission};
+use super::{clip, split_attribute, Attribute, Object, ObjectKind, Piece, PseudoAttribute, PseudoKind, Submission};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::extract::Line;
@@ -14,17 +19,73 @@ use crate::source::Position;
 pub(super) fn parse(lines: &[Line<'_>], marked: bool) -> Submission {
     let mut objects = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut pseudo_attributes = Vec::new();
     for paragraph in lines.split(|line| line.text.is_empty()) {
-        if let Some(object) = parse_paragraph(paragraph, marked, &mut diagnostics) {
+        let paragraph = take_pseudo_attributes(paragraph, &mut pseudo_attributes);
+        if let Some(object) = parse_paragraph(&paragraph, marked, &mut diagnostics) {
             objects.push(object);
         }
     }
-    Submission { dialect: Dialect::Ripe, marked, objects, comments: String::new(), diagnostics }
+    diagnostics.extend(pseudo_attributes.iter().filter_map(pseudo_attribute_note));
+    Submission { dialect: Dialect::Ripe, marked, objects, comments: String::new(), diagnostics, pseudo_attributes }
 }
 
 /// One object from a paragraph of lines, problems ignored: for reading registry dumps.
 pub(super) fn parse_object(paragraph: &[Line<'_>]) -> Option<Object> {
     parse_paragraph(paragraph, false, &mut Vec::new())
+}
+
+/// The paragraph without its pseudo-attribute lines (and their continuation
+/// lines), which are added to `found`.
+fn take_pseudo_attributes<'a>(paragraph: &[Line<'a>], found: &mut Vec<PseudoAttribute>) -> Vec<Line<'a>> {
+    let mut kept = Vec::with_capacity(paragraph.len());
+    let mut in_pseudo = false;
+    for line in paragraph {
+        let text = strip_comment(line.text);
+        if is_continuation(text) {
+            if in_pseudo {
+                if let Some(pseudo) = found.last_mut() {
+                    let more = text.strip_prefix('+').unwrap_or(text).trim();
+                    if !more.is_empty() {
+                        pseudo.value = format!("{} {more}", pseudo.value).trim().to_owned();
+                    }
+                }
+                continue;
+            }
+        } else {
+            let pseudo =
+                split_attribute(text).and_then(|(name, value, _)| Some((PseudoKind::from_name(&name)?, value)));
+            in_pseudo = pseudo.is_some();
+            if let Some((kind, value)) = pseudo {
+                found.push(PseudoAttribute { kind, line: line.number, value: value.to_owned() });
+                continue;
+            }
+        }
+        kept.push(*line);
+    }
+    kept
+}
+
+/// What the sender is told about a pseudo-attribute the robot does not act on.
+fn pseudo_attribute_note(pseudo: &PseudoAttribute) -> Option<Diagnostic> {
+    let (name, message) = match pseudo.kind {
+        // Kept for maintainer authentication; nothing to say.
+        PseudoKind::Password => return None,
+        PseudoKind::Override => (
+            "override",
+            "meant for the registry's own staff; it has no effect on requests sent to this robot, and the \
+             request was checked as usual",
+        ),
+        PseudoKind::Delete => (
+            "delete",
+            "this robot takes requests and deletes nothing; the line was ignored and the object checked as \
+             a request",
+        ),
+        PseudoKind::DryRun => {
+            ("dry-run", "not supported by this robot yet; the submission was processed as a real request")
+        }
+    };
+    Some(Diagnostic::warning(Some(pseudo.line), Some(name), message))
 }
 
 /// Removes a `#` comment; the text before it is kept.
@@ -90,6 +151,35 @@ mod tests {
 
     fn parse_text(text: &str, marked: bool) -> Submission {
         parse(&lines(text), marked)
+    }
+
+    #[test]
+    fn pseudo_attributes_are_taken_out_of_objects_wherever_they_stand() {
+        let text =
+            "password: hunter2\naut-num: NEW\nas-name: EX-AS\noverride: staff secret\n  continued\nsource: RIPE\n\n\
+                    dry-run: only checking\n\nperson: Jo Doe\ndelete: old\nnic-hdl: AUTO-1\n";
+        let submission = parse_text(text, true);
+        let classes: Vec<_> = submission.objects.iter().map(|o| o.kind.clone()).collect();
+        assert_eq!(
+            classes,
+            vec![ObjectKind::Rpsl { class: "aut-num".into() }, ObjectKind::Rpsl { class: "person".into() }]
+        );
+        let names: Vec<&str> = submission.objects[0].attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["aut-num", "as-name", "source"]);
+        assert_eq!(submission.objects[1].attributes.len(), 2);
+        let found: Vec<(PseudoKind, usize)> = submission.pseudo_attributes.iter().map(|p| (p.kind, p.line)).collect();
+        assert_eq!(
+            found,
+            [(PseudoKind::Password, 1), (PseudoKind::Override, 4), (PseudoKind::DryRun, 8), (PseudoKind::Delete, 11)]
+        );
+        assert_eq!(submission.pseudo_attributes[1].value, "staff secret continued");
+        assert!(submission.dry_run());
+        // The paragraph of only a dry-run line is no object and no "not an object" problem.
+        assert!(submission.diagnostics.iter().all(|d| !d.message.contains("is not an object")));
+        // Override, dry-run and delete are answered with a warning; a password is not.
+        let warned: Vec<Option<usize>> = submission.diagnostics.iter().map(|d| d.line).collect();
+        assert_eq!(warned, [Some(4), Some(8), Some(11)]);
+        assert!(!format!("{:?}", submission.pseudo_attributes).contains("hunter2"));
     }
 
     #[test]

@@ -112,12 +112,14 @@ fn is_auth_name(name: &str) -> bool {
     letters == "auth" || within_one_edit(&letters, "auth") || is_transposition(&letters, "auth")
 }
 
-/// `password`, `passwd` and their misspellings.
+/// `password`, `passwd`, `override` and their misspellings, and RIPE's other
+/// pseudo-attributes `dry-run` and `delete`, whose values are never echoed either.
 fn is_password_name(name: &str) -> bool {
     let letters: String = name.chars().filter(char::is_ascii_alphabetic).collect();
-    ["password", "passwd"]
+    let secret = ["password", "passwd", "override"]
         .iter()
-        .any(|word| letters == *word || within_one_edit(&letters, word) || is_transposition(&letters, word))
+        .any(|word| letters == *word || within_one_edit(&letters, word) || is_transposition(&letters, word));
+    secret || name == "dry-run" || name == "delete"
 }
 
 /// Scheme words followed by a secret.
@@ -166,6 +168,10 @@ mod tests {
         assert_eq!(mask_secrets("auth:   CRYPT-PW peEw8Gb4xBNqI"), "auth: CRYPT-PW <hidden>");
         assert_eq!(mask_secrets("auth: PGPKEY-1A2B3C4D"), "auth: PGPKEY-1A2B3C4D");
         assert_eq!(mask_secrets("password: hunter2"), "password: <hidden>");
+        assert_eq!(mask_secrets("override: hunter2"), "override: <hidden>");
+        assert_eq!(mask_secrets("overide: hunter2"), "overide: <hidden>");
+        assert_eq!(mask_secrets("dry-run: a reason"), "dry-run: <hidden>");
+        assert_eq!(mask_secrets("delete: a reason"), "delete: <hidden>");
         assert_eq!(mask_secrets("descr: auth: none"), "descr: auth: none");
     }
 
