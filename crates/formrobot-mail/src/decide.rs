@@ -65,6 +65,9 @@ pub fn ignore_reason(headers: &Headers, robot_address: &str) -> Option<String> {
         return Some("no sender address to reply to".into());
     };
     let reply_to = reply_to.to_ascii_lowercase();
+    if let Some(why) = undeliverable(&reply_to) {
+        return Some(format!("the sender's address {reply_to} cannot receive mail ({why})"));
+    }
     let robot_mailbox = mailbox(&robot);
     let is_robot = |address: &str| mailbox(address) == robot_mailbox;
     if is_robot(&reply_to) || headers.from.as_deref().is_some_and(is_robot) {
@@ -106,6 +109,22 @@ pub fn ignore_reason(headers: &Headers, robot_address: &str) -> Option<String> {
     None
 }
 
+/// Why a reply to `address` could never be delivered: no domain, a domain
+/// without a dot (a host name of the sender's own network) or `localhost`.
+fn undeliverable(address: &str) -> Option<&'static str> {
+    let Some((_, domain)) = address.rsplit_once('@') else { return Some("it has no domain") };
+    let domain = domain.trim_end_matches('.');
+    if domain.is_empty() {
+        Some("it has no domain")
+    } else if domain == "localhost" || domain.ends_with(".localhost") {
+        Some("its domain is localhost")
+    } else if !domain.contains('.') {
+        Some("its domain has no dot, so it is a local host name")
+    } else {
+        None
+    }
+}
+
 /// An address that never reads replies: daemons, postmasters, no-reply
 /// addresses and the owner and request addresses of mailing lists.
 fn is_automatic_sender(address: &str) -> bool {
@@ -134,6 +153,25 @@ mod tests {
 
     fn decide_raw(raw: &str) -> Decision {
         decide(&read_mail(raw.as_bytes()), ROBOT)
+    }
+
+    #[test]
+    fn senders_that_cannot_receive_mail_are_not_answered() {
+        for (from, why) in
+            [("root@localhost", "localhost"), ("jo@mail.localhost", "localhost"), ("jo@intranet", "no dot")]
+        {
+            let decision = decide_raw(&format!("From: {from}\nSubject: AS\n\naut-num: NEW\n"));
+            assert!(
+                matches!(&decision, Decision::Ignore(reason) if reason.contains("cannot receive mail") && reason.contains(why)),
+                "{from}: {decision:?}"
+            );
+        }
+        // Without a domain the address is not even read as one: nobody to answer either.
+        for from in ["jo", "jo@"] {
+            let decision = decide_raw(&format!("From: {from}\nSubject: AS\n\naut-num: NEW\n"));
+            assert!(matches!(decision, Decision::Ignore(_)), "{from}: {decision:?}");
+        }
+        assert_eq!(decide_raw("From: jo@example.net\nSubject: AS\n\naut-num: NEW\n"), Decision::Submission);
     }
 
     #[test]
