@@ -138,7 +138,7 @@ fn read_mail_unguarded(raw: &[u8]) -> Mail {
 }
 
 fn walk(part: &ParsedMail<'_>, mail: &mut Mail, texts: &mut Vec<String>, saw_html: &mut bool) {
-    let mimetype = part.ctype.mimetype.to_ascii_lowercase();
+    let mimetype = effective_mimetype(&part.ctype.mimetype);
     match mimetype.as_str() {
         "multipart/report" => mail.is_report = true,
         "multipart/alternative" => {
@@ -175,6 +175,16 @@ fn walk(part: &ParsedMail<'_>, mail: &mut Mail, texts: &mut Vec<String>, saw_htm
             content_type: mimetype,
             content: part.get_body_raw().unwrap_or_default(),
         }),
+    }
+}
+
+/// The content type, lower case; a syntactically invalid one (`text`, `text/`,
+/// `/plain`) counts as `text/plain`, as RFC 2045 section 5.2 says.
+fn effective_mimetype(declared: &str) -> String {
+    let lower = declared.trim().to_ascii_lowercase();
+    match lower.split_once('/') {
+        Some((kind, subtype)) if !kind.is_empty() && !subtype.is_empty() => lower,
+        _ => "text/plain".to_owned(),
     }
 }
 
@@ -261,6 +271,20 @@ fn one_line(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invalid_content_type_is_read_as_plain_text() {
+        for declared in ["text", "text/", "/plain", "garbage"] {
+            let raw =
+                format!("From: jo@example.net\r\nSubject: AS\r\nContent-Type: {declared}\r\n\r\naut-num: NEW\r\n");
+            let mail = read_mail(raw.as_bytes());
+            assert_eq!(mail.text.as_deref(), Some("aut-num: NEW\r\n"), "Content-Type: {declared}");
+            assert!(mail.attachments.is_empty(), "Content-Type: {declared}");
+        }
+        // A valid type that is not text stays an attachment.
+        let raw = "From: jo@example.net\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n";
+        assert_eq!(read_mail(raw.as_bytes()).text, None);
+    }
 
     #[test]
     fn reads_a_plain_mail() {
