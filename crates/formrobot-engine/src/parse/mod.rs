@@ -193,23 +193,34 @@ pub fn detect_dialect(lines: &[Line<'_>]) -> Dialect {
     }
 }
 
-/// Errors for every character outside printable ASCII (tabs aside), with its column.
+/// The most characters named in one line's error; the rest of the line is counted.
+const MAX_CHARACTERS_NAMED_PER_LINE: usize = 5;
+
+/// One error per line that has characters outside printable ASCII (tabs
+/// aside), naming each with its column; at most
+/// [`MAX_CHARACTER_DIAGNOSTICS`] lines are listed, the others counted.
 fn character_diagnostics(lines: &[Line<'_>]) -> Vec<Diagnostic> {
-    let mut found = lines.iter().flat_map(|line| {
-        let attribute = attribute_name_of(line.text);
-        line.text.chars().enumerate().filter(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t')).map(
-            move |(index, c)| {
-                Diagnostic::error(
-                    Some(line.number),
-                    attribute,
-                    format!(
-                        "{} at column {} is not plain ASCII; the form must be written in plain ASCII only",
-                        describe_char(c),
-                        index + 1
-                    ),
-                )
-            },
-        )
+    let mut found = lines.iter().filter_map(|line| {
+        let mut bad = line.text.chars().enumerate().filter(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'));
+        let named: Vec<String> = bad
+            .by_ref()
+            .take(MAX_CHARACTERS_NAMED_PER_LINE)
+            .map(|(index, c)| format!("{} at column {}", describe_char(c), index + 1))
+            .collect();
+        let more = bad.count();
+        let message = match (named.as_slice(), more) {
+            ([], _) => return None,
+            ([one], _) => format!("{one} is not plain ASCII; the form must be written in plain ASCII only"),
+            (several, 0) => {
+                format!("{} are not plain ASCII; the form must be written in plain ASCII only", several.join(", "))
+            }
+            (several, more) => format!(
+                "{} and {more} more characters on this line are not plain ASCII; the form must be written in \
+                 plain ASCII only",
+                several.join(", ")
+            ),
+        };
+        Some(Diagnostic::error(Some(line.number), attribute_name_of(line.text), message))
     });
     let mut diagnostics: Vec<Diagnostic> = found.by_ref().take(MAX_CHARACTER_DIAGNOSTICS).collect();
     let more = found.count();
@@ -217,7 +228,7 @@ fn character_diagnostics(lines: &[Line<'_>]) -> Vec<Diagnostic> {
         diagnostics.push(Diagnostic::error(
             None,
             None,
-            format!("{more} more characters outside plain ASCII were not listed"),
+            format!("{more} more lines with characters outside plain ASCII were not listed"),
         ));
     }
     diagnostics
@@ -277,21 +288,32 @@ mod tests {
         let submission = parse(&extract("person: Jos\u{e9} M\u{fc}ller\naddress: x\x07\n"));
         let messages: Vec<(Option<usize>, Option<&str>, &str)> =
             submission.diagnostics.iter().map(|d| (d.line, d.attribute.as_deref(), d.message.as_str())).collect();
-        assert_eq!(messages.len(), 3);
+        // One error per line, naming every character of it with its column.
+        assert_eq!(messages.len(), 2);
         assert_eq!(messages[0].0, Some(1));
         assert_eq!(messages[0].1, Some("person"));
-        assert!(messages[0].2.contains("'\u{e9}' (U+00E9) at column 12"), "{}", messages[0].2);
-        assert!(messages[1].2.contains("U+00FC) at column 15"), "{}", messages[1].2);
-        assert!(messages[2].2.contains("control character U+0007 at column 11"), "{}", messages[2].2);
+        assert!(messages[0].2.contains("'\u{e9}' (U+00E9) at column 12, "), "{}", messages[0].2);
+        assert!(messages[0].2.contains("U+00FC) at column 15 are not plain ASCII"), "{}", messages[0].2);
+        assert_eq!(messages[1].0, Some(2));
+        assert!(messages[1].2.contains("control character U+0007 at column 11 is not"), "{}", messages[1].2);
     }
 
     #[test]
     fn caps_the_number_of_character_errors() {
+        // One line of junk: one error naming a few characters and counting the rest.
         let junk = "\u{1}".repeat(500);
         let submission = parse(&extract(&junk));
-        let errors = submission.diagnostics.iter().filter(|d| d.message.contains("not plain ASCII")).count();
-        assert_eq!(errors, MAX_CHARACTER_DIAGNOSTICS);
-        assert!(submission.diagnostics.iter().any(|d| d.message.starts_with("480 more characters")));
+        let errors: Vec<&str> =
+            submission.diagnostics.iter().map(|d| d.message.as_str()).filter(|m| m.contains("plain ASCII")).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("at column 5 and 495 more characters on this line"), "{}", errors[0]);
+        // Many lines: a bounded number listed, the other lines counted.
+        let lines = "x\u{1}\n".repeat(MAX_CHARACTER_DIAGNOSTICS + 10);
+        let submission = parse(&extract(&lines));
+        let listed =
+            submission.diagnostics.iter().filter(|d| d.line.is_some() && d.message.contains("plain ASCII")).count();
+        assert_eq!(listed, MAX_CHARACTER_DIAGNOSTICS);
+        assert!(submission.diagnostics.iter().any(|d| d.message.starts_with("10 more lines with characters")));
     }
 
     #[test]
