@@ -67,6 +67,10 @@ pub struct AttributeDef {
     /// The most lines it may have (APNIC: five `descr`).
     #[serde(default)]
     pub max_lines: Option<usize>,
+    /// Whether a value is an RPSL `list of ...`: comma-separated items, each
+    /// checked against the syntax on its own (`mnt-by: A-MNT, B-MNT`).
+    #[serde(default)]
+    pub list: bool,
     /// What each value must look like.
     pub syntax: SyntaxClass,
     /// A short explanation for the person filling in the form.

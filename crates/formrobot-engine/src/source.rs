@@ -61,6 +61,30 @@ impl Value {
         self.pieces.first().map(|p| p.start)
     }
 
+    /// The items of an RPSL `list of ...` value, split at commas and trimmed,
+    /// each placed where it stands in the submitted text. An empty item (as in
+    /// `A-MNT,,B-MNT` or a trailing comma) is kept as an empty value placed
+    /// where the item should have been, so that the caller can report it.
+    pub fn list_items(&self) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut start = 0;
+        for part in self.text.split(',') {
+            let lead = part.len() - part.trim_start().len();
+            let item = part.trim();
+            let offset = start + lead;
+            let position = self.position_of(offset).unwrap_or(Position { line: 0, column: 0 });
+            let mut value = Value::default();
+            if item.is_empty() {
+                value.pieces.push(Piece { offset: 0, start: position });
+            } else {
+                value.push_piece(item, position);
+            }
+            items.push(value);
+            start += part.len() + 1;
+        }
+        items
+    }
+
     /// Maps a byte offset within [`Value::text`] back to the submitted text.
     ///
     /// Offsets past the end map to just after the last character, which is
@@ -75,6 +99,23 @@ impl Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_items_are_trimmed_and_placed() {
+        let value = Value::new("A-MNT,  B-MNT,,C", Position { line: 4, column: 9 });
+        let items: Vec<(String, Option<Position>)> =
+            value.list_items().iter().map(|v| (v.text().to_owned(), v.start())).collect();
+        assert_eq!(
+            items,
+            [
+                ("A-MNT".to_owned(), Some(Position { line: 4, column: 9 })),
+                ("B-MNT".to_owned(), Some(Position { line: 4, column: 17 })),
+                (String::new(), Some(Position { line: 4, column: 23 })),
+                ("C".to_owned(), Some(Position { line: 4, column: 24 })),
+            ]
+        );
+        assert_eq!(Value::new("A-MNT", Position { line: 1, column: 1 }).list_items().len(), 1);
+    }
 
     #[test]
     fn offsets_map_back_to_the_piece_they_fall_in() {

@@ -209,7 +209,22 @@ impl ObjectChecker<'_> {
         for value in values.iter().filter(|v| !v.text().is_empty()) {
             match definition.syntax.policy_kind() {
                 Some(kind) => self.check_policy(definition, kind, value),
+                None if definition.list => self.check_list(definition, attribute, value),
                 None => self.check_syntax(definition, attribute, value),
+            }
+        }
+    }
+
+    /// An RPSL `list of ...` value: each comma-separated item on its own.
+    fn check_list(&mut self, definition: &AttributeDef, attribute: &Attribute, value: &Value) {
+        for item in value.list_items() {
+            if item.text().is_empty() {
+                let place = item.start();
+                let line = place.map_or(attribute.line, |p| p.line);
+                let column = place.map_or(1, |p| p.column);
+                self.error(line, definition, format!("column {column}: an empty item in the comma-separated list"));
+            } else {
+                self.check_syntax(definition, attribute, &item);
             }
         }
     }
