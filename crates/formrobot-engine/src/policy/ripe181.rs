@@ -68,6 +68,52 @@ pub enum Expr {
     ThisAs,
 }
 
+/// The words RIPE-181 policies treat as keywords.
+const KEYWORDS: [&str; 5] = ["AND", "OR", "NOT", "ANY", "THIS-AS"];
+
+/// A word of a RIPE-181 policy that is one edit away from a keyword: the
+/// grammar reads it as a community name (`ANDD`, `NTO`), which is rarely what
+/// the writer meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearKeyword {
+    /// Byte offset of the word in the policy text.
+    pub offset: usize,
+    /// The word as written.
+    pub word: String,
+    /// The keyword it is one edit away from.
+    pub keyword: &'static str,
+}
+
+/// Every word of `text` that is within one edit (or one swap of neighbours)
+/// of a keyword without being one. Words with digits (AS numbers, costs,
+/// prefixes) are never keywords misspelt.
+pub fn near_keywords(text: &str) -> Vec<NearKeyword> {
+    let is_word_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut found = Vec::new();
+    let mut start = None;
+    for (at, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (start, is_word_char(c)) {
+            (None, true) => start = Some(at),
+            (Some(from), false) => {
+                start = None;
+                let word = &text[from..at];
+                if word.bytes().any(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                let upper = word.to_ascii_uppercase();
+                if KEYWORDS.contains(&upper.as_str()) {
+                    continue;
+                }
+                if let Some(keyword) = KEYWORDS.iter().find(|k| strsim::osa_distance(&upper, k) == 1) {
+                    found.push(NearKeyword { offset: from, word: word.to_owned(), keyword });
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// Parses an `as-in` value: `<aut-num> <cost> <expression>`.
 pub fn parse_as_in(text: &str) -> Result<AsIn, PolicyError> {
     let mut parser = Parser::new(text);
@@ -295,6 +341,14 @@ mod tests {
 
     fn as_in(text: &str) -> AsIn {
         parse_as_in(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"))
+    }
+
+    #[test]
+    fn words_one_edit_from_a_keyword_are_found() {
+        let found = near_keywords("AS1 100 ANDD NOT AS2 OR NTO AS3 THIS_AS HEPNET and");
+        let words: Vec<(usize, &str, &str)> = found.iter().map(|n| (n.offset, n.word.as_str(), n.keyword)).collect();
+        assert_eq!(words, [(8, "ANDD", "AND"), (24, "NTO", "NOT"), (32, "THIS_AS", "THIS-AS")]);
+        assert!(near_keywords("AS1 100 AS2 AND NOT AS3 OR ANY").is_empty());
     }
 
     #[test]

@@ -231,11 +231,19 @@ impl ObjectChecker<'_> {
 
     fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: &Value) {
         match policy::parse(kind, value.text()) {
-            Ok(rule) => self.validation.policies.push(PolicyFact {
-                object: self.index,
-                direction: rule.direction(),
-                neighbours: rule.neighbours(),
-            }),
+            Ok(rule) => {
+                self.validation.policies.push(PolicyFact {
+                    object: self.index,
+                    direction: rule.direction(),
+                    neighbours: rule.neighbours(),
+                });
+                if matches!(
+                    kind,
+                    policy::PolicyKind::AsIn | policy::PolicyKind::AsOut | policy::PolicyKind::Ripe181Default
+                ) {
+                    self.warn_near_keywords(definition, value);
+                }
+            }
             Err(error) => {
                 self.policy_errors += 1;
                 let position = value.position_of(error.offset).or(value.start());
@@ -243,6 +251,23 @@ impl ObjectChecker<'_> {
                 let column = position.map_or(1, |p| p.column);
                 self.error(line, definition, format!("column {column}: {}", error.message));
             }
+        }
+    }
+
+    /// RIPE-181 reads any unknown word as a community name, so `ANDD` parses;
+    /// a word one edit from a keyword is most likely that keyword misspelt.
+    fn warn_near_keywords(&mut self, definition: &AttributeDef, value: &Value) {
+        for near in policy::ripe181::near_keywords(value.text()) {
+            let position = value.position_of(near.offset).or(value.start());
+            let line = position.map_or(self.object.line, |p| p.line);
+            let column = position.map_or(1, |p| p.column);
+            let message = format!(
+                "column {column}: '{}' is read as a community name; if you meant the keyword {}, write it so",
+                near.word, near.keyword
+            );
+            self.validation
+                .diagnostics
+                .push(Diagnostic::warning(Some(line), Some(&definition.name), message).with_help(&definition.help));
         }
     }
 
