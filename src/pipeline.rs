@@ -273,6 +273,7 @@ fn refusal_message(refusal: &Refusal) -> String {
             format!("the mail is {size} bytes, more than the limit of {limit} bytes, so it was not read")
         }
         Refusal::HtmlOnly => "the mail holds only HTML; the form must be sent as plain text".to_owned(),
+        Refusal::Encrypted => "the mail is encrypted, and the robot cannot read encrypted mail".to_owned(),
         Refusal::Unreadable(problems) => format!("the mail could not be read: {}", problems.join("; ")),
     }
 }

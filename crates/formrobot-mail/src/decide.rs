@@ -21,6 +21,8 @@ pub enum Refusal {
     HtmlOnly,
     /// The MIME structure could not be read.
     Unreadable(Vec<String>),
+    /// Encrypted (PGP or S/MIME), which the robot cannot read.
+    Encrypted,
 }
 
 /// What to do with a mail.
@@ -43,6 +45,9 @@ pub fn decide(mail: &Mail, robot_address: &str) -> Decision {
     }
     if mail.is_report {
         return Decision::Ignore("a delivery status report (multipart/report)".into());
+    }
+    if mail.encrypted {
+        return Decision::Refuse(Refusal::Encrypted);
     }
     if mail.html_only {
         return Decision::Refuse(Refusal::HtmlOnly);

@@ -8,6 +8,7 @@
 //! noted but never scraped. Whatever the bytes, reading them never panics: a
 //! mail that cannot be read is described in [`Mail::problems`].
 
+pub mod cleartext;
 pub mod flowed;
 pub mod nesting;
 #[cfg(test)]
@@ -79,6 +80,12 @@ pub struct Mail {
     pub attachments: Vec<Attachment>,
     /// What could not be read, in words for the sender.
     pub problems: Vec<String>,
+    /// The mail (or a part of it) is encrypted: PGP/MIME, S/MIME enveloped
+    /// data or an inline PGP message. The robot holds no key to read it.
+    pub encrypted: bool,
+    /// Inline PGP signature blocks taken off the text, for the maintainer
+    /// authentication that comes later (they stay in the recorded raw mail).
+    pub signatures: Vec<String>,
 }
 
 /// Reads only the header block: for mails too large to parse.
@@ -158,6 +165,16 @@ fn walk(part: &ParsedMail<'_>, mail: &mut Mail, texts: &mut Vec<String>, saw_htm
                 walk(signed, mail, texts, saw_html);
             }
         }
+        "multipart/encrypted" => {
+            mail.encrypted = true;
+            for sub in &part.subparts {
+                walk(sub, mail, texts, saw_html);
+            }
+        }
+        "application/pkcs7-mime" | "application/x-pkcs7-mime" if !is_smime_signed_data(part) => {
+            mail.encrypted = true;
+            keep(part, mail, mimetype);
+        }
         m if m.starts_with("multipart/") => {
             for sub in &part.subparts {
                 walk(sub, mail, texts, saw_html);
@@ -167,15 +184,36 @@ fn walk(part: &ParsedMail<'_>, mail: &mut Mail, texts: &mut Vec<String>, saw_htm
             if is_base64(part) {
                 mail.base64_text = true;
             }
-            texts.push(decoded_text(part));
+            let text = decoded_text(part);
+            if text.contains(cleartext::BEGIN_MESSAGE) {
+                mail.encrypted = true;
+            }
+            match cleartext::unarmour(&text) {
+                Some(unarmoured) => {
+                    texts.push(unarmoured.text);
+                    mail.signatures.push(unarmoured.signature);
+                }
+                None => texts.push(text),
+            }
         }
         "text/html" if !is_attachment(part) => *saw_html = true,
-        _ => mail.attachments.push(Attachment {
-            filename: filename(part),
-            content_type: mimetype,
-            content: part.get_body_raw().unwrap_or_default(),
-        }),
+        _ => keep(part, mail, mimetype),
     }
+}
+
+/// Keeps a part with the mail, unread.
+fn keep(part: &ParsedMail<'_>, mail: &mut Mail, mimetype: String) {
+    mail.attachments.push(Attachment {
+        filename: filename(part),
+        content_type: mimetype,
+        content: part.get_body_raw().unwrap_or_default(),
+    });
+}
+
+/// S/MIME's opaque signed data (`smime-type=signed-data`) is signed, not
+/// encrypted; every other `pkcs7-mime` part is enveloped (encrypted) data.
+fn is_smime_signed_data(part: &ParsedMail<'_>) -> bool {
+    part.ctype.params.get("smime-type").is_some_and(|t| t.trim().eq_ignore_ascii_case("signed-data"))
 }
 
 /// The content type, lower case; a syntactically invalid one (`text`, `text/`,
@@ -271,6 +309,22 @@ fn one_line(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encrypted_mail_is_noticed_in_each_of_its_shapes() {
+        let smime = "From: jo@example.net\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n";
+        assert!(read_mail(smime.as_bytes()).encrypted);
+        let opaque_signed = smime.replace("enveloped-data", "signed-data");
+        assert!(!read_mail(opaque_signed.as_bytes()).encrypted);
+        let inline =
+            "From: jo@example.net\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA\r\n-----END PGP MESSAGE-----\r\n";
+        assert!(read_mail(inline.as_bytes()).encrypted);
+        let signed = "From: jo@example.net\r\n\r\n-----BEGIN PGP SIGNED MESSAGE-----\r\nHash: SHA256\r\n\r\naut-num: NEW\r\n-----BEGIN PGP SIGNATURE-----\r\n\r\niQ\r\n-----END PGP SIGNATURE-----\r\n";
+        let mail = read_mail(signed.as_bytes());
+        assert!(!mail.encrypted);
+        assert_eq!(mail.text.as_deref(), Some("\r\n\r\n\r\naut-num: NEW\r\n\r\n\r\n\r\n\r\n"));
+        assert_eq!(mail.signatures.len(), 1);
+    }
 
     #[test]
     fn an_invalid_content_type_is_read_as_plain_text() {

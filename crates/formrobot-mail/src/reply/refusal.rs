@@ -16,6 +16,12 @@ pub fn refusal(refusal: &Refusal) -> String {
              be read. Please set your mail program to send plain text (or \"plain text and HTML\") \
              and send the form again.",
         ),
+        Refusal::Encrypted => paragraph(
+            "Your mail is encrypted, and this robot cannot read encrypted mail: it holds no key to \
+             open it, so the form could not be read. Please send the form again unencrypted, as \
+             plain text. You may sign it (PGP/MIME or an inline PGP signature); a signature does not \
+             stop the robot from reading the form.",
+        ),
         Refusal::Unreadable(problems) => {
             let mut text =
                 String::from("Your mail could not be read, so no form was found in it. What went wrong:\n\n");
