@@ -7,8 +7,12 @@ use formrobot_engine::diagnostic::Diagnostic;
 use formrobot_engine::extract;
 use std::collections::BTreeMap;
 
-/// The most lines of the form echoed; a larger submission is cut with a note.
+/// The most lines of a form echoed whole; a longer one is echoed only around
+/// its problems, so that every problem is shown however long the form is.
 const MAX_ECHOED_LINES: usize = 2_000;
+
+/// Lines shown before and after a problem's line when a long form is echoed in parts.
+const CONTEXT_LINES: usize = 2;
 
 /// The body of a rejection for the submission `text`.
 pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
@@ -65,13 +69,25 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
         body.push_str("\nYour form, as received:\n\n");
         body.push_str(&rule());
         let mut masker = SecretMasker::new();
-        let mut echoed_lines = 0usize;
-        for line in extraction.lines.iter().take(MAX_ECHOED_LINES) {
+        let shown_lines = lines_to_echo(&extraction.lines, &by_line);
+        let mut skipped = 0usize;
+        let mut cut_at = None;
+        for (index, line) in extraction.lines.iter().enumerate() {
+            // The masker must see every line, shown or not: a secret's continuation lines follow it.
+            let masked = masker.line(line.text.trim_end());
+            if !shown_lines[index] {
+                skipped += 1;
+                continue;
+            }
             if body.len() > budget {
+                cut_at = Some(index);
                 break;
             }
-            echoed_lines += 1;
-            body.push_str(&format!("{:>5}  {}\n", line.number, clip(&masker.line(line.text.trim_end()))));
+            if skipped > 0 {
+                body.push_str(&format!("       ... {skipped} line(s) without problems not shown\n"));
+                skipped = 0;
+            }
+            body.push_str(&format!("{:>5}  {}\n", line.number, clip(&masked)));
             for diagnostic in by_line.get(&line.number).into_iter().flatten() {
                 shown += 1;
                 let attribute = diagnostic.attribute.as_deref().map(|a| format!(" in {a}")).unwrap_or_default();
@@ -84,12 +100,16 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
                 }
             }
         }
-        if let Some(next) = extraction.lines.get(echoed_lines) {
-            let rest: usize = by_line.range(next.number..).map(|(_, d)| d.len()).sum();
-            body.push_str(&format!(
-                "       ... {} more lines not shown, with {rest} more problem(s)\n",
-                extraction.lines.len() - echoed_lines
-            ));
+        match cut_at.and_then(|index| Some((index, extraction.lines.get(index)?))) {
+            Some((index, next)) => {
+                let rest: usize = by_line.range(next.number..).map(|(_, d)| d.len()).sum();
+                body.push_str(&format!(
+                    "       ... {} more lines not shown, with {rest} more problem(s)\n",
+                    extraction.lines.len() - index
+                ));
+            }
+            None if skipped > 0 => body.push_str(&format!("       ... {skipped} line(s) without problems not shown\n")),
+            None => {}
         }
         body.push_str(&rule());
     }
@@ -116,6 +136,23 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
     body
 }
 
+/// Which lines of the form to echo: all of a form up to [`MAX_ECHOED_LINES`]
+/// lines; of a longer one, each problem's line with [`CONTEXT_LINES`] around it.
+fn lines_to_echo(lines: &[extract::Line<'_>], by_line: &BTreeMap<usize, Vec<&Diagnostic>>) -> Vec<bool> {
+    if lines.len() <= MAX_ECHOED_LINES {
+        return vec![true; lines.len()];
+    }
+    let mut shown = vec![false; lines.len()];
+    for (index, line) in lines.iter().enumerate() {
+        if by_line.contains_key(&line.number) {
+            let from = index.saturating_sub(CONTEXT_LINES);
+            let to = (index + CONTEXT_LINES).min(lines.len() - 1);
+            shown[from..=to].iter_mut().for_each(|s| *s = true);
+        }
+    }
+    shown
+}
+
 /// The longest echoed line; junk can be one enormous line.
 const MAX_ECHOED_WIDTH: usize = 200;
 
@@ -137,4 +174,33 @@ fn severity(diagnostic: &Diagnostic) -> &'static str {
 
 fn rule() -> String {
     format!("{}\n", "-".repeat(72))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use formrobot_engine::check::check_text;
+    use formrobot_engine::date::Date;
+    use formrobot_engine::forms::FormSet;
+
+    #[test]
+    fn every_problem_of_a_long_form_is_shown_with_its_context() {
+        let mut text = String::from("aut-num: NEW\nas-name: EXAMPLENET-AS\ndescr: Example\n");
+        text.push_str(&"remarks: peering policy details\n".repeat(3_000));
+        text.push_str("changed: jane@example.net 2001-10-02\nsource: RIPE\n");
+        let forms = FormSet::embedded().expect("forms");
+        let checked = check_text(&text, &forms, Date::new(2026, 11, 23).expect("date"));
+        let bad_line = 3 + 3_000 + 1;
+        assert!(checked.errors().any(|e| e.line == Some(bad_line)), "{:?}", checked.diagnostics);
+
+        let body = rejection(&checked, "FR-TEST", &text);
+        assert!(body.contains(&format!("{bad_line:>5}  changed: jane@example.net 2001-10-02")), "{body}");
+        assert!(body.contains("ERROR in changed"), "{body}");
+        // The lines around it are shown, the thousands before them are not.
+        assert!(body.contains(&format!("{:>5}  remarks:", bad_line - 2)));
+        assert!(!body.contains(&format!("{:>5}  remarks:", bad_line - 3)));
+        assert!(body.contains("line(s) without problems not shown"), "{body}");
+        assert!(!body.contains("more problem(s) are not shown"), "{body}");
+        assert!(body.len() < 64 * 1024, "{} bytes", body.len());
+    }
 }
