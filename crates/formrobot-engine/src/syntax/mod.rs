@@ -13,6 +13,7 @@ mod country;
 mod email;
 mod names;
 mod phone;
+mod registry;
 
 pub use asn::apnic_as_count;
 pub use contact::{classify_contact, parse_handle, parse_placeholder, Contact, NicHandle, Placeholder};
@@ -85,6 +86,12 @@ pub enum SyntaxClass {
     AsSetName,
     /// `mnt-routes:` a maintainer, optionally followed by prefix ranges or `ANY`.
     MntRoutes,
+    /// An organisation id (`org`, `sponsoring-org`), such as `ORG-EA1-RIPE`.
+    OrganisationId,
+    /// An aut-num's `status`: `ASSIGNED`, `LEGACY` or `OTHER`.
+    AutNumStatus,
+    /// A database timestamp (`created`, `last-modified`): `2001-09-22T09:31:27Z`.
+    Timestamp,
     /// RIPE-181 `as-in: <aut-num> <cost> <expression>`.
     AsIn,
     /// RIPE-181 `as-out: <aut-num> <expression>`.
@@ -145,6 +152,9 @@ pub fn check(class: SyntaxClass, value: &str, context: &SyntaxContext) -> Result
         SyntaxClass::PersonName => names::check_person_name(value),
         SyntaxClass::AsSetName => names::check_as_set_name(value),
         SyntaxClass::MntRoutes => names::check_mnt_routes(value),
+        SyntaxClass::OrganisationId => registry::check_organisation_id(value),
+        SyntaxClass::AutNumStatus => registry::check_aut_num_status(value),
+        SyntaxClass::Timestamp => registry::check_timestamp(value),
         SyntaxClass::AsIn
         | SyntaxClass::AsOut
         | SyntaxClass::Ripe181Default
