@@ -3,7 +3,6 @@
 //! `cargo bench --bench form_engine`; figures go to BENCHMARKS.md.
 
 #![allow(clippy::disallowed_methods)] // Outside the library: it reads fixtures, times runs or is a shell itself.
-
 #![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented public functions.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
