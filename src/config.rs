@@ -108,7 +108,7 @@ pub struct ImapConfig {
     /// Use IDLE where the server offers it.
     #[serde(default = "default_true")]
     pub idle: bool,
-    /// Poll interval when IDLE is not used.
+    /// Poll interval when IDLE is not used; with IDLE, the longest wait between two looks at the mailbox.
     #[serde(default = "default_poll_seconds")]
     pub poll_seconds: u64,
 }

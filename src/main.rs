@@ -132,7 +132,15 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     cli::init_logging(cli.log_format);
-    let context = cli::Context::new(cli.forms, cli.db, cli.config, cli.today.as_deref())?;
+    let config = match cli::load_config(cli.config.as_deref()) {
+        Ok(config) => config,
+        // An MTA bounces a mail on exit 2; a broken configuration is the operator's to mend, so try later.
+        Err(error) if matches!(cli.command, Command::Process { .. }) => {
+            return Ok(cli::process::unreadable_configuration(&error));
+        }
+        Err(error) => return Err(error),
+    };
+    let context = cli::Context::new(cli.forms, cli.db, config, cli.today.as_deref())?;
     match cli.command {
         Command::Check { file, json } => cli::check::run(&context, file.as_deref(), json),
         Command::Process { dry_run, json } => Ok(cli::process::run(&context, dry_run, json)),

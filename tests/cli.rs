@@ -98,3 +98,65 @@ fn forms_can_come_from_a_directory() {
     assert_eq!(output.status.code(), Some(1), "with no template definitions nothing can be accepted");
     let _ = std::fs::remove_dir(&empty);
 }
+
+fn mail_with_form() -> Vec<u8> {
+    let form = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/forms/ripe-valid-full.txt"))
+        .expect("fixture");
+    format!("From: Sam <sam@example.org>\nTo: robot@example.net\nSubject: AS\nMessage-ID: <cli@example.org>\n\n{form}")
+        .into_bytes()
+}
+
+#[test]
+fn process_exits_zero_once_committed_even_when_nobody_reads_its_output() {
+    use std::io::Write;
+    let dir = common::Scratch::new("process-closed-stdout");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .arg("--db")
+        .arg(dir.db())
+        .arg("process")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // The reader of standard output is gone before the robot writes a word.
+    drop(child.stdout.take());
+    child.stdin.take().expect("piped").write_all(&mail_with_form()).expect("written");
+    let output = child.wait_with_output().expect("finishes");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let store = rusqlite::Connection::open(dir.db()).expect("opens");
+    let messages: i64 = store.query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0)).expect("counts");
+    assert_eq!(messages, 1, "the mail is recorded");
+}
+
+#[test]
+fn process_without_a_readable_configuration_asks_the_mta_to_try_later() {
+    let dir = common::Scratch::new("process-config");
+    let misspelt = dir.path("misspelt.toml");
+    std::fs::write(&misspelt, "max_mesage_bytes = 5\n").expect("written");
+    let missing = dir.path("missing.toml");
+    for config in [&missing, &misspelt] {
+        let output = formrobot(
+            &["--db", dir.db().to_str().expect("UTF-8"), "--config", config.to_str().expect("UTF-8"), "process"],
+            Some(&mail_with_form()),
+        );
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(75), "{said}");
+        assert!(said.contains(&config.display().to_string()) && said.contains("deliver"), "{said}");
+    }
+    assert!(!dir.db().exists(), "nothing was recorded");
+}
+
+#[test]
+fn an_unknown_configuration_key_stops_check_config_and_the_daemon() {
+    let dir = common::Scratch::new("unknown-key");
+    let config = dir.path("robot.toml");
+    std::fs::write(&config, "database = \"x.db\"\n[imap]\nhost = \"127.0.0.1\"\nusername = \"r\"\npasword = \"x\"\n")
+        .expect("written");
+    for command in ["check-config", "daemon"] {
+        let output = formrobot(&["--config", config.to_str().expect("UTF-8"), command], None);
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {said}");
+        assert!(said.contains("pasword"), "{command} names the key: {said}");
+    }
+}

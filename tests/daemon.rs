@@ -116,6 +116,24 @@ fn messages(user: (&str, &str), mailbox: &str) -> Vec<String> {
     })
 }
 
+/// How many messages `mailbox` of `user` holds (0 if it does not exist).
+fn count(user: (&str, &str), mailbox: &str) -> usize {
+    runtime().block_on(async {
+        let mut session = session(user).await;
+        let exists = session.examine(mailbox).await.map_or(0, |m| m.exists as usize);
+        let _ = session.logout().await;
+        exists
+    })
+}
+
+/// The `In-Reply-To` of every reply in the submitter's INBOX.
+fn answered() -> Vec<String> {
+    messages(SUBMITTER, "INBOX")
+        .iter()
+        .filter_map(|r| r.lines().find_map(|l| l.strip_prefix("In-Reply-To: ")).map(str::to_owned))
+        .collect()
+}
+
 /// Empties the test mailboxes.
 fn clear_all() {
     runtime().block_on(async {
@@ -234,17 +252,37 @@ from = "robot@example.net"
     }
 
     fn start(config: &Path, log: PathBuf) -> Daemon {
+        let daemon = Daemon::launch(config, log, &[]);
+        wait_until(Duration::from_secs(20), "the daemon to log in", || daemon.log_text().contains("IMAP connected"));
+        daemon
+    }
+
+    /// Starts the daemon with `env` added, without waiting for it to log in.
+    fn launch(config: &Path, log: PathBuf, env: &[(&str, &str)]) -> Daemon {
         let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
             .args(["--log-format", "json", "--config", config.to_str().expect("UTF-8"), "daemon"])
             .env("FORMROBOT_TEST_IMAP_PASSWORD", ROBOT.1)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
             .expect("the daemon starts");
-        let daemon = Daemon { child, scratch_config: config.to_path_buf(), log };
-        wait_until(Duration::from_secs(20), "the daemon to log in", || daemon.log_text().contains("IMAP connected"));
-        daemon
+        Daemon { child, scratch_config: config.to_path_buf(), log }
+    }
+
+    /// The exit status, if the daemon has ended within `limit`.
+    fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn log_text(&self) -> String {
@@ -538,4 +576,155 @@ fn a_permanent_refusal_is_recorded_on_the_ticket() {
     assert!(refusal["ticket"].as_str().is_some_and(|t| t.starts_with("FR-")), "recorded on the ticket: {refusal}");
     assert_eq!(refusal["level"], "error");
     drop(daemon);
+}
+
+/// Set for the debug builds that tests run: the intake aborts (or panics) on a mail containing the text.
+const FAULT: &str = "FORMROBOT_TEST_FAULT";
+
+#[test]
+fn a_mail_that_kills_the_robot_goes_to_quarantine_after_restarts_and_the_rest_goes_on() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-crash");
+    let config = Daemon::config(&scratch, 2, true);
+    append_to_robot(&[mail("crash", "Kills the robot", &form(), ""), mail("behind", "Behind it", &form(), "")]);
+    let log = scratch.path("daemon.log");
+    let mut deaths = 0;
+    let mut survivor = None;
+    // As systemd would: start it again whenever it dies.
+    for _ in 0..8 {
+        let mut daemon = Daemon::launch(&config, log.clone(), &[(FAULT, "abort:<crash@example.org>")]);
+        let start = Instant::now();
+        loop {
+            if let Some(status) = daemon.exited_within(Duration::from_millis(200)) {
+                assert!(!status.success(), "the injected fault ends the process: {status:?}");
+                deaths += 1;
+                break;
+            }
+            if count(ROBOT, "Quarantine") == 1 {
+                survivor = Some(daemon);
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "the daemon neither died nor quarantined");
+        }
+        if survivor.is_some() {
+            break;
+        }
+    }
+    let Some(daemon) = survivor else { panic!("the mail killed the robot at each of {deaths} starts") };
+    assert_eq!(deaths, 5, "it was tried five times");
+    wait_until(Duration::from_secs(20), "the mail behind it answered", || count(SUBMITTER, "INBOX") == 1);
+    assert_eq!(answered(), ["<behind@example.org>"]);
+    assert_eq!(count(ROBOT, "Processed"), 1);
+    assert_eq!(count(ROBOT, "INBOX"), 0);
+    let events = common::formrobot(&["--db", scratch.db().to_str().expect("UTF-8"), "log"], None);
+    let text = String::from_utf8_lossy(&events.stdout);
+    assert!(text.contains("quarantined: UID") && text.contains("tried 5 times"), "{text}");
+    drop(daemon);
+}
+
+#[test]
+fn mail_that_arrives_during_a_drain_is_answered_within_seconds() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-during-drain");
+    let backlog = 150;
+    let late = 5;
+    let mails: Vec<String> =
+        (0..backlog).map(|i| mail(&format!("backlog{i}"), &format!("Backlog {i}"), &form(), "")).collect();
+    append_to_robot(&mails);
+    // Polling every 10 minutes: only the drain itself can notice the mail that came while it worked.
+    let daemon = Daemon::start(&Daemon::config(&scratch, 600, true), scratch.path("daemon.log"));
+    wait_until(Duration::from_secs(20), "the drain to start", || daemon.log_text().contains("mail processed"));
+    for i in 0..late {
+        send("submitter@example.org", "robot@example.net", &mail(&format!("late{i}"), "Late", &form(), ""));
+    }
+    let sent = Instant::now();
+    wait_until(Duration::from_secs(60), "every mail processed", || count(ROBOT, "Processed") == backlog + late);
+    assert!(sent.elapsed() < Duration::from_secs(30), "took {:?}", sent.elapsed());
+    wait_until(Duration::from_secs(60), "every reply", || count(SUBMITTER, "INBOX") == backlog + late);
+    drop(daemon);
+}
+
+#[test]
+fn concurrent_process_runs_send_each_reply_exactly_once() {
+    use std::io::Write;
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-concurrent-process");
+    let config = Daemon::config(&scratch, 30, true);
+    drop(formrobot_store::Store::open(&scratch.db()).expect("schema"));
+    let runs = 10;
+    let mut children = Vec::new();
+    for i in 0..runs {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+            .args(["--config", config.to_str().expect("UTF-8"), "process"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("process runs");
+        let text = mail(&format!("concurrent{i}"), &format!("Concurrent {i}"), &form(), "");
+        child.stdin.take().expect("piped").write_all(text.as_bytes()).expect("written");
+        children.push(child);
+    }
+    for child in children {
+        let output = child.wait_with_output().expect("finishes");
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    wait_until(Duration::from_secs(30), "every reply", || count(SUBMITTER, "INBOX") >= runs);
+    std::thread::sleep(Duration::from_secs(3));
+    let mut replies = answered();
+    replies.sort();
+    let expected: Vec<String> = {
+        let mut ids: Vec<String> = (0..runs).map(|i| format!("<concurrent{i}@example.org>")).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(replies, expected, "each reply delivered exactly once");
+    let connection = rusqlite::Connection::open(scratch.db()).expect("opens");
+    let sent: i64 = connection
+        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'reply-sent'", [], |row| row.get(0))
+        .expect("counts");
+    assert_eq!(sent, runs as i64, "each reply recorded as sent once");
+}
+
+#[test]
+fn a_dead_intake_ends_the_daemon_with_a_failure() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-dead-task");
+    append_to_robot(&[mail("panics", "Panics the intake", &form(), "")]);
+    let mut daemon = Daemon::launch(
+        &Daemon::config(&scratch, 2, true),
+        scratch.path("daemon.log"),
+        &[(FAULT, "panic:<panics@example.org>")],
+    );
+    let status = daemon.exited_within(Duration::from_secs(20));
+    let log = daemon.log_text();
+    let status = status.unwrap_or_else(|| panic!("the daemon lives on without its intake:\n{log}"));
+    assert!(!status.success(), "{status:?}");
+    assert!(log.contains("intake"), "the log says which part died:\n{log}");
+}
+
+#[test]
+fn a_busy_database_stalls_neither_signals_nor_the_sender() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-busy-db");
+    let mut daemon = Daemon::start(&Daemon::config(&scratch, 2, true), scratch.path("daemon.log"));
+    // Another writer holds the database while a mail arrives: recording it waits.
+    let connection = rusqlite::Connection::open(scratch.db()).expect("opens");
+    connection.execute_batch("BEGIN IMMEDIATE").expect("locked");
+    append_to_robot(&[mail("busy", "While the database is busy", &form(), "")]);
+    std::thread::sleep(Duration::from_secs(2));
+    daemon.signal("-TERM");
+    let asked = Instant::now();
+    wait_until(Duration::from_secs(5), "the signal noticed", || daemon.log_text().contains("shutting down"));
+    let noticed = asked.elapsed();
+    connection.execute_batch("COMMIT").expect("unlocked");
+    let status = daemon.exited_within(Duration::from_secs(30)).expect("the daemon stops");
+    assert!(noticed < Duration::from_secs(2), "the signal waited {noticed:?} for the database");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(count(ROBOT, "Processed"), 1, "the mail in hand was finished");
 }

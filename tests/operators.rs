@@ -192,3 +192,61 @@ fn a_reader_that_stops_early_ends_the_log_quietly() {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// `formrobot ARGS` run as root without the power to write or read any file
+/// regardless of its mode (CAP_DAC_OVERRIDE): as an operator who may read the
+/// database but not write it.
+fn as_reader(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new("setpriv")
+        .args(["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"])
+        .arg(env!("CARGO_BIN_EXE_formrobot"))
+        .args(args)
+        .output()
+        .expect("setpriv runs")
+}
+
+#[cfg(unix)]
+#[test]
+fn an_operator_who_may_only_read_the_database_reads_the_log_and_tickets() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Scratch::new("read-only");
+    let mut store = Store::open(&dir.db()).expect("opens");
+    let accepted = record_fixture(&mut store, "ripe-valid-full.txt", "<ro@example.net>");
+    drop(store);
+    let tag = accepted.ticket.expect("tag");
+    let folder = dir.db().parent().expect("a folder").to_path_buf();
+    std::fs::set_permissions(dir.db(), std::fs::Permissions::from_mode(0o444)).expect("read-only file");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("read-only folder");
+    let db = dir.db().into_os_string();
+    let log = as_reader(&["--db".as_ref(), &db, "log".as_ref()]);
+    let show = as_reader(&["--db".as_ref(), &db, "show".as_ref(), tag.as_ref()]);
+    let write = as_reader(&["--db".as_ref(), &db, "import".as_ref(), "/dev/null".as_ref()]);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("writable again");
+    std::fs::set_permissions(dir.db(), std::fs::Permissions::from_mode(0o644)).expect("writable again");
+
+    let said = |output: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    };
+    assert_eq!(write.status.code(), Some(2), "the permissions are enforced: {}", said(&write));
+    assert_eq!(log.status.code(), Some(0), "{}", said(&log));
+    assert!(said(&log).contains(&format!("[{tag}]")), "{}", said(&log));
+    assert_eq!(show.status.code(), Some(0), "{}", said(&show));
+    assert!(said(&show).starts_with(&format!("Ticket {tag} (accepted")), "{}", said(&show));
+
+    // And while the robot has the database open (its -wal and -shm files exist, not writable for the reader).
+    let robot = Store::open(&dir.db()).expect("opens");
+    robot.log(NOW, formrobot_store::EventLevel::Info, formrobot_store::EventKind::Import, "while open").expect("logs");
+    let files = ["", "-wal", "-shm"].map(|suffix| folder.join(format!("formrobot.db{suffix}")));
+    for file in &files {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o444)).expect("read-only file");
+    }
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("read-only folder");
+    let log = as_reader(&["--db".as_ref(), &db, "log".as_ref()]);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("writable again");
+    for file in &files {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).expect("writable again");
+    }
+    drop(robot);
+    assert_eq!(log.status.code(), Some(0), "{}", said(&log));
+    assert!(said(&log).contains("import: while open"), "{}", said(&log));
+}

@@ -19,7 +19,7 @@ pub fn run_log(
     follow: bool,
     json: bool,
 ) -> Result<ExitCode> {
-    let store = context.store()?;
+    let store = context.store_read_only()?;
     let since = since
         .map(|text| {
             parse_since(text, context.now())
@@ -57,7 +57,7 @@ fn event_line(event: &EventRow) -> String {
 
 /// Prints everything about one ticket.
 pub fn run_show(context: &Context, ticket: &str, json: bool) -> Result<ExitCode> {
-    let store = context.store()?;
+    let store = context.store_read_only()?;
     let detail = store.ticket(ticket)?;
     let mut out = std::io::stdout().lock();
     if json {

@@ -49,20 +49,13 @@ pub struct Context {
 }
 
 impl Context {
-    /// Reads the configuration file, if one is named, and the fixed time, if one is given.
+    /// Takes the configuration, and reads the fixed time, if one is given.
     pub fn new(
         forms_dir: Option<PathBuf>,
         db: Option<PathBuf>,
-        config: Option<PathBuf>,
+        config: Config,
         today: Option<&str>,
     ) -> Result<Context> {
-        let config = match &config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-                Config::from_toml(&text).with_context(|| format!("{} is not a valid configuration", path.display()))?
-            }
-            None => Config::default(),
-        };
         let fixed_now = today
             .map(|text| parse_since(text, 0).with_context(|| format!("'{text}' is not a date in the form YYYY-MM-DD")))
             .transpose()?;
@@ -110,6 +103,12 @@ impl Context {
         Store::open(path).with_context(|| format!("cannot open the database {}", path.display()))
     }
 
+    /// The database for reading only (`log`, `show`): an operator may read it without being allowed to write it.
+    pub fn store_read_only(&self) -> Result<Store> {
+        let path = self.db_path();
+        Store::open_read_only(path).with_context(|| format!("cannot open the database {}", path.display()))
+    }
+
     /// For dry runs: the real database when it exists (read, never kept), else an empty one in memory.
     pub fn store_for_dry_run(&self) -> Result<Store> {
         if self.db_path().exists() {
@@ -117,6 +116,17 @@ impl Context {
         } else {
             Ok(Store::open_in_memory()?)
         }
+    }
+}
+
+/// Reads the configuration file, if one is named; else the defaults.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Config::from_toml(&text).with_context(|| format!("{} is not a valid configuration", path.display()))
+        }
+        None => Ok(Config::default()),
     }
 }
 

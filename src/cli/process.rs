@@ -14,11 +14,33 @@ const EX_TEMPFAIL: u8 = 75;
 pub fn run(context: &Context, dry_run: bool, json: bool) -> ExitCode {
     match process(context, dry_run, json) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
+        Err(Failure::Unprocessed(error)) => {
             eprintln!("formrobot: the mail was not processed and should be delivered again later: {error:#}");
             ExitCode::from(EX_TEMPFAIL)
         }
+        // The mail is recorded: delivering it again would only make a duplicate.
+        Err(Failure::Unprinted(error)) => {
+            eprintln!("formrobot: the mail is recorded, but its outcome could not be printed: {error:#}");
+            ExitCode::SUCCESS
+        }
     }
+}
+
+/// A configuration that cannot be read, for `process`: exit 75 with a clear
+/// line, so that the MTA keeps the mail rather than bouncing it.
+pub fn unreadable_configuration(error: &anyhow::Error) -> ExitCode {
+    eprintln!(
+        "formrobot: the configuration cannot be read, so the mail was not processed and should be delivered again later: {error:#}"
+    );
+    ExitCode::from(EX_TEMPFAIL)
+}
+
+/// Why `process` did not end well.
+enum Failure {
+    /// Before the commit: the MTA should deliver the mail again.
+    Unprocessed(anyhow::Error),
+    /// After the commit: only the report on standard output failed.
+    Unprinted(anyhow::Error),
 }
 
 /// Sends what the outbox holds through `[smtp]`. The mail is already recorded,
@@ -40,18 +62,32 @@ fn send_queued(smtp: &formrobot::config::SmtpConfig, store: formrobot_store::Sto
     }
 }
 
-fn process(context: &Context, dry_run: bool, json: bool) -> Result<()> {
+fn process(context: &Context, dry_run: bool, json: bool) -> Result<(), Failure> {
     let mut raw = Vec::new();
-    std::io::stdin().read_to_end(&mut raw).context("cannot read the mail from standard input")?;
-    let forms = context.forms()?;
+    std::io::stdin()
+        .read_to_end(&mut raw)
+        .context("cannot read the mail from standard input")
+        .map_err(Failure::Unprocessed)?;
+    let forms = context.forms().map_err(Failure::Unprocessed)?;
     let settings = Settings::from_config(&context.config);
-    let (mut store, commit) =
-        if dry_run { (context.store_for_dry_run()?, Commit::DryRun) } else { (context.store()?, Commit::Yes) };
-    let processed = process_mail(&mut store, &forms, &settings, &raw, &Origin::Process, context.now(), commit)?;
+    let (mut store, commit) = if dry_run {
+        (context.store_for_dry_run().map_err(Failure::Unprocessed)?, Commit::DryRun)
+    } else {
+        (context.store().map_err(Failure::Unprocessed)?, Commit::Yes)
+    };
+    let processed = process_mail(&mut store, &forms, &settings, &raw, &Origin::Process, context.now(), commit)
+        .map_err(|e| Failure::Unprocessed(e.into()))?;
     if let (Some(smtp), Commit::Yes) = (&context.config.smtp, commit) {
         send_queued(smtp, store);
     }
+    report(&processed, json).map_err(|error| match commit {
+        Commit::Yes => Failure::Unprinted(error),
+        Commit::DryRun => Failure::Unprocessed(error),
+    })
+}
 
+/// The outcome on standard output.
+fn report(processed: &formrobot::pipeline::Processed, json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &processed.outcome)?;
@@ -65,5 +101,6 @@ fn process(context: &Context, dry_run: bool, json: bool) -> Result<()> {
         };
         writeln!(out, "{}{ticket}{reply}", status.as_str().unwrap_or("processed"))?;
     }
+    out.flush()?;
     Ok(())
 }

@@ -5,19 +5,24 @@
 //! any point, whatever is still in the inbox is looked up by that identity:
 //! recorded ones are only moved, the others are processed. Nothing is
 //! processed twice and nothing is skipped.
+//!
+//! Each try at a mail is counted in the database before it starts, so a mail
+//! that kills the robot is counted too; after five tries (`MAX_TRIES`) it goes to
+//! the quarantine mailbox, with an event, instead of killing it again.
 
 use super::connect::{self, MailStream};
 use super::{password, sleep_or_shutdown, Backoff, DaemonError};
 use crate::clock::now;
 use crate::config::{ImapConfig, Security};
 use crate::pipeline::{process_mail, Origin, Settings};
+use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
 use formrobot_engine::forms::FormSet;
 use formrobot_store::record::{Commit, ImapKey};
 use formrobot_store::{EventKind, EventLevel, Store};
 use futures_util::TryStreamExt;
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 use tokio_rustls::rustls::ClientConfig;
@@ -120,11 +125,22 @@ async fn timed<T>(
 pub struct Intake {
     config: ImapConfig,
     tls: Arc<ClientConfig>,
+    /// The database work, done off the async thread.
+    worker: Arc<Mutex<Worker>>,
+    wake_sender: Arc<Notify>,
+}
+
+/// What the intake does with the database: run on a blocking thread
+/// ([`tokio::task::spawn_blocking`]), so that a long commit, or a wait for
+/// another writer, stalls neither the sender nor signal handling.
+struct Worker {
     forms: FormSet,
     settings: Settings,
     store: Store,
-    wake_sender: Arc<Notify>,
-    /// Mails that failed for a transient reason: UID -> tries and when to try again.
+    quarantine_mailbox: String,
+    /// Mails that failed for a transient reason: tries seen by this process and when to try again.
+    /// The count that matters is the database's (tries are committed before they start); this one
+    /// only stands in when the database cannot be written.
     failures: HashMap<(u32, u32), (u32, Instant)>,
 }
 
@@ -138,30 +154,67 @@ impl Intake {
         wake_sender: Arc<Notify>,
     ) -> Result<Intake, DaemonError> {
         let tls = connect::tls_config(config.ca_file.as_deref())?;
-        Ok(Intake { config, tls, forms, settings, store, wake_sender, failures: HashMap::new() })
+        let worker = Worker {
+            forms,
+            settings,
+            store,
+            quarantine_mailbox: config.quarantine_mailbox.clone(),
+            failures: HashMap::new(),
+        };
+        Ok(Intake { config, tls, worker: Arc::new(Mutex::new(worker)), wake_sender })
+    }
+
+    /// Runs `work` on the worker, off the async thread. A panic there is fatal for the intake.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Worker) -> T + Send + 'static,
+    ) -> Result<T, DaemonError> {
+        let worker = self.worker.clone();
+        let done = tokio::task::spawn_blocking(move || match worker.lock() {
+            Ok(mut worker) => Ok(work(&mut worker)),
+            Err(_) => Err(DaemonError::Fatal("the intake's database worker panicked earlier".into())),
+        })
+        .await;
+        match done {
+            Ok(result) => result,
+            Err(error) => Err(DaemonError::Fatal(format!("the intake's database worker died: {}", join_error(error)))),
+        }
+    }
+
+    /// Writes an event that concerns no single mail; a failure to write it is only logged.
+    async fn log(&self, level: EventLevel, kind: EventKind, details: String) -> Result<(), DaemonError> {
+        self.blocking(move |worker| {
+            if let Err(error) = worker.store.log(now(), level, kind, &details) {
+                tracing::warn!(error = %error, "an event could not be written");
+            }
+        })
+        .await
     }
 
     /// Runs until shutdown, reconnecting with backoff whenever the connection is lost.
-    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+    /// Returns an error only when the intake cannot go on (its database worker died).
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
         let mut backoff = Backoff::new(MAX_BACKOFF);
         while !*shutdown.borrow() {
             match self.session(&mut shutdown, &mut backoff).await {
-                Ok(()) => return,
+                Ok(()) => return Ok(()),
+                Err(error @ DaemonError::Fatal(_)) => return Err(error),
                 Err(error) => {
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "IMAP connection lost");
-                    let _ = self.store.log(
-                        now(),
+                    self.log(
                         EventLevel::Warn,
                         EventKind::ImapError,
-                        &format!("{error}; reconnecting in {} ms", delay.as_millis()),
-                    );
+                        format!("{error}; reconnecting in {} ms", delay.as_millis()),
+                    )
+                    .await?;
                     if sleep_or_shutdown(delay, &mut shutdown).await {
-                        return;
+                        return Ok(());
                     }
                 }
             }
         }
+        Ok(())
     }
 
     /// One connection's life: log in, then drain the inbox and wait for more, until shutdown or an error.
@@ -172,12 +225,8 @@ impl Intake {
     ) -> Result<(), DaemonError> {
         let mut session = connect(&self.config, self.tls.clone()).await?;
         tracing::info!(host = %self.config.host, port = self.config.port, "IMAP connected");
-        let _ = self.store.log(
-            now(),
-            EventLevel::Info,
-            EventKind::ImapConnected,
-            &format!("{}:{}", self.config.host, self.config.port),
-        );
+        self.log(EventLevel::Info, EventKind::ImapConnected, format!("{}:{}", self.config.host, self.config.port))
+            .await?;
         ensure_mailboxes(&mut session, &[&self.config.processed_mailbox, &self.config.quarantine_mailbox]).await?;
         let capabilities = session.capabilities().await?;
         let can_idle = self.config.idle && capabilities.has_str("IDLE");
@@ -185,6 +234,7 @@ impl Intake {
         let mailbox = session.select(&self.config.mailbox).await?;
         let uidvalidity = mailbox.uid_validity.unwrap_or(0);
         backoff.reset();
+        let poll = Duration::from_secs(self.config.poll_seconds.max(1));
 
         loop {
             self.drain(&mut session, uidvalidity, can_move, shutdown).await?;
@@ -192,13 +242,18 @@ impl Intake {
                 let _ = session.logout().await;
                 return Ok(());
             }
-            // A mail waiting to be retried bounds the wait, whether IDLE or polling.
-            let retry_in = self.failures.values().map(|(_, at)| at.saturating_duration_since(Instant::now())).min();
+            // A mail waiting to be retried bounds the wait, and so does poll_seconds, whether IDLE or
+            // polling: should a server's notice of new mail ever go missing, the mail waits no longer.
+            let retry_in = self
+                .blocking(|worker| {
+                    worker.failures.values().map(|(_, at)| at.saturating_duration_since(Instant::now())).min()
+                })
+                .await?;
+            let wait = retry_in.map_or(poll, |d| d.min(poll));
             session = if can_idle {
-                wait_idle(session, retry_in.map_or(IDLE_RENEWAL, |d| d.min(IDLE_RENEWAL)), shutdown).await?
+                wait_idle(session, wait.min(IDLE_RENEWAL), shutdown).await?
             } else {
-                let poll = Duration::from_secs(self.config.poll_seconds.max(1));
-                if sleep_or_shutdown(retry_in.map_or(poll, |d| d.min(poll)), shutdown).await {
+                if sleep_or_shutdown(wait, shutdown).await {
                     let _ = session.logout().await;
                     return Ok(());
                 }
@@ -207,7 +262,10 @@ impl Intake {
         }
     }
 
-    /// Processes everything in the inbox, in UID order, and moves it away.
+    /// Processes everything in the inbox, in UID order, and moves it away; then
+    /// searches again, until a search finds nothing new. Mail that arrived
+    /// while a batch was being processed is found by the next search: the
+    /// server's notice of it came during the batch and is not repeated.
     async fn drain(
         &mut self,
         session: &mut ImapSession,
@@ -215,47 +273,100 @@ impl Intake {
         can_move: bool,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<(), DaemonError> {
-        let mut uids: Vec<u32> = timed("UID SEARCH", session.uid_search("ALL")).await?.into_iter().collect();
-        uids.sort_unstable();
-        let due = |uid: &u32| self.failures.get(&(uidvalidity, *uid)).is_none_or(|(_, at)| *at <= Instant::now());
-        let uids: Vec<u32> = uids.into_iter().filter(due).collect();
-        for batch in uids.chunks(BATCH) {
+        // Each mail is looked at once per drain; one that failed waits for its retry time.
+        let mut looked_at = HashSet::new();
+        loop {
+            // Notices buffered so far are answered by this search.
+            forget_notices(session);
+            let found: Vec<u32> = timed("UID SEARCH", session.uid_search("ALL")).await?.into_iter().collect();
+            let failures = self.blocking(|worker| worker.failures.clone()).await?;
+            let due = |uid: &u32| {
+                !looked_at.contains(uid)
+                    && failures.get(&(uidvalidity, *uid)).is_none_or(|(_, at)| *at <= Instant::now())
+            };
+            let mut uids: Vec<u32> = found.into_iter().filter(due).collect();
+            if uids.is_empty() {
+                return Ok(());
+            }
+            uids.sort_unstable();
+            looked_at.extend(uids.iter().copied());
+            for batch in uids.chunks(BATCH) {
+                if *shutdown.borrow() {
+                    return Ok(());
+                }
+                let set = uid_set(batch);
+                let fetches: Vec<_> = timed("UID FETCH", async {
+                    session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await
+                })
+                .await?;
+                let mails: Vec<(u32, Vec<u8>)> = fetches
+                    .iter()
+                    .filter_map(|fetch| fetch.uid.map(|uid| (uid, fetch.body().unwrap_or_default().to_vec())))
+                    .collect();
+                let mailbox = self.config.mailbox.clone();
+                let stop = shutdown.clone();
+                let (done, quarantined) =
+                    self.blocking(move |worker| worker.handle_batch(&mailbox, uidvalidity, &mails, &stop)).await?;
+                self.wake_sender.notify_one();
+                move_to(session, &done, &self.config.processed_mailbox, can_move).await?;
+                move_to(session, &quarantined, &self.config.quarantine_mailbox, can_move).await?;
+            }
+        }
+    }
+}
+
+impl Worker {
+    /// Handles fetched mails in order until shutdown is asked for; returns the
+    /// UIDs to move to the processed mailbox and those to quarantine.
+    fn handle_batch(
+        &mut self,
+        mailbox: &str,
+        uidvalidity: u32,
+        mails: &[(u32, Vec<u8>)],
+        shutdown: &watch::Receiver<bool>,
+    ) -> (Vec<u32>, Vec<u32>) {
+        let mut done = Vec::new();
+        let mut quarantined = Vec::new();
+        for (uid, raw) in mails {
+            let key = ImapKey { mailbox: mailbox.to_owned(), uidvalidity, uid: *uid };
+            match self.handle(&key, raw) {
+                Handled::Done => done.push(*uid),
+                Handled::Later => {}
+                Handled::Quarantine => quarantined.push(*uid),
+            }
+            // Mail in hand is finished; a shutdown stops before the next one.
             if *shutdown.borrow() {
                 break;
             }
-            let set = uid_set(batch);
-            let fetches: Vec<_> =
-                timed("UID FETCH", async { session.uid_fetch(&set, "(UID BODY.PEEK[])").await?.try_collect().await })
-                    .await?;
-            let mut done = Vec::new();
-            let mut quarantined = Vec::new();
-            for fetch in &fetches {
-                let Some(uid) = fetch.uid else { continue };
-                let key = ImapKey { mailbox: self.config.mailbox.clone(), uidvalidity, uid };
-                match self.handle(&key, fetch.body().unwrap_or_default()) {
-                    Handled::Done => done.push(uid),
-                    Handled::Later => {}
-                    Handled::Quarantine => quarantined.push(uid),
-                }
-                // Mail in hand is finished; a shutdown stops before the next one.
-                if *shutdown.borrow() {
-                    break;
-                }
-            }
-            self.wake_sender.notify_one();
-            move_to(session, &done, &self.config.processed_mailbox, can_move).await?;
-            move_to(session, &quarantined, &self.config.quarantine_mailbox, can_move).await?;
         }
-        Ok(())
+        (done, quarantined)
     }
 
     /// Records and answers one mail, unless that was done before a crash.
+    ///
+    /// Each try is counted in the database and committed BEFORE it starts: a
+    /// mail that kills the robot (whatever kills it) is counted like one that
+    /// fails, and after [`MAX_TRIES`] tries it is quarantined without another.
     fn handle(&mut self, key: &ImapKey, raw: &[u8]) -> Handled {
         match self.store.imap_seen(key) {
             Ok(true) => return Handled::Done,
             Ok(false) => {}
-            Err(error) => return self.failed(key, &error.to_string()),
+            Err(error) => return self.failed(key, &error.to_string(), 0),
         }
+        let (tried, last_error) = match self.store.imap_attempts(key) {
+            Ok(attempts) => attempts,
+            Err(error) => return self.failed(key, &error.to_string(), 0),
+        };
+        if tried >= MAX_TRIES {
+            let why = last_error.unwrap_or_else(|| "the robot stopped during each try".to_owned());
+            return self.quarantine(key, &format!("was tried {tried} times and never recorded ({why})"));
+        }
+        let tries = match self.store.begin_imap_attempt(key, now()) {
+            Ok(tries) => tries,
+            // Not counted, so not tried: a try must be on disk before it starts.
+            Err(error) => return self.failed(key, &error.to_string(), tried),
+        };
+        injected_fault(raw);
         let started = Instant::now();
         match process_mail(
             &mut self.store,
@@ -279,27 +390,23 @@ impl Intake {
                 );
                 Handled::Done
             }
-            Err(error) => self.failed(key, &error.to_string()),
+            Err(error) => {
+                let error = error.to_string();
+                if let Err(note) = self.store.imap_attempt_failed(key, now(), &error) {
+                    tracing::warn!(uid = key.uid, error = %note, "the failure could not be noted");
+                }
+                self.failed(key, &error, tries)
+            }
         }
     }
 
-    fn failed(&mut self, key: &ImapKey, error: &str) -> Handled {
+    /// A try failed (or could not start); `counted` is the database's count of tries, if known.
+    fn failed(&mut self, key: &ImapKey, error: &str, counted: u32) -> Handled {
         let entry = self.failures.entry((key.uidvalidity, key.uid)).or_insert((0, Instant::now()));
         entry.0 += 1;
-        let tries = entry.0;
+        let tries = entry.0.max(counted);
         if tries >= MAX_TRIES {
-            tracing::error!(uid = key.uid, tries, error, "mail keeps failing; moved to quarantine");
-            let _ = self.store.log(
-                now(),
-                EventLevel::Error,
-                EventKind::Quarantined,
-                &format!(
-                    "UID {} of {} failed {tries} times ({error}); moved to {}",
-                    key.uid, key.mailbox, self.config.quarantine_mailbox
-                ),
-            );
-            self.failures.remove(&(key.uidvalidity, key.uid));
-            return Handled::Quarantine;
+            return self.quarantine(key, &format!("failed {tries} times ({error})"));
         }
         let delay = Duration::from_secs(2u64.pow(tries));
         entry.1 = Instant::now() + delay;
@@ -312,6 +419,56 @@ impl Intake {
         );
         Handled::Later
     }
+
+    /// Gives up on a mail: logs why, and has it moved to the quarantine mailbox.
+    fn quarantine(&mut self, key: &ImapKey, why: &str) -> Handled {
+        tracing::error!(uid = key.uid, why, "mail keeps failing; moved to quarantine");
+        let details = format!("UID {} of {} {why}; moved to {}", key.uid, key.mailbox, self.quarantine_mailbox);
+        if let Err(error) = self.store.log(now(), EventLevel::Error, EventKind::Quarantined, &details) {
+            tracing::warn!(error = %error, "the quarantine event could not be written");
+        }
+        self.failures.remove(&(key.uidvalidity, key.uid));
+        Handled::Quarantine
+    }
+}
+
+/// Test builds only (`debug_assertions`): `FORMROBOT_TEST_FAULT=abort:TEXT`
+/// aborts the process, and `panic:TEXT` panics, when a mail about to be
+/// processed contains TEXT. It stands in for a mail that crashes the robot.
+#[cfg(debug_assertions)]
+fn injected_fault(raw: &[u8]) {
+    let Ok(spec) = std::env::var("FORMROBOT_TEST_FAULT") else { return };
+    let (how, text) = spec.split_once(':').unwrap_or(("abort", spec.as_str()));
+    if text.is_empty() || !raw.windows(text.len()).any(|window| window == text.as_bytes()) {
+        return;
+    }
+    if how == "panic" {
+        panic!("injected fault (FORMROBOT_TEST_FAULT)");
+    }
+    std::process::abort();
+}
+
+/// Release builds have no injected faults.
+#[cfg(not(debug_assertions))]
+fn injected_fault(_raw: &[u8]) {}
+
+/// What a task that ended with a panic or was cancelled said.
+pub(super) fn join_error(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
+        Ok(panic) => panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .map_or_else(|| "it panicked".to_owned(), |text| format!("it panicked: {text}")),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Empties the session's buffer of unsolicited responses (EXISTS, EXPUNGE, ...):
+/// the search that follows answers whatever they announced. Left alone, the
+/// buffer fills and later notices are dropped.
+fn forget_notices(session: &mut ImapSession) {
+    while session.unsolicited_responses.try_recv().is_ok() {}
 }
 
 /// What became of one fetched mail.
@@ -358,14 +515,22 @@ async fn move_to(session: &mut ImapSession, uids: &[u32], mailbox: &str, can_mov
 }
 
 /// Waits in IDLE until the server reports a change, `limit` passes, or shutdown.
+///
+/// Mail announced while IDLE was being started (in the buffered notices) ends
+/// the wait at once.
 async fn wait_idle(
     session: ImapSession,
     limit: Duration,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<ImapSession, DaemonError> {
+    let notices = session.unsolicited_responses.clone();
     let mut idle = session.idle();
     idle.init().await?;
-    {
+    let mut announced = false;
+    while let Ok(notice) = notices.try_recv() {
+        announced |= matches!(notice, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_));
+    }
+    if !announced {
         let (wait, stop) = idle.wait_with_timeout(IDLE_RENEWAL);
         tokio::select! {
             result = wait => { result?; }

@@ -5,7 +5,10 @@
 //! moves it out of the inbox only after it is committed; [`smtp`] sends what
 //! the outbox holds and marks a reply sent only after the server accepted it.
 //! Both reconnect with exponential backoff and jitter, and both finish the
-//! mail in hand before stopping on SIGTERM or SIGINT.
+//! mail in hand before stopping on SIGTERM or SIGINT. Both do their SQLite
+//! work on blocking threads, so that the one async thread is always free for
+//! the other loop and for signals. [`run`] watches both: one that dies (a
+//! panic) ends the daemon with an error, and systemd starts it again.
 
 pub mod connect;
 pub mod imap;
@@ -49,6 +52,9 @@ pub enum DaemonError {
     /// The pipeline failed.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// A part of the daemon cannot go on (a panic in its worker): the daemon stops with a failure.
+    #[error("{0}")]
+    Fatal(String),
 }
 
 /// A password from the configuration, or from the environment variable it names.
@@ -121,15 +127,45 @@ pub async fn run(config: Config, forms: FormSet) -> Result<(), DaemonError> {
     let intake = imap::Intake::new(imap_config, forms, settings, intake_store, wake_sender.clone())?;
     let sender = smtp::Sender::new(&smtp_config, sender_store, wake_sender)?;
 
-    let intake_task = tokio::spawn(intake.run(shutdown.clone()));
-    let sender_task = tokio::spawn(sender.run(shutdown));
-    wait_for_signal().await;
-    tracing::info!("shutting down: finishing the mail in hand");
+    let mut intake_task = tokio::spawn(intake.run(shutdown.clone()));
+    let mut sender_task = tokio::spawn(sender.run(shutdown));
+    // Both loops run until shutdown: one that ends before is dead, and so is the daemon.
+    let died = tokio::select! {
+        _ = wait_for_signal() => None,
+        ended = &mut intake_task => Some(("intake", ended)),
+        ended = &mut sender_task => Some(("sender", ended)),
+    };
+    let Some((task, ended)) = died else {
+        tracing::info!("shutting down: finishing the mail in hand");
+        let _ = stop.send(true);
+        let intake = why_ended(intake_task.await);
+        let sender = why_ended(sender_task.await);
+        for (task, why) in [("intake", intake), ("sender", sender)] {
+            if let Some(why) = why {
+                tracing::error!(task, why, "failed while stopping");
+            }
+        }
+        tracing::info!("stopped");
+        return Ok(());
+    };
+    let why = why_ended(ended).unwrap_or_else(|| "it ended".to_owned());
+    tracing::error!(task, why, "the {task} task died; stopping, so that the service manager starts the robot again");
     let _ = stop.send(true);
-    let _ = intake_task.await;
-    let _ = sender_task.await;
-    tracing::info!("stopped");
-    Ok(())
+    let other = if task == "intake" { sender_task } else { intake_task };
+    let _ = tokio::time::timeout(STOP_WAIT, other).await;
+    Err(DaemonError::Fatal(format!("the {task} task died: {why}")))
+}
+
+/// How long a dying daemon waits for its other loop to finish the work in hand.
+const STOP_WAIT: Duration = Duration::from_secs(30);
+
+/// Why a loop ended: `None` for a clean end, else the error or the panic.
+fn why_ended(ended: Result<Result<(), DaemonError>, tokio::task::JoinError>) -> Option<String> {
+    match ended {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error.to_string()),
+        Err(error) => Some(imap::join_error(error)),
+    }
 }
 
 async fn wait_for_signal() {

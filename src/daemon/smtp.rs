@@ -12,18 +12,22 @@
 //! sent (and logged as unconfirmed) rather than sent a second time. Only a
 //! crash in the microseconds between that mark and the final dot would lose a
 //! reply.
+//!
+//! Several senders may work on one outbox (the daemon, concurrent `process`
+//! runs): each reply is claimed first, in one UPDATE that only one of them
+//! can make ([`Store::claim_reply`]), and only the claimant sends it.
 
 use super::{password, sleep_or_shutdown, DaemonError};
 use crate::clock::now;
 use crate::config::{Security, SmtpConfig};
-use formrobot_store::outbox::QueuedReply;
-use formrobot_store::Store;
+use formrobot_store::outbox::{Claim, QueuedReply};
+use formrobot_store::{Store, StoreError};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{Address, AsyncSmtpTransport, Executor, Tokio1Executor};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 
@@ -85,7 +89,8 @@ pub struct Sender {
     credentials: Option<Credentials>,
     hello: ClientId,
     from: Address,
-    store: Store,
+    /// The outbox, used off the async thread ([`tokio::task::spawn_blocking`]).
+    store: Arc<Mutex<Store>>,
     wake: Arc<Notify>,
     /// An open connection and when it was last used, kept between replies.
     connection: Option<(AsyncSmtpConnection, Instant)>,
@@ -100,6 +105,8 @@ pub enum Attempt {
     Refused,
     /// Not now; the server may be down.
     Deferred,
+    /// Another sender (a concurrent `process`) claimed it first.
+    Taken,
 }
 
 impl Sender {
@@ -122,7 +129,7 @@ impl Sender {
             credentials: credentials(config)?,
             hello: ClientId::Domain(from.domain().to_owned()),
             from,
-            store,
+            store: Arc::new(Mutex::new(store)),
             wake,
             connection: None,
         })
@@ -151,14 +158,37 @@ impl Sender {
         Ok(connection)
     }
 
+    /// Runs `work` on the outbox off the async thread, so that a wait for
+    /// another writer stalls neither intake nor signal handling.
+    async fn db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, DaemonError> {
+        let store = self.store.clone();
+        let done = tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(mut store) => work(&mut store).map_err(DaemonError::from),
+            Err(_) => Err(DaemonError::Fatal("the sender's database worker panicked earlier".into())),
+        })
+        .await;
+        match done {
+            Ok(result) => result,
+            Err(error) => Err(DaemonError::Fatal(format!(
+                "the sender's database worker died: {}",
+                super::imap::join_error(error)
+            ))),
+        }
+    }
+
     /// MAIL, RCPT, DATA; then the mark; then the message and its final dot.
-    async fn transmit(&mut self, reply: &QueuedReply, recipient: Address) -> Result<String, SendError> {
+    async fn transmit(&mut self, reply: &QueuedReply, claim: Claim, recipient: Address) -> Result<String, SendError> {
         let from = self.from.clone();
         let connection = self.connection().await.map_err(SendError::Smtp)?;
         connection.command(Mail::new(Some(from), vec![])).await.map_err(SendError::Smtp)?;
         connection.command(Rcpt::new(recipient, vec![])).await.map_err(SendError::Smtp)?;
         connection.command(Data).await.map_err(SendError::Smtp)?;
-        self.store.mark_sending(reply.id).map_err(SendError::Store)?;
+        if !self.db(move |store| store.mark_sending(&claim)).await.map_err(SendError::Store)? {
+            return Err(SendError::Lost);
+        }
         let connection = self.connection().await.map_err(SendError::Smtp)?;
         let response = connection.message(&reply.message).await.map_err(SendError::Smtp)?;
         let said = response.message().collect::<Vec<_>>().join(" ");
@@ -166,33 +196,43 @@ impl Sender {
     }
 
     /// Sends until shutdown; between rounds it waits to be woken or for the next due reply.
-    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+    /// Returns an error only when the sender cannot go on (its database worker died).
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
         loop {
-            if let Err(error) = self.send_due(&shutdown).await {
-                tracing::error!(error = %error, "the outbox could not be read");
+            match self.send_due(&shutdown).await {
+                Ok(_) => {}
+                Err(error @ DaemonError::Fatal(_)) => return Err(error),
+                Err(error) => tracing::error!(error = %error, "the outbox could not be read"),
             }
             if *shutdown.borrow() {
-                return;
+                return Ok(());
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
-                stop = sleep_or_shutdown(IDLE_CHECK, &mut shutdown) => if stop { return; },
+                stop = sleep_or_shutdown(IDLE_CHECK, &mut shutdown) => if stop { return Ok(()); },
             }
         }
     }
 
     /// Sends every reply that is due; stops early when the server defers (it is likely down).
     pub async fn send_due(&mut self, shutdown: &watch::Receiver<bool>) -> Result<usize, DaemonError> {
+        let settled = self.db(|store| store.settle_interrupted_sends(now())).await?;
+        if settled > 0 {
+            tracing::warn!(
+                replies = settled,
+                "replies the server was taking when a sender stopped are counted as sent"
+            );
+        }
         let mut sent = 0;
         loop {
-            let due = self.store.due_replies(now(), BATCH)?;
+            let due = self.db(|store| store.due_replies(now(), BATCH)).await?;
             if due.is_empty() {
                 return Ok(sent);
             }
             for reply in &due {
                 match self.send(reply).await? {
                     Attempt::Sent => sent += 1,
-                    Attempt::Refused => {}
+                    Attempt::Refused | Attempt::Taken => {}
                     Attempt::Deferred => return Ok(sent),
                 }
                 if *shutdown.borrow() {
@@ -203,30 +243,51 @@ impl Sender {
     }
 
     /// One try at one reply, recorded in the outbox whatever happens.
+    ///
+    /// The reply is claimed first: of several senders at work on one outbox
+    /// (the daemon, concurrent `process` runs), exactly one sends it.
     pub async fn send(&mut self, reply: &QueuedReply) -> Result<Attempt, DaemonError> {
+        let id = reply.id;
+        let Some(claim) = self.db(move |store| store.claim_reply(id, now())).await? else {
+            return Ok(Attempt::Taken);
+        };
         let Ok(recipient) = reply.recipient.parse::<Address>() else {
-            self.store.mark_failed(reply.id, now(), &format!("{} is not a deliverable address", reply.recipient))?;
+            let error = format!("{} is not a deliverable address", reply.recipient);
+            self.db(move |store| store.mark_failed(id, now(), &error)).await?;
             return Ok(Attempt::Refused);
         };
-        match self.transmit(reply, recipient).await {
+        match self.transmit(reply, claim, recipient).await {
             Ok(said) => {
-                self.store.mark_sent(reply.id, now(), &said)?;
+                self.db(move |store| store.mark_sent(id, now(), &said)).await?;
                 tracing::info!(outbox = reply.id, to = %reply.recipient, "reply sent");
                 Ok(Attempt::Sent)
             }
-            Err(SendError::Store(error)) => Err(error.into()),
+            Err(SendError::Store(error)) => Err(error),
+            Err(SendError::Lost) => {
+                // The claim ran out before the body went: the reply is another sender's now.
+                if let Some((mut connection, _)) = self.connection.take() {
+                    connection.abort().await;
+                }
+                tracing::warn!(
+                    outbox = reply.id,
+                    "the claim on a reply ran out before it was sent; left to another sender"
+                );
+                Ok(Attempt::Taken)
+            }
             Err(SendError::Smtp(error)) => {
                 // A failed conversation leaves the connection in an unknown state.
                 if let Some((mut connection, _)) = self.connection.take() {
                     connection.abort().await;
                 }
                 if error.is_permanent() {
-                    self.store.mark_failed(reply.id, now(), &format!("refused by the server: {error}"))?;
+                    let text = format!("refused by the server: {error}");
+                    self.db(move |store| store.mark_failed(id, now(), &text)).await?;
                     tracing::error!(outbox = reply.id, to = %reply.recipient, error = %error, "reply refused");
                     Ok(Attempt::Refused)
                 } else {
                     let wait = (1_i64 << reply.attempts.clamp(0, 10)).min(MAX_RETRY_SECONDS);
-                    self.store.mark_retry(reply.id, now(), now() + wait, &error.to_string())?;
+                    let text = error.to_string();
+                    self.db(move |store| store.mark_retry(id, now(), now() + wait, &text)).await?;
                     tracing::warn!(outbox = reply.id, to = %reply.recipient, error = %error, retry_in_s = wait, "reply deferred");
                     Ok(Attempt::Deferred)
                 }
@@ -240,5 +301,7 @@ enum SendError {
     /// The server or the connection failed.
     Smtp(lettre::transport::smtp::Error),
     /// The outbox could not be updated.
-    Store(formrobot_store::StoreError),
+    Store(DaemonError),
+    /// The claim ran out: the reply is no longer this sender's.
+    Lost,
 }

@@ -84,6 +84,41 @@ impl Store {
         Store::prepare(Connection::open(path)?)
     }
 
+    /// Opens the database at `path` for reading only, for operators who may
+    /// read it but not write it (`log`, `show`). A file that does not exist
+    /// yet, or whose schema is not this formrobot's, is opened as by [`Store::open`].
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Store::open(path);
+        }
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let open = |uri: &str| -> Result<(Connection, i64), rusqlite::Error> {
+            let connection = Connection::open_with_flags(uri, flags)?;
+            connection.busy_timeout(BUSY_TIMEOUT)?;
+            let version = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            Ok((connection, version))
+        };
+        let uri = file_uri(path);
+        let (connection, version) = match open(&uri) {
+            Ok(opened) => opened,
+            // Reading a WAL database takes its -shm file; a reader who may not create it can still
+            // read the file as it is when no writer has it open (no -wal file: nothing is pending).
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if matches!(error.code, rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+                    && !wal_path(path).exists() =>
+            {
+                open(&format!("{uri}?immutable=1"))?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if version != i64::try_from(schema::MIGRATIONS.len()).unwrap_or(i64::MAX) {
+            return Store::open(path);
+        }
+        Ok(Store { connection })
+    }
+
     /// A store in memory, for tests and dry runs.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         Store::prepare(Connection::open_in_memory()?)
@@ -107,6 +142,26 @@ impl Store {
     pub(crate) fn connection(&self) -> &Connection {
         &self.connection
     }
+}
+
+/// `path` as an SQLite `file:` URI, with the characters URIs reserve escaped.
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.to_string_lossy().bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+/// The write-ahead log next to the database at `path`.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    std::path::PathBuf::from(name)
 }
 
 /// Applies every migration the database has not seen, each in its own transaction.

@@ -21,6 +21,22 @@ pub struct QueuedReply {
     pub attempts: i64,
 }
 
+/// How long a claimed reply stays with the sender that claimed it. Should that
+/// sender die before handing the reply over, another takes it after this (a
+/// daemon killed in the middle of a reply sends it this long after its
+/// restart). A sender slower than this loses its claim and does not send the
+/// body ([`Store::mark_sending`] refuses), so nothing goes out twice.
+pub const CLAIM_SECONDS: i64 = 60;
+
+/// A reply claimed by one sender: no other sender takes it while the claim runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    /// The outbox row.
+    pub id: i64,
+    /// When the claim runs out (Unix seconds); it also tells this claim from a later one.
+    pub until: i64,
+}
+
 /// The ticket, message and recipient of outbox row `id`, for its events.
 fn owner(connection: &rusqlite::Connection, id: i64) -> Result<(Option<i64>, i64, String), StoreError> {
     Ok(connection.query_row("SELECT ticket_id, message_id, recipient FROM outbox WHERE id = ?1", [id], |row| {
@@ -53,21 +69,44 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The server is about to receive reply `id`'s body: from here on, a crash counts it as sent.
-    pub fn mark_sending(&mut self, id: i64) -> Result<(), StoreError> {
-        self.connection.execute("UPDATE outbox SET status = ?2 WHERE id = ?1", params![id, OutboxState::Sending])?;
-        Ok(())
+    /// Claims queued reply `id` for one sender, if it is still queued, due and
+    /// unclaimed; `None` when another sender has it (or had it: sent, refused).
+    ///
+    /// The claim is one UPDATE that moves the reply's next try past the claim's
+    /// end, so that it is no longer due for anyone else, and only if it was due:
+    /// of several senders that saw the reply due, exactly one changes the row.
+    pub fn claim_reply(&mut self, id: i64, now: i64) -> Result<Option<Claim>, StoreError> {
+        let until = now + CLAIM_SECONDS;
+        let changed = self.connection.execute(
+            "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1 AND status = ?4 AND next_attempt_at <= ?2",
+            params![id, now, until, OutboxState::Queued],
+        )?;
+        Ok((changed == 1).then_some(Claim { id, until }))
     }
 
-    /// Replies that were being handed over when the robot stopped, settled as sent; how many.
+    /// The server is about to receive the claimed reply's body: from here on, a
+    /// crash counts it as sent. False if the claim ran out and the reply is no
+    /// longer this sender's: then the body must not be sent.
+    pub fn mark_sending(&mut self, claim: &Claim) -> Result<bool, StoreError> {
+        let changed = self.connection.execute(
+            "UPDATE outbox SET status = ?2 WHERE id = ?1 AND status = ?3 AND next_attempt_at = ?4",
+            params![claim.id, OutboxState::Sending, OutboxState::Queued, claim.until],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Replies that were being handed over when their sender stopped, settled as sent; how many.
     ///
     /// The server takes a message when it receives its final dot, which follows
     /// the `sending` mark within microseconds: sending again would almost
-    /// surely answer twice.
+    /// surely answer twice. A reply is settled once its claim has run out, so
+    /// that a sender still at work (another `process`) is left to finish.
     pub fn settle_interrupted_sends(&mut self, now: i64) -> Result<usize, StoreError> {
         let ids: Vec<i64> = {
-            let mut statement = self.connection.prepare("SELECT id FROM outbox WHERE status = ?1 ORDER BY id")?;
-            let rows = statement.query_map([OutboxState::Sending], |row| row.get(0))?;
+            let mut statement = self
+                .connection
+                .prepare("SELECT id FROM outbox WHERE status = ?1 AND next_attempt_at <= ?2 ORDER BY id")?;
+            let rows = statement.query_map(params![OutboxState::Sending, now], |row| row.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
         for id in &ids {

@@ -140,6 +140,46 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// The tries at IMAP message `key` that did not end with it recorded, and
+    /// the last error one of them met (none when every one of them was cut
+    /// short: the robot died while trying).
+    pub fn imap_attempts(&self, key: &ImapKey) -> Result<(u32, Option<String>), StoreError> {
+        let found = self
+            .connection
+            .query_row(
+                "SELECT attempts, last_error FROM imap_attempts WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                params![key.mailbox, key.uidvalidity, key.uid],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        Ok(found.unwrap_or((0, None)))
+    }
+
+    /// Counts one more try at IMAP message `key` and commits the count BEFORE
+    /// the try begins, so that a try that kills the robot is counted too.
+    /// Returns the tries so far, this one included. Recording the mail forgets them.
+    pub fn begin_imap_attempt(&mut self, key: &ImapKey, now: i64) -> Result<u32, StoreError> {
+        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let attempts = transaction.query_row(
+            "INSERT INTO imap_attempts (mailbox, uidvalidity, uid, attempts, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
+             ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET attempts = attempts + 1, updated_at = ?4
+             RETURNING attempts",
+            params![key.mailbox, key.uidvalidity, key.uid, now],
+            |row| row.get(0),
+        )?;
+        transaction.commit()?;
+        Ok(attempts)
+    }
+
+    /// Notes why the latest try at IMAP message `key` failed.
+    pub fn imap_attempt_failed(&mut self, key: &ImapKey, now: i64, error: &str) -> Result<(), StoreError> {
+        self.connection.execute(
+            "UPDATE imap_attempts SET last_error = ?4, updated_at = ?5 WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            params![key.mailbox, key.uidvalidity, key.uid, error, now],
+        )?;
+        Ok(())
+    }
+
     /// How many replies to `recipient` were queued at or after `since`: for the per-sender limit.
     pub fn replies_since(&self, recipient: &str, since: i64) -> Result<u32, StoreError> {
         Ok(self.connection.query_row(
@@ -182,6 +222,10 @@ fn record_in(
         tx.execute(
             "INSERT INTO imap_seen (mailbox, uidvalidity, uid, message_id) VALUES (?1, ?2, ?3, ?4)",
             params![key.mailbox, key.uidvalidity, key.uid, recorded.message],
+        )?;
+        tx.execute(
+            "DELETE FROM imap_attempts WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            params![key.mailbox, key.uidvalidity, key.uid],
         )?;
     }
     Ok(recorded)

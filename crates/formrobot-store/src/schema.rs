@@ -236,6 +236,19 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_by_status ON outbox(status, next_attempt_at);
     CREATE INDEX outbox_by_recipient ON outbox(recipient, created_at);
     "#,
+    // 5: tries at each IMAP mail, counted and committed BEFORE each try, so that a
+    // mail that kills the robot is counted too and, after enough tries, quarantined.
+    r#"
+    CREATE TABLE imap_attempts (
+        mailbox     TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid         INTEGER NOT NULL,
+        attempts    INTEGER NOT NULL CHECK (attempts >= 0),
+        last_error  TEXT,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (mailbox, uidvalidity, uid)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 #[cfg(test)]

@@ -257,3 +257,88 @@ fn status_of_the_checked_submission_drives_the_outcome() {
     let bad = checked(&fixture("ripe-auto-undefined.txt"));
     assert_eq!(bad.status(), Status::Rejected);
 }
+
+#[test]
+fn tries_at_an_imap_mail_outlive_the_process_until_it_is_recorded() {
+    use formrobot_store::record::ImapKey;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("formrobot.db");
+    let key = ImapKey { mailbox: "INBOX".into(), uidvalidity: 7, uid: 42 };
+    {
+        let mut store = Store::open(&db).expect("opens");
+        assert_eq!(store.imap_attempts(&key).expect("reads"), (0, None));
+        assert_eq!(store.begin_imap_attempt(&key, NOW).expect("counted"), 1);
+        // The robot dies here: the count is already on disk.
+    }
+    let mut store = Store::open(&db).expect("opens again");
+    assert_eq!(store.imap_attempts(&key).expect("reads"), (1, None));
+    assert_eq!(store.begin_imap_attempt(&key, NOW).expect("counted"), 2);
+    store.imap_attempt_failed(&key, NOW, "database is locked").expect("noted");
+    assert_eq!(store.imap_attempts(&key).expect("reads"), (2, Some("database is locked".to_owned())));
+    let other = ImapKey { uid: 43, ..key.clone() };
+    assert_eq!(store.imap_attempts(&other).expect("reads"), (0, None), "counted per mail");
+
+    let text = fixture("ripe-valid-full.txt");
+    let checked = checked(&text);
+    let mail = IncomingMail {
+        raw: text.as_bytes(),
+        message_id: Some("<imap@example.net>"),
+        sender: Some("jq@example.net"),
+        origin: "imap",
+        attachments: &[],
+        withheld: None,
+        imap: Some(&key),
+    };
+    store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded");
+    assert!(store.imap_seen(&key).expect("reads"));
+    assert_eq!(store.imap_attempts(&key).expect("reads"), (0, None), "recording forgets the tries");
+}
+
+#[test]
+fn a_queued_reply_is_claimed_by_one_sender_only() {
+    use formrobot_store::outbox::CLAIM_SECONDS;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("formrobot.db");
+    let mut first = Store::open(&db).expect("opens");
+    let mut second = Store::open(&db).expect("opens");
+    let text = fixture("ripe-valid-full.txt");
+    let checked = checked(&text);
+    let mail = IncomingMail {
+        raw: text.as_bytes(),
+        message_id: Some("<claim@example.net>"),
+        sender: Some("jq@example.net"),
+        origin: "test",
+        attachments: &[],
+        withheld: None,
+        imap: None,
+    };
+    let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
+        Some(Outgoing {
+            to: "jq@example.net".into(),
+            subject: "Re: x".into(),
+            body: "b".into(),
+            message: b"m".to_vec(),
+        })
+    };
+    first.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, reply).expect("recorded");
+    let due = first.due_replies(NOW, 10).expect("due");
+    assert_eq!(second.due_replies(NOW, 10).expect("due"), due, "both senders see it due");
+    let id = due[0].id;
+
+    let claim = first.claim_reply(id, NOW).expect("claims").expect("the first claim wins");
+    assert_eq!(second.claim_reply(id, NOW).expect("claims"), None, "the second finds it taken");
+    assert!(second.due_replies(NOW, 10).expect("due").is_empty(), "a claimed reply is no longer due");
+
+    // A claim that ran out is another sender's to take, and the first may no longer send it.
+    let later = NOW + CLAIM_SECONDS;
+    let taken = second.claim_reply(id, later).expect("claims").expect("the claim ran out");
+    assert!(!first.mark_sending(&claim).expect("marks"), "the old claim cannot mark it");
+    assert!(second.mark_sending(&taken).expect("marks"));
+    assert_eq!(first.settle_interrupted_sends(later).expect("settles"), 0, "a send in progress is left alone");
+    assert_eq!(
+        first.settle_interrupted_sends(later + CLAIM_SECONDS).expect("settles"),
+        1,
+        "a dead sender's is settled"
+    );
+    assert_eq!(count(&db, "outbox WHERE status = 'sent'"), 1);
+}
