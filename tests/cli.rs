@@ -89,14 +89,12 @@ fn a_missing_file_is_a_usage_error() {
 fn forms_can_come_from_a_directory() {
     let output = formrobot(&["--forms", "forms", "check", TODAY, "fixtures/forms/ripe-valid-full.txt"], None);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    let empty = std::env::temp_dir().join(format!("formrobot-no-forms-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).expect("temp dir");
+    let empty = tempfile::tempdir().expect("temp dir");
     let output = formrobot(
-        &["--forms", empty.to_str().expect("UTF-8 path"), "check", TODAY, "fixtures/forms/ripe-valid-full.txt"],
+        &["--forms", empty.path().to_str().expect("UTF-8 path"), "check", TODAY, "fixtures/forms/ripe-valid-full.txt"],
         None,
     );
     assert_eq!(output.status.code(), Some(1), "with no template definitions nothing can be accepted");
-    let _ = std::fs::remove_dir(&empty);
 }
 
 fn mail_with_form() -> Vec<u8> {

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::formrobot;
+use common::{formrobot, Scratch};
 use regex::Regex;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -52,13 +52,6 @@ fn normalise(text: &str) -> String {
     REPLY_ID.replace_all(&text, "formrobot.ID@").into_owned()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("formrobot-mail-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 /// Compares `actual` with the golden file, or writes it under UPDATE_GOLDEN.
 fn compare(golden: &Path, actual: Option<&str>, failures: &mut Vec<String>) {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -86,8 +79,8 @@ fn every_fixture_mail_through_process_matches_its_golden_outcome() {
     let mails = fixture_mails();
     assert!(mails.len() >= 40, "expected at least 40 fixture mails, found {}", mails.len());
     let statuses = common::expected_statuses(&mail_dir().join("INDEX.md"), ".eml");
-    let scratch = temp_dir("process");
-    let db = scratch.join("never-created.db");
+    let scratch = Scratch::new("mail-process");
+    let db = scratch.path("never-created.db");
     let mut failures = Vec::new();
     for path in &mails {
         let name = format!("{}.eml", stem(path));
@@ -111,15 +104,14 @@ fn every_fixture_mail_through_process_matches_its_golden_outcome() {
         compare(&path.with_extension("expected.json"), Some(&json), &mut failures);
     }
     assert!(!db.exists(), "--dry-run must not create the database");
-    let _ = fs::remove_dir_all(&scratch);
     assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n\n"));
 }
 
 #[test]
 fn replaying_the_fixture_directory_writes_the_golden_replies() {
-    let scratch = temp_dir("replay");
-    let outbox = scratch.join("outbox");
-    let db = scratch.join("replay.db");
+    let scratch = Scratch::new("mail-replay");
+    let outbox = scratch.path("outbox");
+    let db = scratch.path("replay.db");
     let output = formrobot(
         &[
             "--db",
@@ -152,7 +144,6 @@ fn replaying_the_fixture_directory_writes_the_golden_replies() {
         let golden = mail_dir().join(format!("{}.reply.txt", stem(&path)));
         compare(&golden, actual.as_deref(), &mut failures);
     }
-    let _ = fs::remove_dir_all(&scratch);
     assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n\n"));
 }
 
@@ -178,8 +169,8 @@ fn ignored_mails_get_no_reply_and_replies_are_loop_safe() {
 
 #[test]
 fn auth_secrets_never_reach_replies_or_the_log() {
-    let scratch = temp_dir("secrets");
-    let db = scratch.join("secrets.db");
+    let scratch = Scratch::new("mail-secrets");
+    let db = scratch.path("secrets.db");
     let form = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt"))
         .expect("fixture");
     let secret = form
@@ -196,5 +187,4 @@ fn auth_secrets_never_reach_replies_or_the_log() {
     }
     let log = formrobot(&["--db", db.to_str().expect("UTF-8"), "log"], None);
     assert!(!String::from_utf8_lossy(&log.stdout).contains(&secret));
-    let _ = fs::remove_dir_all(&scratch);
 }

@@ -231,10 +231,8 @@ mod tests {
 
     #[test]
     fn migrations_bring_a_new_file_to_the_latest_version_once() {
-        let dir = std::env::temp_dir().join(format!("formrobot-migrate-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("state.db");
-        let _ = std::fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.db");
         let store = Store::open(&path).expect("opens");
         assert_eq!(store.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
         drop(store);
@@ -244,22 +242,17 @@ mod tests {
         assert_eq!(mode, "wal");
         let keys: i64 = again.connection().pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("fk");
         assert_eq!(keys, 1);
-        drop(again);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn a_newer_schema_is_refused() {
-        let dir = std::env::temp_dir().join(format!("formrobot-newer-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("state.db");
-        let _ = std::fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.db");
         {
             let connection = Connection::open(&path).expect("opens");
             connection.pragma_update(None, "user_version", 999).expect("set version");
         }
         assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 999, .. })));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
