@@ -1,9 +1,9 @@
-//! Routing policy parsers for the `as-in`, `as-out`, `import`, `export` and
-//! `default` attributes.
+//! Routing policy parsers for the `as-in`, `as-out`, `import`, `export`,
+//! `default`, `mp-import`, `mp-export` and `mp-default` attributes.
 //!
 //! Two grammars live here: RIPE-181, the older syntax the APNIC-038 form still
-//! uses, in [`ripe181`], and RPSL from RFC 2622, which the RIPE-228 form uses,
-//! in [`rpsl`]. Both share one hand-written [`lexer`] and one recursive-descent
+//! uses, in [`ripe181`], and RPSL from RFC 2622 with its RPSLng extension
+//! from RFC 4012, which the RIPE-228 form uses, in [`rpsl`]. Both share one hand-written [`lexer`] and one recursive-descent
 //! parser state (`parser`: the token cursor and the nesting guard), and build
 //! a real syntax tree. A regex could say "no", but the tree lets an error name
 //! the exact token that broke the rule, and lets [`Policy::neighbours`] read
@@ -73,6 +73,12 @@ pub enum PolicyKind {
     Export,
     /// RPSL `default: to <peering> [action ...] [networks <filter>]`.
     RpslDefault,
+    /// RPSLng `mp-import: [afi <afi-list>] from <peering> ... accept <filter>` (RFC 4012).
+    MpImport,
+    /// RPSLng `mp-export: [afi <afi-list>] to <peering> ... announce <filter>` (RFC 4012).
+    MpExport,
+    /// RPSLng `mp-default: [afi <afi-list>] to <peering> [action ...] [networks <filter>]` (RFC 4012).
+    MpDefault,
 }
 
 /// A parsed policy attribute value.
@@ -90,6 +96,12 @@ pub enum Policy {
     Export(rpsl::Export),
     /// An RPSL `default` rule.
     RpslDefault(rpsl::Default),
+    /// An RPSLng `mp-import` rule.
+    MpImport(rpsl::Import),
+    /// An RPSLng `mp-export` rule.
+    MpExport(rpsl::Export),
+    /// An RPSLng `mp-default` rule.
+    MpDefault(rpsl::Default),
 }
 
 /// Which way routes flow for a rule.
@@ -104,13 +116,14 @@ pub enum Direction {
 }
 
 impl Policy {
-    /// Which way routes flow for this rule: `as-in`/`import` are inbound,
-    /// `as-out`/`export` outbound, and either `default` is [`Direction::Default`].
+    /// Which way routes flow for this rule: `as-in`/`import`/`mp-import` are
+    /// inbound, `as-out`/`export`/`mp-export` outbound, and any `default` or
+    /// `mp-default` is [`Direction::Default`].
     pub fn direction(&self) -> Direction {
         match self {
-            Policy::AsIn(_) | Policy::Import(_) => Direction::Inbound,
-            Policy::AsOut(_) | Policy::Export(_) => Direction::Outbound,
-            Policy::Ripe181Default(_) | Policy::RpslDefault(_) => Direction::Default,
+            Policy::AsIn(_) | Policy::Import(_) | Policy::MpImport(_) => Direction::Inbound,
+            Policy::AsOut(_) | Policy::Export(_) | Policy::MpExport(_) => Direction::Outbound,
+            Policy::Ripe181Default(_) | Policy::RpslDefault(_) | Policy::MpDefault(_) => Direction::Default,
         }
     }
 
@@ -119,17 +132,18 @@ impl Policy {
     ///
     /// Each is `AS1234` for an AS number, the set name (`AS-FOO`, `AS1:AS-BAR`)
     /// for an as-set, or `AS-ANY`. For RIPE-181 this is the `<aut-num>` field;
-    /// for RPSL it is every AS number and as-set named in the `from`/`to`
-    /// peerings. The filter is not looked at: it says which routes, not whom.
+    /// for RPSL and RPSLng it is every AS number and as-set named in the
+    /// `from`/`to` peerings, in every factor of a structured policy. The filter is not looked at: it says which routes, not whom.
     /// A peering-set (`PRNG-FOO`) names no AS directly and contributes nothing.
     pub fn neighbours(&self) -> Vec<String> {
         let names = match self {
             Policy::AsIn(rule) => vec![as_name(rule.peer)],
             Policy::AsOut(rule) => vec![as_name(rule.peer)],
             Policy::Ripe181Default(rule) => vec![as_name(rule.peer)],
-            Policy::Import(rule) => rule.peerings.iter().flat_map(|p| p.peering.neighbours()).collect(),
-            Policy::Export(rule) => rule.peerings.iter().flat_map(|p| p.peering.neighbours()).collect(),
-            Policy::RpslDefault(rule) => rule.peering.peering.neighbours(),
+            Policy::Import(rule) | Policy::Export(rule) | Policy::MpImport(rule) | Policy::MpExport(rule) => {
+                rule.neighbours()
+            }
+            Policy::RpslDefault(rule) | Policy::MpDefault(rule) => rule.peering.peering.neighbours(),
         };
         let mut seen = HashSet::new();
         names.into_iter().filter(|name| seen.insert(name.clone())).collect()
@@ -165,6 +179,9 @@ pub fn parse(kind: PolicyKind, text: &str) -> Result<Policy, PolicyError> {
         PolicyKind::Import => rpsl::parse_import(text).map(Policy::Import),
         PolicyKind::Export => rpsl::parse_export(text).map(Policy::Export),
         PolicyKind::RpslDefault => rpsl::parse_default(text).map(Policy::RpslDefault),
+        PolicyKind::MpImport => rpsl::parse_mp_import(text).map(Policy::MpImport),
+        PolicyKind::MpExport => rpsl::parse_mp_export(text).map(Policy::MpExport),
+        PolicyKind::MpDefault => rpsl::parse_mp_default(text).map(Policy::MpDefault),
     }
 }
 
@@ -302,6 +319,9 @@ mod tests {
             (PolicyKind::Import, "from AS1 accept ANY", Direction::Inbound),
             (PolicyKind::Export, "to AS1 announce ANY", Direction::Outbound),
             (PolicyKind::RpslDefault, "to AS1", Direction::Default),
+            (PolicyKind::MpImport, "afi ipv6 from AS1 accept ANY", Direction::Inbound),
+            (PolicyKind::MpExport, "afi ipv6.unicast to AS1 announce NEW", Direction::Outbound),
+            (PolicyKind::MpDefault, "afi any to AS1", Direction::Default),
         ];
         for (kind, text, direction) in cases {
             let policy = parse(kind, text).expect(text);
@@ -327,6 +347,19 @@ mod tests {
             ),
             (PolicyKind::Export, "to (AS5 OR AS6) AND AS-X announce AS4", &["AS5", "AS6", "AS-X"]),
             (PolicyKind::RpslDefault, "to AS1234 action pref=100; networks ANY", &["AS1234"]),
+            (PolicyKind::MpImport, "afi ipv6.unicast from AS64497 2001:db8::1 accept {2001:db8::/32^48}", &["AS64497"]),
+            (PolicyKind::MpExport, "afi ipv4, ipv6 to AS64498 OR AS64499 announce NEW", &["AS64498", "AS64499"]),
+            (PolicyKind::MpDefault, "afi ipv6 to AS64500", &["AS64500"]),
+            (
+                PolicyKind::Import,
+                "{ from AS1 accept AS1; from AS2 accept AS2; } refine from AS1 OR AS3 action pref=1; accept ANY",
+                &["AS1", "AS2", "AS3"],
+            ),
+            (
+                PolicyKind::MpImport,
+                "afi ipv6 from AS1 accept ANY except afi ipv6.unicast { from AS4 accept AS4; }",
+                &["AS1", "AS4"],
+            ),
         ];
         for (kind, text, want) in cases {
             let policy = parse(*kind, text).expect(text);
@@ -339,6 +372,10 @@ mod tests {
         assert!(matches!(parse(PolicyKind::AsIn, "AS1 10 ANY"), Ok(Policy::AsIn(_))));
         assert!(matches!(parse(PolicyKind::Ripe181Default, "AS1 10"), Ok(Policy::Ripe181Default(_))));
         assert!(matches!(parse(PolicyKind::RpslDefault, "to AS1"), Ok(Policy::RpslDefault(_))));
+        assert!(matches!(parse(PolicyKind::MpImport, "from AS1 accept ANY"), Ok(Policy::MpImport(_))));
+        assert!(matches!(parse(PolicyKind::MpExport, "to AS1 announce ANY"), Ok(Policy::MpExport(_))));
+        assert!(matches!(parse(PolicyKind::MpDefault, "to AS1"), Ok(Policy::MpDefault(_))));
+        assert!(parse(PolicyKind::Import, "afi ipv6 from AS1 accept ANY").is_err());
         // The grammars are not interchangeable.
         assert!(parse(PolicyKind::AsIn, "from AS1 accept ANY").is_err());
         assert!(parse(PolicyKind::Import, "AS1 10 ANY").is_err());

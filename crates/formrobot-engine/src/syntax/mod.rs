@@ -104,6 +104,12 @@ pub enum SyntaxClass {
     Export,
     /// RPSL `default:`.
     RpslDefault,
+    /// RPSLng `mp-import:` (RFC 4012).
+    MpImport,
+    /// RPSLng `mp-export:` (RFC 4012).
+    MpExport,
+    /// RPSLng `mp-default:` (RFC 4012).
+    MpDefault,
 }
 
 impl SyntaxClass {
@@ -116,6 +122,9 @@ impl SyntaxClass {
             SyntaxClass::Import => Some(PolicyKind::Import),
             SyntaxClass::Export => Some(PolicyKind::Export),
             SyntaxClass::RpslDefault => Some(PolicyKind::RpslDefault),
+            SyntaxClass::MpImport => Some(PolicyKind::MpImport),
+            SyntaxClass::MpExport => Some(PolicyKind::MpExport),
+            SyntaxClass::MpDefault => Some(PolicyKind::MpDefault),
             _ => None,
         }
     }
@@ -160,6 +169,9 @@ pub fn check(class: SyntaxClass, value: &str, context: &SyntaxContext) -> Result
         | SyntaxClass::Ripe181Default
         | SyntaxClass::Import
         | SyntaxClass::Export
-        | SyntaxClass::RpslDefault => Ok(()),
+        | SyntaxClass::RpslDefault
+        | SyntaxClass::MpImport
+        | SyntaxClass::MpExport
+        | SyntaxClass::MpDefault => Ok(()),
     }
 }

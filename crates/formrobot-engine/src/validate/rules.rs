@@ -21,7 +21,7 @@ pub(super) fn check_rules(submission: &Submission, validation: &mut Validation) 
     }
     check_placeholders(validation, &mut found);
     check_contacts(submission, validation, &mut found);
-    check_multihoming(validation, &mut found);
+    check_multihoming(submission.dialect, validation, &mut found);
     check_apnic_as_count(submission, validation, &mut found);
     validation.diagnostics.extend(found);
     // Stable, so that problems on one line keep the order they were found in.
@@ -230,7 +230,7 @@ fn significant_words(name: &str) -> Vec<String> {
 }
 
 /// Each aut-num needs at least two neighbours with both an inbound and an outbound rule.
-fn check_multihoming(validation: &Validation, found: &mut Vec<Diagnostic>) {
+fn check_multihoming(dialect: Dialect, validation: &Validation, found: &mut Vec<Diagnostic>) {
     for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
         let mut seen: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
         let mut order: Vec<&str> = Vec::new();
@@ -268,9 +268,14 @@ fn check_multihoming(validation: &Validation, found: &mut Vec<Diagnostic>) {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // Name the rules the sender's own form has.
+        let (inbound, outbound) = match dialect {
+            Dialect::Apnic => ("as-in", "as-out"),
+            Dialect::Ripe => ("import or mp-import", "export or mp-export"),
+        };
         let mut message = format!(
             "the AS must be multihomed: it needs at least {MIN_NEIGHBOURS} different neighbouring ASes, each with \
-             an inbound rule (as-in/import) and an outbound rule (as-out/export); neighbours found: {listed}"
+             an inbound rule ({inbound}) and an outbound rule ({outbound}); neighbours found: {listed}"
         );
         if summary.policy_errors > 0 {
             message.push_str(&format!(

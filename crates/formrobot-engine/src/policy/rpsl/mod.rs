@@ -1,75 +1,165 @@
-//! RPSL routing policies (RFC 2622, section 6): `import`, `export` and `default`.
+//! RPSL routing policies (RFC 2622, section 6): `import`, `export` and
+//! `default`, and their RPSLng forms (RFC 4012) `mp-import`, `mp-export` and
+//! `mp-default`.
 //!
 //! ```text
-//! import:  [protocol <p1>] [into <p2>]
-//!          from <peering> [action <action>] ... accept <filter> [;]
-//! export:  [protocol <p1>] [into <p2>]
-//!          to <peering> [action <action>] ... announce <filter> [;]
-//! default: to <peering> [action <action>] [networks <filter>]
+//! import:     [protocol <p1>] [into <p2>] <expression>
+//! export:     [protocol <p1>] [into <p2>] <expression>
+//! default:    to <peering> [action <action>] [networks <filter>]
+//! mp-import:  [protocol <p1>] [into <p2>] [afi <afi-list>] <expression>
+//! mp-export:  [protocol <p1>] [into <p2>] [afi <afi-list>] <expression>
+//! mp-default: [afi <afi-list>] to <peering> [action <action>] [networks <filter>]
+//!
+//! <expression> ::= <term>
+//!                | <term> EXCEPT [afi <afi-list>] <expression>
+//!                | <term> REFINE [afi <afi-list>] <expression>
+//! <term>       ::= <factor> | { <factor> ; ... <factor> [;] }
+//! <factor>     ::= from <peering> [action <action>] ... accept <filter>  (import)
+//!                | to <peering> [action <action>] ... announce <filter>  (export)
 //! ```
 //!
 //! A peering is an AS expression (AS numbers and as-sets joined by `AND`,
 //! `OR` and `EXCEPT`), optionally narrowed to a router of the peer and `at` a
-//! router of our own, or a peering-set name. Actions are items each ending in
-//! `;`. Filters combine `ANY`, AS numbers, sets, prefix lists and AS-path
-//! expressions with `AND`, `OR`, `NOT`; two terms side by side mean `OR`.
+//! router of our own (IPv4 or IPv6), or a peering-set name. Actions are items
+//! each ending in `;`. Filters combine `ANY`, AS numbers, sets, IPv4 and IPv6
+//! prefix lists with range operators and AS-path expressions with `AND`, `OR`,
+//! `NOT`; two terms side by side mean `OR`.
+//!
+//! The structured forms (section 6.6 of RFC 2622: `{ ... }` blocks, `REFINE`
+//! and `EXCEPT` between terms) are read for both the plain and the `mp-`
+//! attributes; each `REFINE`, `EXCEPT` and block counts against the nesting
+//! limit. The address family list (`afi ipv6.unicast, ipv4`) belongs to the
+//! `mp-` attributes only: a plain `import` is about IPv4 unicast and saying
+//! `afi` there is an error that names the `mp-` attribute to use.
 //!
 //! The RIPE request forms write the AS being requested as `NEW` (or `NEW1`,
 //! `ASNEW`, ...), since it has no number yet; filters accept that placeholder.
 //!
-//! Structured policies (`refine`, `{ ... }` blocks) and RPSLng's `afi` are
-//! not part of the forms and are not supported.
-//!
 //! This module holds the rules themselves; the parts of a rule are parsed in
-//! `peering` (AS expressions, routers), `action` (action items and values),
-//! `filter` (filters, prefixes, range operators) and `set` (set names, which
-//! peerings and filters share). The parser state is the one RIPE-181 uses too,
-//! from `policy::parser`.
+//! `afi` (address family lists), `peering` (AS expressions, routers), `action`
+//! (action items and values), `filter` (filters, prefixes, range operators)
+//! and `set` (set names, which peerings and filters share). The parser state
+//! is the one RIPE-181 uses too, from `policy::parser`.
 
 mod action;
+mod afi;
 mod filter;
 mod peering;
 mod set;
 
 pub use crate::grammar::range::RangeOp;
 pub use action::{ActionItem, Operator, Value};
+pub use afi::{Afi, Cast, Family};
 pub use filter::{Filter, Prefix};
 pub use peering::{AsExpr, Peering, Router};
 
 use super::lexer::{Mode, Token, TokenKind};
+use super::parser::never_closed;
 use super::PolicyError;
 use super::{classify_asn, expected, invalid_char, is_identifier, quote, AsnWord};
 use set::{set_kind, SetKind, SetName};
 
-/// An `import` rule.
+/// An `import`, `export`, `mp-import` or `mp-export` rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Import {
-    /// The protocol routes are learnt by (`protocol BGP4`), if given.
+pub struct Rule {
+    /// The protocol routes are learnt or announced by (`protocol BGP4`), if given.
     pub protocol: Option<String>,
-    /// The protocol routes are imported into (`into OSPF`), if given.
+    /// The protocol routes are imported into or taken from (`into OSPF`), if given.
     pub into: Option<String>,
-    /// One entry per `from` clause, in order.
+    /// The address families of an `mp-` rule (`afi ipv6.unicast`); empty when
+    /// not given, which for an `mp-` rule means every family.
+    pub afi: Vec<Afi>,
+    /// The policy expression: one factor, a block of them, or terms joined
+    /// by `REFINE` and `EXCEPT`.
+    pub expression: Expression,
+}
+
+/// An `import` (or `mp-import`) rule.
+pub type Import = Rule;
+
+/// An `export` (or `mp-export`) rule.
+pub type Export = Rule;
+
+impl Rule {
+    /// Every factor of the expression, in order of appearance.
+    pub fn factors(&self) -> Vec<&Factor> {
+        let mut factors = Vec::new();
+        self.expression.collect_factors(&mut factors);
+        factors
+    }
+
+    /// The AS numbers and as-set names of every peering in the rule, in order
+    /// of appearance, repeats included (see [`Peering::neighbours`]).
+    pub fn neighbours(&self) -> Vec<String> {
+        self.factors().iter().flat_map(|f| f.peerings.iter()).flat_map(|p| p.peering.neighbours()).collect()
+    }
+}
+
+/// A policy expression (RFC 2622 section 6.6, RFC 4012 section 2.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expression {
+    /// A single term.
+    Term(Term),
+    /// `<term> EXCEPT [afi ...] <expression>`: the term, with the routes the
+    /// rest matches treated as the rest says.
+    Except {
+        /// The term before `EXCEPT`.
+        term: Term,
+        /// The address families after `EXCEPT` (`mp-` rules only); empty if not given.
+        afi: Vec<Afi>,
+        /// The expression after `EXCEPT`.
+        rest: Box<Expression>,
+    },
+    /// `<term> REFINE [afi ...] <expression>`: the rest narrows what the term allows.
+    Refine {
+        /// The term before `REFINE`.
+        term: Term,
+        /// The address families after `REFINE` (`mp-` rules only); empty if not given.
+        afi: Vec<Afi>,
+        /// The expression after `REFINE`.
+        rest: Box<Expression>,
+    },
+}
+
+impl Expression {
+    fn collect_factors<'a>(&'a self, factors: &mut Vec<&'a Factor>) {
+        let (term, rest) = match self {
+            Expression::Term(term) => (term, None),
+            Expression::Except { term, rest, .. } | Expression::Refine { term, rest, .. } => (term, Some(rest)),
+        };
+        match term {
+            Term::Factor(factor) => factors.push(factor),
+            Term::Block(block) => factors.extend(block.iter()),
+        }
+        if let Some(rest) = rest {
+            rest.collect_factors(factors);
+        }
+    }
+}
+
+/// A term of a policy expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// One factor, unbraced.
+    Factor(Factor),
+    /// `{ <factor>; <factor>; ... }`: several factors, read in order.
+    Block(Vec<Factor>),
+}
+
+/// One factor: `from`/`to` clauses and the `accept`/`announce` filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Factor {
+    /// One entry per `from`/`to` clause, in order.
     pub peerings: Vec<PeeringAction>,
-    /// The `accept` filter.
+    /// The `accept`/`announce` filter.
     pub filter: Filter,
 }
 
-/// An `export` rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Export {
-    /// The protocol routes are announced by (`protocol BGP4`), if given.
-    pub protocol: Option<String>,
-    /// The protocol routes are taken from (`into OSPF`), if given.
-    pub into: Option<String>,
-    /// One entry per `to` clause, in order.
-    pub peerings: Vec<PeeringAction>,
-    /// The `announce` filter.
-    pub filter: Filter,
-}
-
-/// A `default` rule.
+/// A `default` or `mp-default` rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Default {
+    /// The address families of an `mp-default` (`afi ipv6`); empty if not given.
+    pub afi: Vec<Afi>,
     /// The `to` clause and its actions.
     pub peering: PeeringAction,
     /// The `networks` filter, if given.
@@ -85,55 +175,48 @@ pub struct PeeringAction {
     pub actions: Vec<ActionItem>,
 }
 
+/// Whether a rule is RPSL's own or RPSLng's `mp-` form, which alone takes `afi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavour {
+    Plain,
+    Mp,
+}
+
 /// Parses an `import` value.
 pub fn parse_import(text: &str) -> Result<Import, PolicyError> {
-    let mut parser = Parser::new(text);
-    let (protocol, into) = parser.protocols()?;
-    let peerings = parser.clauses(&IMPORT)?;
-    let filter = parser.filter()?;
-    parser.finish("filter")?;
-    Ok(Import { protocol, into, peerings, filter })
+    Parser::new(text).rule(&IMPORT, Flavour::Plain)
 }
 
 /// Parses an `export` value.
 pub fn parse_export(text: &str) -> Result<Export, PolicyError> {
-    let mut parser = Parser::new(text);
-    let (protocol, into) = parser.protocols()?;
-    let peerings = parser.clauses(&EXPORT)?;
-    let filter = parser.filter()?;
-    parser.finish("filter")?;
-    Ok(Export { protocol, into, peerings, filter })
+    Parser::new(text).rule(&EXPORT, Flavour::Plain)
+}
+
+/// Parses an `mp-import` value (RFC 4012).
+pub fn parse_mp_import(text: &str) -> Result<Import, PolicyError> {
+    Parser::new(text).rule(&MP_IMPORT, Flavour::Mp)
+}
+
+/// Parses an `mp-export` value (RFC 4012).
+pub fn parse_mp_export(text: &str) -> Result<Export, PolicyError> {
+    Parser::new(text).rule(&MP_EXPORT, Flavour::Mp)
 }
 
 /// Parses an RPSL `default` value.
 pub fn parse_default(text: &str) -> Result<Default, PolicyError> {
-    let mut parser = Parser::new(text);
-    let token = parser.cursor.peek(Mode::Plain);
-    if token.is_keyword("from") {
-        return Err(PolicyError::at(token, "a default rule starts with 'to', not 'from', such as 'to AS1103'"));
-    }
-    if !token.is_keyword("to") {
-        return Err(expected(token, "'to' and the neighbouring AS (such as 'to AS1103')", None));
-    }
-    parser.cursor.bump(Mode::Plain);
-    let peering = parser.peering_action()?;
-    let next = parser.cursor.peek(Mode::Plain);
-    if next.is_keyword("networks") {
-        parser.cursor.bump(Mode::Plain);
-        let networks = parser.filter()?;
-        parser.finish("filter")?;
-        return Ok(Default { peering, networks: Some(networks) });
-    }
-    if !matches!(next.kind, TokenKind::End | TokenKind::Semicolon) {
-        return Err(parser.after_peering(next, "'action', 'networks' or the end of the rule"));
-    }
-    parser.finish("peering")?;
-    Ok(Default { peering, networks: None })
+    Parser::new(text).default_rule(Flavour::Plain)
+}
+
+/// Parses an `mp-default` value (RFC 4012).
+pub fn parse_mp_default(text: &str) -> Result<Default, PolicyError> {
+    Parser::new(text).default_rule(Flavour::Mp)
 }
 
 /// The keywords of one rule type, for its clause loop and its error messages.
 struct RuleWords {
     rule: &'static str,
+    /// The attribute's name, for "'afi' belongs in ..." messages.
+    attribute: &'static str,
     clause: &'static str,
     filter: &'static str,
     /// The other direction's keywords, a common mix-up worth its own message.
@@ -141,11 +224,27 @@ struct RuleWords {
     wrong_filter: &'static str,
 }
 
-const IMPORT: RuleWords =
-    RuleWords { rule: "an import", clause: "from", filter: "accept", wrong_clause: "to", wrong_filter: "announce" };
+const IMPORT: RuleWords = RuleWords {
+    rule: "an import",
+    attribute: "import",
+    clause: "from",
+    filter: "accept",
+    wrong_clause: "to",
+    wrong_filter: "announce",
+};
 
-const EXPORT: RuleWords =
-    RuleWords { rule: "an export", clause: "to", filter: "announce", wrong_clause: "from", wrong_filter: "accept" };
+const EXPORT: RuleWords = RuleWords {
+    rule: "an export",
+    attribute: "export",
+    clause: "to",
+    filter: "announce",
+    wrong_clause: "from",
+    wrong_filter: "accept",
+};
+
+const MP_IMPORT: RuleWords = RuleWords { rule: "an mp-import", attribute: "mp-import", ..IMPORT };
+
+const MP_EXPORT: RuleWords = RuleWords { rule: "an mp-export", attribute: "mp-export", ..EXPORT };
 
 /// Words with a fixed meaning in RPSL policies, which therefore never stand
 /// for an attribute, a value, a router or (bar `NOT`) a filter term.
@@ -166,6 +265,111 @@ enum Rpsl {}
 type Parser<'a> = super::parser::Parser<'a, Rpsl>;
 
 impl Parser<'_> {
+    /// A whole `import`/`export` rule, plain or `mp-`, through the end of the input.
+    fn rule(&mut self, words: &RuleWords, flavour: Flavour) -> Result<Rule, PolicyError> {
+        let (protocol, into) = self.protocols()?;
+        let afi = self.afi_clause(flavour, words.attribute)?;
+        let expression = self.expression(words, flavour)?;
+        self.finish("filter")?;
+        Ok(Rule { protocol, into, afi, expression })
+    }
+
+    /// A policy expression: a term, optionally followed by `REFINE` or
+    /// `EXCEPT`, an optional `afi` list (`mp-` rules) and another expression.
+    fn expression(&mut self, words: &RuleWords, flavour: Flavour) -> Result<Expression, PolicyError> {
+        let term = self.term(words)?;
+        let token = self.cursor.peek(Mode::Filter);
+        let refine = token.is_keyword("refine");
+        if !refine && !token.is_keyword("except") {
+            return Ok(Expression::Term(term));
+        }
+        self.cursor.bump(Mode::Filter);
+        let (afi, rest) = self.nested(token, |parser| {
+            let afi = parser.afi_clause(flavour, words.attribute)?;
+            let rest = parser.expression(words, flavour)?;
+            Ok((afi, Box::new(rest)))
+        })?;
+        Ok(if refine { Expression::Refine { term, afi, rest } } else { Expression::Except { term, afi, rest } })
+    }
+
+    /// A term: one factor, or a braced block of factors each ending in `;`
+    /// (the last one's `;` may be left out).
+    fn term(&mut self, words: &RuleWords) -> Result<Term, PolicyError> {
+        let open = self.cursor.peek(Mode::Plain);
+        if open.kind != TokenKind::LBrace {
+            return Ok(Term::Factor(self.factor(words)?));
+        }
+        self.cursor.bump(Mode::Plain);
+        self.nested(open, |parser| {
+            let mut factors = Vec::new();
+            loop {
+                let token = parser.cursor.peek(Mode::Plain);
+                match token.kind {
+                    TokenKind::RBrace if !factors.is_empty() => {
+                        parser.cursor.bump(Mode::Plain);
+                        return Ok(Term::Block(factors));
+                    }
+                    TokenKind::RBrace => {
+                        let what = format!("'{}' and the neighbouring AS inside the braces", words.clause);
+                        return Err(expected(token, &what, parser.cursor.prev()));
+                    }
+                    TokenKind::End => return Err(never_closed(open, "}")),
+                    _ => {}
+                }
+                factors.push(parser.factor(words)?);
+                let token = parser.cursor.peek(Mode::Filter);
+                match token.kind {
+                    TokenKind::Semicolon => {
+                        parser.cursor.bump(Mode::Filter);
+                    }
+                    TokenKind::RBrace => {}
+                    TokenKind::End => return Err(never_closed(open, "}")),
+                    _ => {
+                        let what = format!("';' or '}}' after the {} filter", words.filter);
+                        return Err(expected(token, &what, parser.cursor.prev()));
+                    }
+                }
+            }
+        })
+    }
+
+    /// A factor: the `from`/`to` clauses and the filter.
+    fn factor(&mut self, words: &RuleWords) -> Result<Factor, PolicyError> {
+        let peerings = self.clauses(words)?;
+        let filter = self.filter()?;
+        Ok(Factor { peerings, filter })
+    }
+
+    /// A whole `default` or `mp-default` rule, through the end of the input.
+    fn default_rule(&mut self, flavour: Flavour) -> Result<Default, PolicyError> {
+        let attribute = match flavour {
+            Flavour::Plain => "default",
+            Flavour::Mp => "mp-default",
+        };
+        let afi = self.afi_clause(flavour, attribute)?;
+        let token = self.cursor.peek(Mode::Plain);
+        if token.is_keyword("from") {
+            return Err(PolicyError::at(token, "a default rule starts with 'to', not 'from', such as 'to AS1103'"));
+        }
+        if !token.is_keyword("to") {
+            return Err(expected(token, "'to' and the neighbouring AS (such as 'to AS1103')", self.cursor.prev()));
+        }
+        self.cursor.bump(Mode::Plain);
+        let peering = self.peering_action()?;
+        let next = self.cursor.peek(Mode::Plain);
+        if next.is_keyword("networks") {
+            self.cursor.bump(Mode::Plain);
+            let networks = self.filter()?;
+            self.finish("filter")?;
+            return Ok(Default { afi, peering, networks: Some(networks) });
+        }
+        if !matches!(next.kind, TokenKind::End | TokenKind::Semicolon) {
+            return Err(self.after_peering(next, "'action', 'networks' or the end of the rule"));
+        }
+        self.finish("peering")?;
+        Ok(Default { afi, peering, networks: None })
+    }
+
     /// The optional `protocol <p1>` and `into <p2>`.
     fn protocols(&mut self) -> Result<(Option<String>, Option<String>), PolicyError> {
         let mut protocol = None;
@@ -276,12 +480,35 @@ mod tests {
     use crate::policy::test_support::assert_fails;
     use std::net::{IpAddr, Ipv4Addr};
 
-    pub(super) fn import(text: &str) -> Import {
-        parse_import(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"))
+    /// An unstructured rule: one factor, no `REFINE`, `EXCEPT` or block.
+    #[derive(Debug, PartialEq, Eq)]
+    pub(super) struct Simple {
+        pub(super) protocol: Option<String>,
+        pub(super) into: Option<String>,
+        pub(super) peerings: Vec<PeeringAction>,
+        pub(super) filter: Filter,
     }
 
-    pub(super) fn export(text: &str) -> Export {
-        parse_export(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"))
+    fn simple(text: &str, rule: Result<Rule, PolicyError>) -> Simple {
+        let rule = rule.unwrap_or_else(|e| panic!("{text:?}: {e:?}"));
+        match rule.expression {
+            Expression::Term(Term::Factor(Factor { peerings, filter })) => {
+                Simple { protocol: rule.protocol, into: rule.into, peerings, filter }
+            }
+            other => panic!("{text:?} is structured: {other:?}"),
+        }
+    }
+
+    pub(super) fn import(text: &str) -> Simple {
+        simple(text, parse_import(text))
+    }
+
+    pub(super) fn export(text: &str) -> Simple {
+        simple(text, parse_export(text))
+    }
+
+    pub(super) fn factor(peerings: Vec<PeeringAction>, filter: Filter) -> Factor {
+        Factor { peerings, filter }
     }
 
     pub(super) fn remote(as_expr: AsExpr) -> Peering {
@@ -312,7 +539,7 @@ mod tests {
     fn ripe228_form_examples_parse() {
         assert_eq!(
             import("from AS1234 action pref=120; accept ANY"),
-            Import {
+            Simple {
                 protocol: None,
                 into: None,
                 peerings: vec![peer(1234, vec![assign("pref", Operator::Assign, Value::Number(120))])],
@@ -325,7 +552,7 @@ mod tests {
         );
         assert_eq!(
             export("to AS1234 announce NEW"),
-            Export {
+            Simple {
                 protocol: None,
                 into: None,
                 peerings: vec![peer(1234, vec![])],
@@ -340,15 +567,98 @@ mod tests {
     }
 
     #[test]
+    fn structured_policies() {
+        // RFC 2622 section 6.6: a block, refined by a single factor.
+        let rule = parse_import(
+            "{ from AS-ANY action pref=1; accept community(3560:10); from AS-ANY accept ANY; } \
+             refine from AS1 accept AS1",
+        )
+        .expect("block refine");
+        let Expression::Refine { term: Term::Block(block), afi, rest } = &rule.expression else {
+            panic!("not a refine of a block: {rule:?}");
+        };
+        assert_eq!((block.len(), afi.len()), (2, 0));
+        assert_eq!(**rest, Expression::Term(Term::Factor(factor(vec![peer(1, vec![])], as_filter(1)))));
+        assert_eq!(rule.neighbours(), ["AS-ANY", "AS-ANY", "AS1"]);
+        // The issue's example: refine with an action only in the inner factor.
+        let rule = parse_import("from AS1 accept ANY refine { from AS1 action pref=1; accept {192.0.2.0/24} }")
+            .expect("refine block");
+        assert!(matches!(rule.expression, Expression::Refine { term: Term::Factor(_), .. }));
+        // EXCEPT and REFINE chain to the right, case-insensitively.
+        let rule = export("to AS1 announce ANY").filter;
+        assert_eq!(rule, Filter::Any);
+        let rule = parse_export("to AS1 announce ANY EXCEPT to AS2 announce AS2 Refine { to AS3 announce NEW }")
+            .expect("chain");
+        let Expression::Except { rest, .. } = &rule.expression else { panic!("not an except: {rule:?}") };
+        assert!(matches!(**rest, Expression::Refine { term: Term::Factor(_), .. }));
+        assert_eq!(rule.factors().len(), 3);
+        // The last `;` of a block may be left out; a trailing `;` after the rule is fine.
+        assert!(parse_import("{ from AS1 accept ANY }").is_ok());
+        assert!(parse_import("{ from AS1 accept ANY; };").is_ok());
+        // afi after REFINE/EXCEPT in mp- rules.
+        let rule =
+            parse_mp_import("afi ipv6 from AS1 accept ANY refine afi ipv6.unicast from AS1 accept {2001:db8::/32^+}")
+                .expect("mp refine");
+        let Expression::Refine { afi, .. } = &rule.expression else { panic!("not a refine: {rule:?}") };
+        assert_eq!(afi.len(), 1);
+    }
+
+    #[test]
+    fn structured_policy_errors_point_at_the_culprit() {
+        assert_fails(parse_import("{ }"), 2, "}");
+        let message = assert_fails(parse_import("{ from AS1 accept ANY;"), 0, "{");
+        assert!(message.contains("never closed"), "{message}");
+        assert_fails(parse_import("{ from AS1 accept ANY"), 0, "{");
+        assert_fails(parse_import("{"), 0, "{");
+        let message = assert_fails(parse_import("{ from AS1 accept ANY from AS2 accept ANY }"), 22, "from");
+        assert!(message.contains("';' or '}'"), "{message}");
+        assert_fails(parse_import("{ from AS1 accept ANY; to AS2 announce ANY; }"), 23, "to");
+        assert_fails(parse_import("from AS1 accept ANY refine"), 26, "");
+        assert_fails(parse_import("from AS1 accept ANY except accept ANY"), 27, "accept");
+        assert_fails(parse_import("from AS1 accept ANY refine afi ipv6 from AS1 accept ANY"), 27, "afi");
+        assert_fails(parse_mp_import("from AS1 accept ANY refine afi ipv7 from AS1 accept ANY"), 31, "ipv7");
+        assert_fails(parse_import("{ from AS1 accept ANY; } }"), 25, "}");
+        assert_fails(parse_import("from AS1 accept ANY; refine from AS1 accept ANY"), 21, "refine");
+        // Nesting: each REFINE counts against the limit, and so does each block.
+        let chain = vec!["from AS1 accept ANY"; crate::policy::MAX_DEPTH + 2].join(" refine ");
+        let error = parse_import(&chain).expect_err("too deep");
+        assert!(error.message.contains("nested too deeply"), "{}", error.message);
+        assert_eq!(error.token, "refine");
+        // A block holds factors, not other blocks.
+        assert_fails(parse_import("{ { from AS1 accept ANY } }"), 2, "{");
+    }
+
+    #[test]
+    fn mp_rules_take_ipv6() {
+        let rule = parse_mp_import(
+            "afi ipv6.unicast from AS64497 2001:db8::1 at 2001:db8::2 accept {2001:db8::/32^48-64, 2001:db8:1::/48^+}",
+        )
+        .expect("ipv6");
+        let Expression::Term(Term::Factor(Factor { filter: Filter::Prefixes { prefixes, .. }, .. })) = &rule.expression
+        else {
+            panic!("not a prefix list: {rule:?}");
+        };
+        assert_eq!(prefixes.len(), 2);
+        assert_eq!(prefixes[0].len, 32);
+        assert_eq!(prefixes[0].range, Some(RangeOp::Range(48, 64)));
+        assert!(parse_mp_export("afi ipv6 to AS64497 announce {2001:db8::/32}^- AND NOT {2001:db8::/48}").is_ok());
+        assert_fails(parse_mp_import("afi ipv6 from AS1 accept {2001:db8::/32^129}"), 26, "2001:db8::/32^129");
+        assert_fails(parse_mp_import("afi ipv6 from AS1 accept {2001:db8::/32^64-48}"), 26, "2001:db8::/32^64-48");
+        assert_fails(parse_mp_import("afi ipv6 from AS1 accept {2001:db8::g/32}"), 26, "2001:db8::g/32");
+        assert_fails(parse_mp_import("afi ipv6 from AS1 2001:db8::1::2 accept ANY"), 18, "2001:db8::1::2");
+    }
+
+    #[test]
     fn defaults() {
         assert_eq!(
             parse_default("to AS1234 action pref=100; networks ANY"),
             Ok(Default {
+                afi: vec![],
                 peering: peer(1234, vec![assign("pref", Operator::Assign, Value::Number(100))]),
                 networks: Some(Filter::Any),
             })
         );
-        assert_eq!(parse_default("to AS1"), Ok(Default { peering: peer(1, vec![]), networks: None }));
+        assert_eq!(parse_default("to AS1"), Ok(Default { afi: vec![], peering: peer(1, vec![]), networks: None }));
         assert_eq!(parse_default("TO AS1 ACTION pref=1;").map(|d| d.peering.actions.len()), Ok(1));
         assert_fails(parse_default("from AS1"), 0, "from");
         assert_fails(parse_default(""), 0, "");
