@@ -150,10 +150,16 @@ impl MailReader {
             return Some(Ok(sourced(path, bytes)));
         }
         let label = path.display().to_string();
-        let messages = split_mbox(&bytes)
+        let messages = split_mbox(&bytes);
+        // A single mail saved with its `From ` line is named by its file alone, like any other mail file.
+        let single = messages.len() == 1;
+        let messages = messages
             .into_iter()
             .enumerate()
-            .map(|(index, bytes)| Pending::Ready(SourcedMail { label: format!("{label}#{}", index + 1), bytes }))
+            .map(|(index, bytes)| {
+                let label = if single { label.clone() } else { format!("{label}#{}", index + 1) };
+                Pending::Ready(SourcedMail { label, bytes })
+            })
             .collect();
         self.push_front(messages);
         None
@@ -272,9 +278,11 @@ fn with_path(path: &Path, error: io::Error) -> io::Error {
 /// Splits an mbox (mboxrd/mboxo) into its messages: each starts at a line
 /// beginning "From " at the start of the data or after an empty line.
 ///
-/// The separator line (`From sender date`) is not part of the message, nor
-/// is the blank line that ends each message in the file (before the next
-/// separator, or at the end of the data). Lines escaped by the writer
+/// The separator line (`From sender date`) stays at the head of its message:
+/// it names the envelope sender, which intake reads like a `Return-Path:`
+/// (a `MAILER-DAEMON` there is the null sender of a bounce). The blank line
+/// that ends each message in the file (before the next separator, or at the
+/// end of the data) is not part of the message. Lines escaped by the writer
 /// (`>From `, `>>From `, ...) lose one `>`. LF and CRLF line ends are both
 /// accepted and kept as they are. Bytes before the first separator belong to
 /// no message and are dropped: call [`is_mbox`] first to know there are none.
@@ -321,7 +329,7 @@ impl Splitter {
         let blank = is_blank(line);
         if self.at_boundary && line.starts_with(SEPARATOR) {
             self.end_message();
-            self.current = Some(Vec::new());
+            self.current = Some(line.to_vec());
         } else if let Some(message) = self.current.as_mut() {
             if let Some(held) = self.held_blank.take() {
                 message.extend_from_slice(&held);
@@ -438,8 +446,9 @@ mod tests {
 
     fn expected_messages() -> Vec<String> {
         vec![
-            "Subject: one\n\nfirst\n".to_string(),
+            "From alice@example.net Mon Jan  1 00:00:00 2024\nSubject: one\n\nfirst\n".to_string(),
             concat!(
+                "From bob@example.net Mon Jan  1 00:00:01 2024\n",
                 "Subject: two\n\n",
                 "From the body, escaped\n",
                 ">From twice escaped\n",
@@ -448,7 +457,7 @@ mod tests {
                 "\n",
             )
             .to_string(),
-            "Subject: three\n\nlast\n".to_string(),
+            "From carol@example.net Mon Jan  1 00:00:02 2024\nSubject: three\n\nlast\n".to_string(),
         ]
     }
 
@@ -471,9 +480,9 @@ mod tests {
     #[test]
     fn splits_mbox_edge_cases() {
         assert!(split_mbox(b"").is_empty());
-        assert_eq!(split_to_strings(b"From a\nbody"), vec!["body"]);
-        assert_eq!(split_to_strings(b"From a\n\nFrom b\nx\n"), vec!["", "x\n"]);
-        assert_eq!(split_to_strings(b"preamble\n\nFrom a\nx\n"), vec!["x\n"]);
+        assert_eq!(split_to_strings(b"From a\nbody"), vec!["From a\nbody"]);
+        assert_eq!(split_to_strings(b"From a\n\nFrom b\nx\n"), vec!["From a\n", "From b\nx\n"]);
+        assert_eq!(split_to_strings(b"preamble\n\nFrom a\nx\n"), vec!["From a\nx\n"]);
     }
 
     #[test]
@@ -549,17 +558,19 @@ mod tests {
         temp.write("d/Maildir/new/1.host", b"maildir")?;
         fs::create_dir_all(temp.0.join("d/Maildir/cur"))?;
         temp.write("e.eml", b"e")?;
+        temp.write("f.eml", b"From z@example.net Mon Jan  1 00:00:00 2024\nsaved with its From line\n")?;
         let mails = read_ok(std::slice::from_ref(&temp.0))?;
         assert_eq!(
             mails,
             vec![
                 pair(temp.label("a.eml"), "a"),
                 pair(temp.label("b.eml"), "b"),
-                pair(format!("{}#1", temp.label("c/box.mbox")), "m1\n"),
-                pair(format!("{}#2", temp.label("c/box.mbox")), "m2\n"),
+                pair(format!("{}#1", temp.label("c/box.mbox")), "From x\nm1\n"),
+                pair(format!("{}#2", temp.label("c/box.mbox")), "From y\nm2\n"),
                 pair(temp.label("c/nested.EML"), "nested"),
                 pair(temp.label("d/Maildir/new/1.host"), "maildir"),
                 pair(temp.label("e.eml"), "e"),
+                pair(temp.label("f.eml"), "From z@example.net Mon Jan  1 00:00:00 2024\nsaved with its From line\n"),
             ]
         );
         Ok(())

@@ -71,6 +71,33 @@ fn reads_standard_input() {
 }
 
 #[test]
+fn a_form_signed_inline_is_checked_out_of_its_armour_with_its_line_numbers() {
+    let form = std::fs::read_to_string("fixtures/forms/ripe-bad-changed.txt").expect("fixture");
+    // RFC 4880 section 7: armour lines around the text, and every line starting with '-' dash-escaped.
+    let escaped: String = form
+        .lines()
+        .map(|line| if line.starts_with('-') { format!("- {line}\n") } else { format!("{line}\n") })
+        .collect();
+    let signed = format!(
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n{escaped}-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n=abcd\n-----END PGP SIGNATURE-----\n"
+    );
+    let plain = formrobot(&["check", "--json", TODAY, "-"], Some(form.as_bytes()));
+    let armoured = formrobot(&["check", "--json", TODAY, "-"], Some(signed.as_bytes()));
+    let lines = |output: &Output| -> Vec<(serde_json::Value, serde_json::Value)> {
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        value["errors"].as_array().expect("errors").iter().map(|e| (e["line"].clone(), e["message"].clone())).collect()
+    };
+    let plain_errors = lines(&plain);
+    assert!(!plain_errors.is_empty(), "the fixture has an error");
+    // Three armour lines come first, so every problem is three lines further down, and nothing is said of the armour.
+    let shifted: Vec<_> = plain_errors
+        .iter()
+        .map(|(line, message)| (serde_json::json!(line.as_u64().map(|n| n + 3)), message.clone()))
+        .collect();
+    assert_eq!(lines(&armoured), shifted, "{}", stdout(&armoured));
+}
+
+#[test]
 fn text_without_a_template_is_rejected() {
     let output = formrobot(&["check", "--json", TODAY, "-"], Some(b"Hello,\n\nplease send me an AS.\n\nRegards\n"));
     assert_eq!(output.status.code(), Some(1));

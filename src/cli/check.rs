@@ -21,7 +21,13 @@ pub fn run(context: &Context, file: Option<&Path>, json: bool) -> Result<ExitCod
             (path.display().to_string(), bytes)
         }
     };
-    let mut checked = check_text(&decode_bytes(&bytes), &forms, today);
+    let text = decode_bytes(&bytes);
+    // A form signed inline is checked as the mail path reads it: out of its armour, line for line.
+    let text = match formrobot_mail::intake::cleartext::unarmour(&text) {
+        Some(unarmoured) => unarmoured.text,
+        None => text,
+    };
+    let mut checked = check_text(&text, &forms, today);
     if context.db.is_some() {
         let store = context.store()?;
         if !store.is_loaded().map_err(|e| anyhow::anyhow!("looking up the registry failed: {e}"))? {

@@ -34,6 +34,21 @@ pub const MAX_QUOTED_CHARS: usize = 80;
 /// it lists many values) keeps its beginning and its end, where the advice is.
 pub const MAX_MESSAGE_CHARS: usize = 1_200;
 
+/// Names a character for a person: the character and its code point, or
+/// only the code point for a control character, which cannot be shown.
+pub fn describe_char(c: char) -> String {
+    if c.is_control() {
+        format!("control character U+{:04X}", u32::from(c))
+    } else if c == '\u{a0}' {
+        // Word processors put it between words; shown, it looks like an ordinary space.
+        "no-break space (U+00A0)".to_owned()
+    } else if c.is_whitespace() && !c.is_ascii() {
+        format!("space character U+{:04X}", u32::from(c))
+    } else {
+        format!("character '{c}' (U+{:04X})", u32::from(c))
+    }
+}
+
 /// Quotes a value the sender wrote as `'value'`, cut to [`MAX_QUOTED_CHARS`]
 /// characters with `...` inside the quotes, so that no value, however long,
 /// makes a message long.
@@ -144,6 +159,14 @@ impl Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_are_named_so_that_a_person_can_find_them() {
+        assert_eq!(describe_char('\u{e9}'), "character '\u{e9}' (U+00E9)");
+        assert_eq!(describe_char('\u{1b}'), "control character U+001B");
+        assert_eq!(describe_char('\u{a0}'), "no-break space (U+00A0)");
+        assert_eq!(describe_char('\u{2009}'), "space character U+2009");
+    }
 
     #[test]
     fn quoted_values_are_bounded() {

@@ -205,7 +205,7 @@ fn character_diagnostics(lines: &[Line<'_>]) -> Vec<Diagnostic> {
         let named: Vec<String> = bad
             .by_ref()
             .take(MAX_CHARACTERS_NAMED_PER_LINE)
-            .map(|(index, c)| format!("{} at column {}", describe_char(c), index + 1))
+            .map(|(index, c)| format!("{} at column {}", crate::diagnostic::describe_char(c), index + 1))
             .collect();
         let more = bad.count();
         let message = match (named.as_slice(), more) {
@@ -232,14 +232,6 @@ fn character_diagnostics(lines: &[Line<'_>]) -> Vec<Diagnostic> {
         ));
     }
     diagnostics
-}
-
-fn describe_char(c: char) -> String {
-    if c.is_control() {
-        format!("control character U+{:04X}", u32::from(c))
-    } else {
-        format!("character '{c}' (U+{:04X})", u32::from(c))
-    }
 }
 
 /// The attribute a line starts, if it starts one.

@@ -188,8 +188,10 @@ pub(super) fn check_person_name(v: &str) -> Result<(), SyntaxError> {
             "looks like an e-mail address: write the person's full name here, and the address under e-mail",
         ));
     }
-    if let Some(c) = value.chars().find(|&c| !is_person_name_char(c)) {
-        return Err(quoted(value, &format!("contains '{}', which does not belong in a name", c.escape_default())));
+    // A character outside ASCII already has its error, one per line, from the parser: do not add a second.
+    if let Some(c) = value.chars().find(|&c| c.is_ascii() && !is_person_name_char(c)) {
+        let character = crate::diagnostic::describe_char(c);
+        return Err(quoted(value, &format!("contains {character}, which does not belong in a name")));
     }
     check_person_name_shape(value)
 }
@@ -463,7 +465,9 @@ mod tests {
         assert!(err(check_person_name("jd@example.org")).contains("e-mail"));
         assert!(err(check_person_name("JD1-AP")).contains("NIC handle"));
         assert!(err(check_person_name("John <Doe>")).contains("'<'"));
-        assert!(err(check_person_name("John\tDoe")).contains("\\t"));
+        assert!(err(check_person_name("John\tDoe")).contains("control character U+0009"));
+        // A character outside ASCII is the parser's to report, once per line.
+        assert!(check_person_name("First\u{a0}Person").is_ok());
         assert!(err(check_person_name("")).contains("missing"));
     }
 

@@ -9,10 +9,12 @@
 //! mail that cannot be read is described in [`Mail::problems`].
 
 pub mod cleartext;
+pub mod envelope;
 pub mod flowed;
 pub mod nesting;
 #[cfg(test)]
 mod properties;
+pub mod separator;
 
 use mailparse::{DispositionType, MailHeader, MailHeaderMap, ParsedMail};
 
@@ -46,6 +48,13 @@ pub struct Headers {
 }
 
 impl Headers {
+    /// An mbox `From ` line's sender stands for `Return-Path:` when the mail has none.
+    fn take_envelope_sender(&mut self, sender: Option<String>) {
+        if self.return_path.is_none() {
+            self.return_path = sender;
+        }
+    }
+
     /// Where a reply goes: `Reply-To:`, else `From:`.
     pub fn reply_address(&self) -> Option<&str> {
         self.reply_to.as_deref().or(self.from.as_deref())
@@ -90,10 +99,13 @@ pub struct Mail {
 
 /// Reads only the header block: for mails too large to parse.
 pub fn read_headers(raw: &[u8]) -> Headers {
-    match mailparse::parse_headers(raw) {
+    let (envelope_sender, raw) = envelope::split(raw);
+    let mut headers = match mailparse::parse_headers(raw) {
         Ok((headers, _)) => deciding_headers(&headers, ""),
         Err(_) => Headers::default(),
-    }
+    };
+    headers.take_envelope_sender(envelope_sender);
+    headers
 }
 
 /// Reads a whole mail. A mail whose parts nest too deeply
@@ -112,6 +124,14 @@ fn read_headers_guarded(raw: &[u8]) -> Headers {
 }
 
 fn read_mail_unguarded(raw: &[u8]) -> Mail {
+    let (envelope_sender, raw) = envelope::split(raw);
+    let mut mail = read_message(raw);
+    mail.headers.take_envelope_sender(envelope_sender);
+    mail
+}
+
+/// Reads a mail that starts with its headers.
+fn read_message(raw: &[u8]) -> Mail {
     // mailparse recurses once per nested part: too deep a mail would overflow the stack, which no guard catches.
     if let Some(problem) = nesting::structure_problem(raw) {
         return Mail { headers: read_headers(raw), problems: vec![problem], ..Mail::default() };
@@ -251,10 +271,24 @@ fn is_base64(part: &ParsedMail<'_>) -> bool {
 
 /// The part's text, transfer encoding and charset undone, format=flowed un-flowed.
 fn decoded_text(part: &ParsedMail<'_>) -> String {
-    let text = part
-        .get_body()
-        .unwrap_or_else(|_| formrobot_engine::check::decode_bytes(&part.get_body_raw().unwrap_or_default()));
+    // Text that lost the empty line after its headers was read as headers, leaving the part empty.
+    if part.get_body_raw().is_ok_and(|body| body.is_empty()) {
+        if let Some(repaired) = separator::restored(part.raw_bytes) {
+            if let Ok(reparsed) = mailparse::parse_mail(&repaired) {
+                return decoded_text(&reparsed);
+            }
+        }
+    }
     let param = |name: &str| part.ctype.params.get(name).map(|v| v.trim().to_ascii_lowercase());
+    let raw_text = || formrobot_engine::check::decode_bytes(&part.get_body_raw().unwrap_or_default());
+    // 8-bit text said to be ASCII, or in no charset at all, is not ASCII: read it as UTF-8 when it is
+    // that (what mailers send today), else byte for byte, rather than through a Windows code page.
+    let ascii_claimed = matches!(param("charset").as_deref(), None | Some("us-ascii" | "ascii"));
+    let text = if ascii_claimed && part.get_body_raw().is_ok_and(|bytes| !bytes.is_ascii()) {
+        raw_text()
+    } else {
+        part.get_body().unwrap_or_else(|_| raw_text())
+    };
     if param("format").as_deref() == Some("flowed") {
         flowed::unflow(&text, param("delsp").as_deref() == Some("yes"))
     } else {
