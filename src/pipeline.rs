@@ -153,6 +153,7 @@ pub fn process_mail(
         (Decision::Ignore(reason), _) => Verdict::Ignored(reason),
         (Decision::Refuse(_), _) => Verdict::Refused(&refusal_reason),
         (Decision::Help, _) => Verdict::Help,
+        (Decision::Submission, Some(checked)) if checked.submission.dry_run() => Verdict::DryRun(checked),
         (Decision::Submission, Some(checked)) => Verdict::Submission(checked),
         (Decision::Submission, None) => Verdict::Ignored("nothing to check"),
     };
@@ -171,6 +172,9 @@ pub fn process_mail(
             (Decision::Help, _) => {
                 (reply::subject(&mail.headers.subject, SubjectStatus::Help, None), reply::help(forms))
             }
+            (Decision::Submission, Some(checked)) if checked.submission.dry_run() => {
+                (reply::subject(&mail.headers.subject, SubjectStatus::DryRun, None), reply::dry_run(checked, text))
+            }
             (Decision::Submission, Some(checked)) => {
                 let ticket = context.ticket?;
                 if checked.status() == Status::Accepted {
@@ -181,7 +185,7 @@ pub fn process_mail(
                 } else {
                     (
                         reply::subject(&mail.headers.subject, SubjectStatus::Rejected, Some(ticket)),
-                        reply::rejection(checked, ticket, text),
+                        reply::rejection(checked, Some(ticket), text),
                     )
                 }
             }

@@ -132,6 +132,31 @@ fn a_dry_run_keeps_nothing() {
 }
 
 #[test]
+fn a_dry_run_line_in_the_mail_is_answered_and_recorded_but_opens_nothing() {
+    let scratch = Scratch::new("dry-run-line");
+    let db = scratch.path("db");
+    let form = form();
+    let at = form.find("aut-num:").expect("the form has an aut-num");
+    let dry = format!("{}dry-run: trying it first\n{}", &form[..at], &form[at..]);
+    let mail = format!("From: a@example.org\nSubject: x\nMessage-ID: <dry@example.org>\n\n{dry}");
+    let answered = process(&db, None, &mail);
+    assert_eq!(answered["status"], "accepted");
+    assert!(answered["ticket"].is_null(), "{answered}");
+    assert_eq!(answered["handles"], serde_json::json!({}));
+    assert!(answered["reply"]["subject"].as_str().is_some_and(|s| s.ends_with("DRY RUN")), "{answered}");
+    assert!(answered["reply"]["body"].as_str().is_some_and(|b| b.contains("no NIC handle was reserved")));
+    // The mail is recorded: the operators' log shows it, with what was done.
+    let log = formrobot(&["--db", db.to_str().expect("UTF-8"), "log"], None);
+    let log = String::from_utf8_lossy(&log.stdout);
+    assert!(log.contains("dry run: no errors; checked only, no ticket opened and no handle claimed"), "{log}");
+    // No handle was claimed: the real request that follows gets the first one.
+    let real =
+        process(&db, None, &format!("From: a@example.org\nSubject: x\nMessage-ID: <real@example.org>\n\n{form}"));
+    assert!(real["ticket"].is_string(), "{real}");
+    assert_eq!(real["handles"]["AUTO-1"], "JQE1-RIPE", "{real}");
+}
+
+#[test]
 fn attachments_are_kept_with_the_ticket() {
     let scratch = Scratch::new("attachments");
     let db = scratch.path("db");

@@ -61,6 +61,9 @@ pub struct ImapKey {
 pub enum Verdict<'a> {
     /// A form submission, after the form engine and the registry checks.
     Submission(&'a Checked),
+    /// A form sent with RIPE's `dry-run:`: checked and answered, but it opens
+    /// no ticket and claims no handle.
+    DryRun(&'a Checked),
     /// A request for help.
     Help,
     /// Not answered: a bounce, an auto-reply, a list mail. The reason is logged.
@@ -259,8 +262,10 @@ fn record_message(
     }
 
     let outcome = match verdict {
-        Verdict::Submission(checked) if checked.status() == Status::Accepted => MessageOutcome::Accepted,
-        Verdict::Submission(_) => MessageOutcome::Rejected,
+        Verdict::Submission(checked) | Verdict::DryRun(checked) if checked.status() == Status::Accepted => {
+            MessageOutcome::Accepted
+        }
+        Verdict::Submission(_) | Verdict::DryRun(_) => MessageOutcome::Rejected,
         Verdict::Help => MessageOutcome::Help,
         Verdict::Ignored(_) => MessageOutcome::Ignored,
         Verdict::Refused(_) => MessageOutcome::Refused,
@@ -325,6 +330,14 @@ fn record_message(
             };
             log_event(tx, now, EventLevel::Info, Some(ticket_id), Some(message), state.event_kind(), &details)?;
             ticket = Some((ticket_id, tag));
+        }
+        Verdict::DryRun(checked) => {
+            let (kind, found) = match outcome {
+                MessageOutcome::Accepted => (EventKind::Accepted, "no errors".to_owned()),
+                _ => (EventKind::Rejected, format!("{} error(s)", checked.errors().count())),
+            };
+            let details = format!("dry run: {found}; checked only, no ticket opened and no handle claimed");
+            log_event(tx, now, EventLevel::Info, None, Some(message), kind, &details)?
         }
         Verdict::Help => log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Help, "help requested")?,
         Verdict::Ignored(reason) => {

@@ -71,6 +71,8 @@ fn pseudo_attribute_note(pseudo: &PseudoAttribute) -> Option<Diagnostic> {
     let (name, message) = match pseudo.kind {
         // Kept for maintainer authentication; nothing to say.
         PseudoKind::Password => return None,
+        // Obeyed, not warned about: the reply to a dry run says what it did (`Submission::dry_run`).
+        PseudoKind::DryRun => return None,
         PseudoKind::Override => (
             "override",
             "meant for the registry's own staff; it has no effect on requests sent to this robot, and the \
@@ -81,9 +83,6 @@ fn pseudo_attribute_note(pseudo: &PseudoAttribute) -> Option<Diagnostic> {
             "this robot takes requests and deletes nothing; the line was ignored and the object checked as \
              a request",
         ),
-        PseudoKind::DryRun => {
-            ("dry-run", "not supported by this robot yet; the submission was processed as a real request")
-        }
     };
     Some(Diagnostic::warning(Some(pseudo.line), Some(name), message))
 }
@@ -176,9 +175,9 @@ mod tests {
         assert!(submission.dry_run());
         // The paragraph of only a dry-run line is no object and no "not an object" problem.
         assert!(submission.diagnostics.iter().all(|d| !d.message.contains("is not an object")));
-        // Override, dry-run and delete are answered with a warning; a password is not.
+        // Override and delete are answered with a warning; a password is not, and a dry run is obeyed.
         let warned: Vec<Option<usize>> = submission.diagnostics.iter().map(|d| d.line).collect();
-        assert_eq!(warned, [Some(4), Some(8), Some(11)]);
+        assert_eq!(warned, [Some(4), Some(11)]);
         assert!(!format!("{:?}", submission.pseudo_attributes).contains("hunter2"));
     }
 

@@ -1,6 +1,6 @@
 //! The reply to an accepted submission.
 
-use super::{paragraph, wrap, SecretMasker, MAX_REPLY_BYTES, RESERVED_FOR_THE_END, WIDTH};
+use super::{paragraph, push_warnings, SecretMasker, MAX_REPLY_BYTES, RESERVED_FOR_THE_END};
 use formrobot_engine::check::Checked;
 use formrobot_engine::resolve::{Assignment, RenderedObject};
 
@@ -23,19 +23,8 @@ pub fn acknowledgement(
     )));
 
     let budget = MAX_REPLY_BYTES - RESERVED_FOR_THE_END;
-    let warnings: Vec<_> = checked.warnings().collect();
-    if !warnings.is_empty() {
-        body.push_str("\nPlease note:\n");
-        for (shown, warning) in warnings.iter().enumerate() {
-            if body.len() > budget / 4 {
-                body.push_str(&format!("  - ... and {} more warning(s), not shown\n", warnings.len() - shown));
-                break;
-            }
-            let place = warning.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-            body.push_str(&wrap(&format!("  - {place}{}", warning.message), WIDTH, "    "));
-            body.push('\n');
-        }
-    }
+    // A quarter of the budget: the objects as accepted come after the warnings.
+    push_warnings(&mut body, checked, budget / 4);
 
     if !assignments.is_empty() {
         body.push_str("\nNIC handles assigned (use them from now on instead of the placeholders):\n\n");

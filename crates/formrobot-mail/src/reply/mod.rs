@@ -8,12 +8,14 @@
 //! Everything here is pure: the time and the ticket come in as arguments.
 
 mod acknowledgement;
+mod dry_run;
 mod help;
 mod refusal;
 mod rejection;
 mod secrets;
 
 pub use acknowledgement::acknowledgement;
+pub use dry_run::dry_run;
 pub use help::{blank_forms, help};
 pub use refusal::refusal;
 pub use rejection::rejection;
@@ -62,6 +64,8 @@ pub enum SubjectStatus {
     Rejected,
     /// The help reply.
     Help,
+    /// `DRY RUN`: checked only, on no ticket.
+    DryRun,
 }
 
 /// The longest subject we quote from the original mail.
@@ -87,6 +91,7 @@ pub fn subject(original: &str, status: SubjectStatus, ticket: Option<&str>) -> S
         SubjectStatus::Accepted => " ACCEPTED",
         SubjectStatus::Rejected => " REJECTED",
         SubjectStatus::Help => " (help)",
+        SubjectStatus::DryRun => " DRY RUN",
     };
     format!("Re: {quoted}{tag}{status}")
 }
@@ -94,6 +99,25 @@ pub fn subject(original: &str, status: SubjectStatus, ticket: Option<&str>) -> S
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+}
+
+/// Lists the submission's warnings under "Please note:", one item each with
+/// its line; once `body` has grown past `limit` bytes the rest are counted.
+fn push_warnings(body: &mut String, checked: &formrobot_engine::check::Checked, limit: usize) {
+    let warnings: Vec<_> = checked.warnings().collect();
+    if warnings.is_empty() {
+        return;
+    }
+    body.push_str("\nPlease note:\n");
+    for (shown, warning) in warnings.iter().enumerate() {
+        if body.len() > limit {
+            body.push_str(&format!("  - ... and {} more warning(s), not shown\n", warnings.len() - shown));
+            break;
+        }
+        let place = warning.line.map(|line| format!("line {line}: ")).unwrap_or_default();
+        body.push_str(&wrap(&format!("  - {place}{}", warning.message), WIDTH, "    "));
+        body.push('\n');
+    }
 }
 
 /// Replaces every character a plain-ASCII reply cannot carry.

@@ -14,8 +14,8 @@ const MAX_ECHOED_LINES: usize = 2_000;
 /// Lines shown before and after a problem's line when a long form is echoed in parts.
 const CONTEXT_LINES: usize = 2;
 
-/// The body of a rejection for the submission `text`.
-pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
+/// The body of a rejection for the submission `text`, on `ticket` (none for a dry run).
+pub fn rejection(checked: &Checked, ticket: Option<&str>, text: &str) -> String {
     let errors = checked.errors().count();
     let warnings = checked.warnings().count();
     let templates = checked
@@ -27,7 +27,9 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
 
     let mut body = String::new();
     body.push_str("Your AS number request could not be accepted: the form has errors.\n\n");
-    body.push_str(&format!("Ticket: [{ticket}]\n"));
+    if let Some(ticket) = ticket {
+        body.push_str(&format!("Ticket: [{ticket}]\n"));
+    }
     body.push_str(&paragraph(&format!(
         "Summary: {templates} template(s) read, {errors} error(s), {warnings} warning(s)."
     )));
@@ -127,11 +129,13 @@ pub fn rejection(checked: &Checked, ticket: &str, text: &str) -> String {
     }
 
     body.push('\n');
+    let keep_tag = ticket
+        .map(|ticket| format!(" Keep [{ticket}] in the subject so that we can connect the two mails."))
+        .unwrap_or_default();
     body.push_str(&paragraph(&format!(
         "How to resend: correct the lines marked above in your own copy of the form, keep the two \
          CUT HERE lines around the templates, and send it as plain text (not HTML, not as base64) \
-         to this address. Keep [{ticket}] in the subject so that we can connect the two mails. \
-         Send a mail with the subject 'help' for a blank form and a short guide."
+         to this address.{keep_tag} Send a mail with the subject 'help' for a blank form and a short guide."
     )));
     body
 }
