@@ -197,7 +197,7 @@ mod tests {
         let bad_line = 3 + 3_000 + 1;
         assert!(checked.errors().any(|e| e.line == Some(bad_line)), "{:?}", checked.diagnostics);
 
-        let body = rejection(&checked, "FR-TEST", &text);
+        let body = rejection(&checked, Some("FR-TEST"), &text);
         assert!(body.contains(&format!("{bad_line:>5}  changed: jane@example.net 2001-10-02")), "{body}");
         assert!(body.contains("ERROR in changed"), "{body}");
         // The lines around it are shown, the thousands before them are not.
