@@ -175,3 +175,15 @@ pub fn check(class: SyntaxClass, value: &str, context: &SyntaxContext) -> Result
         | SyntaxClass::MpDefault => Ok(()),
     }
 }
+
+/// Reads an AS number as people write it (`AS4711`, either case), for
+/// callers outside the forms, such as the Resource Request API.
+pub fn as_number(value: &str) -> Result<u32, SyntaxError> {
+    let word = value.trim();
+    crate::grammar::asn::parse_as_number(word).ok_or_else(|| {
+        SyntaxError::new(format!(
+            "{} is not an AS number: write AS and a number up to 4294967295, e.g. AS64496",
+            crate::diagnostic::quote(word)
+        ))
+    })
+}

@@ -25,6 +25,24 @@ pub trait Registry {
     fn has_maintainer(&self, name: &str) -> Result<bool, LookupError>;
 }
 
+/// A registry that holds nothing yet: references are checked for their syntax only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmptyRegistry;
+
+impl Registry for EmptyRegistry {
+    fn is_loaded(&self) -> Result<bool, LookupError> {
+        Ok(false)
+    }
+
+    fn handle_owner(&self, _handle: &str) -> Result<Option<String>, LookupError> {
+        Ok(None)
+    }
+
+    fn has_maintainer(&self, _name: &str) -> Result<bool, LookupError> {
+        Ok(false)
+    }
+}
+
 /// Errors for references to handles and maintainers that exist neither in the
 /// registry nor in the submission, and for explicit handles owned by someone else.
 /// An empty registry (nothing imported yet) finds nothing.
