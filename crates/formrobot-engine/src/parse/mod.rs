@@ -174,7 +174,15 @@ pub fn parse(extraction: &Extraction<'_>) -> Submission {
         Dialect::Ripe => rpsl::parse(lines, marked),
     };
     submission.marked = marked;
-    submission.diagnostics.extend(character_diagnostics(lines));
+    // A password's characters are its owner's business, and a reply masks them, so a column there could not be found.
+    let mut secret_lines: Vec<usize> = submission
+        .pseudo_attributes
+        .iter()
+        .filter(|pseudo| matches!(pseudo.kind, PseudoKind::Password | PseudoKind::Override))
+        .map(|pseudo| pseudo.line)
+        .collect();
+    secret_lines.sort_unstable();
+    submission.diagnostics.extend(character_diagnostics(lines, &secret_lines));
     submission
 }
 
@@ -198,9 +206,10 @@ const MAX_CHARACTERS_NAMED_PER_LINE: usize = 5;
 
 /// One error per line that has characters outside printable ASCII (tabs
 /// aside), naming each with its column; at most
-/// [`MAX_CHARACTER_DIAGNOSTICS`] lines are listed, the others counted.
-fn character_diagnostics(lines: &[Line<'_>]) -> Vec<Diagnostic> {
-    let mut found = lines.iter().filter_map(|line| {
+/// [`MAX_CHARACTER_DIAGNOSTICS`] lines are listed, the others counted. The
+/// lines numbered in `skipped` (sorted) are not looked at.
+fn character_diagnostics(lines: &[Line<'_>], skipped: &[usize]) -> Vec<Diagnostic> {
+    let mut found = lines.iter().filter(|line| skipped.binary_search(&line.number).is_err()).filter_map(|line| {
         let mut bad = line.text.chars().enumerate().filter(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'));
         let named: Vec<String> = bad
             .by_ref()
@@ -273,6 +282,14 @@ mod tests {
     fn detects_the_dialect() {
         assert_eq!(parse(&extract("#[AUT-NUM TEMPLATE V3.0]#\naut-num: 1\n")).dialect, Dialect::Apnic);
         assert_eq!(parse(&extract("aut-num: NEW\n")).dialect, Dialect::Ripe);
+    }
+
+    #[test]
+    fn a_password_line_is_not_searched_for_characters() {
+        // The reply masks the value, so a column in it could not be found; the object's own lines still are.
+        let submission = parse(&extract("password: s\u{e9}same\naut-num: NEW\ndescr: caf\u{e9}\n"));
+        let lines: Vec<Option<usize>> = submission.diagnostics.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [Some(3)]);
     }
 
     #[test]

@@ -12,8 +12,9 @@ pub fn check_organisation_id(value: &str) -> Result<(), SyntaxError> {
         let (id, source) = rest.split_once('-').unwrap_or((rest, ""));
         let letters = id.bytes().take_while(u8::is_ascii_alphabetic).count();
         let digits = &id[letters..];
+        // The number is optional in the registry's own syntax (ORG-GCI-RIPE), but never starts with 0.
         (2..=4).contains(&letters)
-            && !digits.is_empty()
+            && !digits.starts_with('0')
             && digits.len() <= 6
             && digits.bytes().all(|b| b.is_ascii_digit())
             && source.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -22,8 +23,9 @@ pub fn check_organisation_id(value: &str) -> Result<(), SyntaxError> {
         Ok(())
     } else {
         Err(SyntaxError::new(format!(
-            "'{value}' is not an organisation id: it looks like ORG- with two to four letters and a number, \
-             then the registry, such as ORG-EA1-RIPE"
+            "{} is not an organisation id: it looks like ORG- with two to four letters, usually a number, \
+             then the registry, such as ORG-EA1-RIPE",
+            crate::diagnostic::quote(value)
         )))
     }
 }
@@ -62,10 +64,10 @@ mod tests {
 
     #[test]
     fn organisation_ids() {
-        for good in ["ORG-EA1-RIPE", "org-ex12-ripe", "ORG-ABCD123", "ORG-EN1-TEST"] {
+        for good in ["ORG-EA1-RIPE", "org-ex12-ripe", "ORG-ABCD123", "ORG-EN1-TEST", "ORG-GCI-RIPE"] {
             assert!(check_organisation_id(good).is_ok(), "{good}");
         }
-        for bad in ["ORG-1-RIPE", "ORG-E1-RIPE", "ORG-EA-RIPE", "EA1-RIPE", "ORG-EA1-RI PE", "ORG-ABCDE1"] {
+        for bad in ["ORG-1-RIPE", "ORG-E1-RIPE", "ORG-EA01-RIPE", "EA1-RIPE", "ORG-EA1-RI PE", "ORG-ABCDE1"] {
             assert!(check_organisation_id(bad).is_err(), "{bad}");
         }
     }

@@ -19,18 +19,36 @@ pub(crate) const BEGIN_MESSAGE: &str = "-----BEGIN PGP MESSAGE-----";
 pub struct Unarmoured {
     /// The text, armour lines emptied and dash-escapes undone, line for line.
     pub text: String,
-    /// The signature block, armour lines included.
-    pub signature: String,
+    /// Each signature block, armour lines included, in order.
+    pub signatures: Vec<String>,
 }
+
+/// The most signed blocks taken out of one text; each pass reads the whole
+/// text, so a bound keeps a text of many tiny blocks from costing n squared.
+/// Blocks past it stay as they are and are reported like any other text.
+const MAX_SIGNED_BLOCKS: usize = 50;
 
 /// A line without its line end and trailing blanks.
 fn bare(line: &str) -> &str {
     line.trim_end_matches(['\n', '\r']).trim_end()
 }
 
-/// Takes the first cleartext-signed message of `text` out of its armour, or
-/// `None` when the text holds none (or only a broken one: no signature block).
+/// Takes every cleartext-signed message of `text` out of its armour (people
+/// paste several signed objects into one mail), or `None` when the text
+/// holds none (or only a broken one: no signature block).
 pub fn unarmour(text: &str) -> Option<Unarmoured> {
+    let (mut text, first) = unarmour_first(text)?;
+    let mut signatures = vec![first];
+    while signatures.len() < MAX_SIGNED_BLOCKS {
+        let Some((rest, signature)) = unarmour_first(&text) else { break };
+        text = rest;
+        signatures.push(signature);
+    }
+    Some(Unarmoured { text, signatures })
+}
+
+/// Takes the first signed message out of its armour: the text and its signature block.
+fn unarmour_first(text: &str) -> Option<(String, String)> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let begin = lines.iter().position(|line| bare(line) == BEGIN_SIGNED)?;
     let signature_start = begin + lines[begin..].iter().position(|line| bare(line) == BEGIN_SIGNATURE)?;
@@ -64,7 +82,7 @@ pub fn unarmour(text: &str) -> Option<Unarmoured> {
             out.push_str(line);
         }
     }
-    Some(Unarmoured { text: out, signature })
+    Some((out, signature))
 }
 
 #[cfg(test)]
@@ -77,8 +95,26 @@ mod tests {
         let unarmoured = unarmour(text).expect("signed");
         assert_eq!(unarmoured.text, "Hello,\n\n\n\n--- CUT HERE ---\naut-num: NEW\n--- CUT HERE ---\n\n\n\n\n\nBye\n");
         assert_eq!(unarmoured.text.lines().count(), text.lines().count());
-        assert!(unarmoured.signature.starts_with(BEGIN_SIGNATURE) && unarmoured.signature.contains("iQEzBAEB"));
-        assert!(unarmoured.signature.trim_end().ends_with(END_SIGNATURE));
+        let [signature] = &unarmoured.signatures[..] else { panic!("one signature: {:?}", unarmoured.signatures) };
+        assert!(signature.starts_with(BEGIN_SIGNATURE) && signature.contains("iQEzBAEB"));
+        assert!(signature.trim_end().ends_with(END_SIGNATURE));
+    }
+
+    #[test]
+    fn every_signed_block_is_taken_out() {
+        let block = |body: &str, key: &str| {
+            format!("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n{body}\n-----BEGIN PGP SIGNATURE-----\n{key}\n-----END PGP SIGNATURE-----\n")
+        };
+        let text = format!("{}\n{}", block("person: Jo Doe", "AAAA"), block("aut-num: NEW", "BBBB"));
+        let unarmoured = unarmour(&text).expect("signed");
+        assert_eq!(unarmoured.text, "\n\n\nperson: Jo Doe\n\n\n\n\n\n\n\naut-num: NEW\n\n\n\n");
+        assert_eq!(unarmoured.signatures.len(), 2);
+        assert!(unarmoured.signatures[1].contains("BBBB"));
+        // Past the bound, blocks are left as they are.
+        let many: String = (0..MAX_SIGNED_BLOCKS + 3).map(|_| block("x: y", "K")).collect();
+        let unarmoured = unarmour(&many).expect("signed");
+        assert_eq!(unarmoured.signatures.len(), MAX_SIGNED_BLOCKS);
+        assert_eq!(unarmoured.text.matches(BEGIN_SIGNED).count(), 3);
     }
 
     #[test]

@@ -211,7 +211,7 @@ fn walk(part: &ParsedMail<'_>, mail: &mut Mail, texts: &mut Vec<String>, saw_htm
             match cleartext::unarmour(&text) {
                 Some(unarmoured) => {
                     texts.push(unarmoured.text);
-                    mail.signatures.push(unarmoured.signature);
+                    mail.signatures.extend(unarmoured.signatures);
                 }
                 None => texts.push(text),
             }
