@@ -139,8 +139,14 @@ pub struct SmtpConfig {
     pub password_env: Option<String>,
     /// The robot's address: the sender of every reply.
     pub from: String,
+    /// How many connections a backlog of replies is sent over at once.
+    #[serde(default = "default_smtp_connections")]
+    pub connections: usize,
 }
 
+fn default_smtp_connections() -> usize {
+    4
+}
 fn default_database() -> PathBuf {
     PathBuf::from(formrobot_store::DEFAULT_PATH)
 }

@@ -16,6 +16,11 @@
 //! Several senders may work on one outbox (the daemon, concurrent `process`
 //! runs): each reply is claimed first, in one UPDATE that only one of them
 //! can make ([`Store::claim_reply`]), and only the claimant sends it.
+//!
+//! Speed: one SMTP conversation is four round trips (MAIL, RCPT, DATA, the
+//! message), so a backlog goes out over several connections at once
+//! (`[smtp] connections`), each with Nagle's algorithm off: otherwise every
+//! small command waits for the server's delayed acknowledgement, some 40 ms.
 
 use super::{password, sleep_or_shutdown, DaemonError};
 use crate::clock::now;
@@ -81,8 +86,8 @@ pub fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executo
     Ok(builder.build())
 }
 
-/// The outbox sender and what it needs.
-pub struct Sender {
+/// Where replies go and how; shared by the sender's connections.
+struct Link {
     host: String,
     port: u16,
     tls: Tls,
@@ -91,9 +96,17 @@ pub struct Sender {
     from: Address,
     /// The outbox, used off the async thread ([`tokio::task::spawn_blocking`]).
     store: Arc<Mutex<Store>>,
+}
+
+/// An open connection and when it was last used, kept between replies.
+type Slot = Option<(AsyncSmtpConnection, Instant)>;
+
+/// The outbox sender and what it needs.
+pub struct Sender {
+    link: Link,
     wake: Arc<Notify>,
-    /// An open connection and when it was last used, kept between replies.
-    connection: Option<(AsyncSmtpConnection, Instant)>,
+    /// One slot per connection the sender may keep open at once.
+    slots: Vec<Slot>,
 }
 
 /// What one attempt at sending did.
@@ -122,7 +135,7 @@ impl Sender {
                 "replies the server was taking when the robot stopped are counted as sent"
             );
         }
-        Ok(Sender {
+        let link = Link {
             host: config.host.clone(),
             port: config.port,
             tls: tls(config)?,
@@ -130,14 +143,17 @@ impl Sender {
             hello: ClientId::Domain(from.domain().to_owned()),
             from,
             store: Arc::new(Mutex::new(store)),
-            wake,
-            connection: None,
-        })
+        };
+        // Between one and 32: more connections than that only queue at the server.
+        let slots = (0..config.connections.clamp(1, 32)).map(|_| None).collect();
+        Ok(Sender { link, wake, slots })
     }
+}
 
-    /// The open connection if it is fresh, else a new one (logged in where configured).
-    async fn connection(&mut self) -> Result<&mut AsyncSmtpConnection, lettre::transport::smtp::Error> {
-        let entry = match self.connection.take() {
+impl Link {
+    /// The slot's connection if it is fresh, else a new one (logged in where configured).
+    async fn connection<'s>(&self, slot: &'s mut Slot) -> Result<&'s mut AsyncSmtpConnection, SendError> {
+        let entry = match slot.take() {
             Some((connection, used)) if !connection.has_broken() && used.elapsed() <= MAX_IDLE_CONNECTION => {
                 (connection, used)
             }
@@ -145,16 +161,40 @@ impl Sender {
                 if let Some((mut old, _)) = old {
                     let _ = old.quit().await;
                 }
-                let mut connection =
-                    Tokio1Executor::connect(&self.host, self.port, Some(SMTP_TIMEOUT), &self.hello, &self.tls).await?;
-                if let Some(credentials) = &self.credentials {
-                    connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await?;
-                }
-                (connection, Instant::now())
+                let opened = tokio::time::timeout(SMTP_TIMEOUT, self.open()).await;
+                (opened.map_err(|_| SendError::TimedOut)??, Instant::now())
             }
         };
-        let (connection, used) = self.connection.insert(entry);
+        let (connection, used) = slot.insert(entry);
         *used = Instant::now();
+        Ok(connection)
+    }
+
+    /// Connects, says EHLO, secures and logs in. Plain and STARTTLS
+    /// connections are made here, with TCP_NODELAY; an implicit-TLS one is
+    /// lettre's own, which does not set it.
+    async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let mut connection = match &self.tls {
+            Tls::Wrapper(_) => {
+                Tokio1Executor::connect(&self.host, self.port, Some(SMTP_TIMEOUT), &self.hello, &self.tls).await?
+            }
+            tls => {
+                let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port)).await?;
+                stream.set_nodelay(true)?;
+                let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?;
+                match tls {
+                    Tls::Required(parameters) => connection.starttls(parameters.clone(), &self.hello).await?,
+                    Tls::Opportunistic(parameters) if connection.can_starttls() => {
+                        connection.starttls(parameters.clone(), &self.hello).await?
+                    }
+                    _ => {}
+                }
+                connection
+            }
+        };
+        if let Some(credentials) = &self.credentials {
+            connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await?;
+        }
         Ok(connection)
     }
 
@@ -180,21 +220,52 @@ impl Sender {
     }
 
     /// MAIL, RCPT, DATA; then the mark; then the message and its final dot.
-    async fn transmit(&mut self, reply: &QueuedReply, claim: Claim, recipient: Address) -> Result<String, SendError> {
+    async fn transmit(
+        &self,
+        slot: &mut Slot,
+        reply: &QueuedReply,
+        claim: Claim,
+        recipient: Address,
+    ) -> Result<String, SendError> {
         let from = self.from.clone();
-        let connection = self.connection().await.map_err(SendError::Smtp)?;
-        connection.command(Mail::new(Some(from), vec![])).await.map_err(SendError::Smtp)?;
-        connection.command(Rcpt::new(recipient, vec![])).await.map_err(SendError::Smtp)?;
-        connection.command(Data).await.map_err(SendError::Smtp)?;
+        let connection = self.connection(slot).await?;
+        connection.command(Mail::new(Some(from), vec![])).await?;
+        connection.command(Rcpt::new(recipient, vec![])).await?;
+        connection.command(Data).await?;
         if !self.db(move |store| store.mark_sending(&claim)).await.map_err(SendError::Store)? {
             return Err(SendError::Lost);
         }
-        let connection = self.connection().await.map_err(SendError::Smtp)?;
-        let response = connection.message(&reply.message).await.map_err(SendError::Smtp)?;
+        let connection = self.connection(slot).await?;
+        let response = connection.message(&reply.message).await?;
         let said = response.message().collect::<Vec<_>>().join(" ");
         Ok(format!("{} {said}", response.code()))
     }
 
+    /// Sends `replies` one after the other on one connection; stops at the
+    /// first deferral (the server is likely down) or at shutdown.
+    async fn send_each(
+        &self,
+        slot: &mut Slot,
+        replies: Vec<&QueuedReply>,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<(usize, bool), DaemonError> {
+        let mut sent = 0;
+        for reply in replies {
+            match self.send(slot, reply).await? {
+                Attempt::Sent => sent += 1,
+                Attempt::Refused | Attempt::Taken => {}
+                Attempt::Deferred => return Ok((sent, true)),
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        Ok((sent, false))
+    }
+
+}
+
+impl Sender {
     /// Sends until shutdown; between rounds it waits to be woken or for the next due reply.
     /// Returns an error only when the sender cannot go on (its database worker died).
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), DaemonError> {
@@ -216,7 +287,8 @@ impl Sender {
 
     /// Sends every reply that is due; stops early when the server defers (it is likely down).
     pub async fn send_due(&mut self, shutdown: &watch::Receiver<bool>) -> Result<usize, DaemonError> {
-        let settled = self.db(|store| store.settle_interrupted_sends(now())).await?;
+        let link = &self.link;
+        let settled = link.db(|store| store.settle_interrupted_sends(now())).await?;
         if settled > 0 {
             tracing::warn!(
                 replies = settled,
@@ -225,28 +297,39 @@ impl Sender {
         }
         let mut sent = 0;
         loop {
-            let due = self.db(|store| store.due_replies(now(), BATCH)).await?;
+            let due = link.db(|store| store.due_replies(now(), BATCH)).await?;
             if due.is_empty() {
                 return Ok(sent);
             }
-            for reply in &due {
-                match self.send(reply).await? {
-                    Attempt::Sent => sent += 1,
-                    Attempt::Refused | Attempt::Taken => {}
-                    Attempt::Deferred => return Ok(sent),
-                }
-                if *shutdown.borrow() {
-                    return Ok(sent);
-                }
+            // Dealt out to the connections in turn; each sends its share in order, all at once.
+            let lanes = self.slots.len().min(due.len());
+            let shares = (0..lanes).map(|lane| due.iter().skip(lane).step_by(lanes).collect::<Vec<_>>());
+            let rounds = self.slots.iter_mut().zip(shares).map(|(slot, share)| link.send_each(slot, share, shutdown));
+            let mut deferred = false;
+            for outcome in futures_util::future::join_all(rounds).await {
+                let (count, stopped) = outcome?;
+                sent += count;
+                deferred |= stopped;
+            }
+            if deferred || *shutdown.borrow() {
+                return Ok(sent);
             }
         }
     }
 
+    /// One try at one reply on the first connection (see [`Link::send`]).
+    pub async fn send(&mut self, reply: &QueuedReply) -> Result<Attempt, DaemonError> {
+        let Some(slot) = self.slots.first_mut() else { return Ok(Attempt::Deferred) };
+        self.link.send(slot, reply).await
+    }
+}
+
+impl Link {
     /// One try at one reply, recorded in the outbox whatever happens.
     ///
     /// The reply is claimed first: of several senders at work on one outbox
     /// (the daemon, concurrent `process` runs), exactly one sends it.
-    pub async fn send(&mut self, reply: &QueuedReply) -> Result<Attempt, DaemonError> {
+    async fn send(&self, slot: &mut Slot, reply: &QueuedReply) -> Result<Attempt, DaemonError> {
         let id = reply.id;
         let Some(claim) = self.db(move |store| store.claim_reply(id, now())).await? else {
             return Ok(Attempt::Taken);
@@ -256,7 +339,7 @@ impl Sender {
             self.db(move |store| store.mark_failed(id, now(), &error)).await?;
             return Ok(Attempt::Refused);
         };
-        match self.transmit(reply, claim, recipient).await {
+        match self.transmit(slot, reply, claim, recipient).await {
             Ok(said) => {
                 self.db(move |store| store.mark_sent(id, now(), &said)).await?;
                 tracing::info!(outbox = reply.id, to = %reply.recipient, "reply sent");
@@ -265,7 +348,7 @@ impl Sender {
             Err(SendError::Store(error)) => Err(error),
             Err(SendError::Lost) => {
                 // The claim ran out before the body went: the reply is another sender's now.
-                if let Some((mut connection, _)) = self.connection.take() {
+                if let Some((mut connection, _)) = slot.take() {
                     connection.abort().await;
                 }
                 tracing::warn!(
@@ -274,12 +357,14 @@ impl Sender {
                 );
                 Ok(Attempt::Taken)
             }
-            Err(SendError::Smtp(error)) => {
+            Err(failure) => {
                 // A failed conversation leaves the connection in an unknown state.
-                if let Some((mut connection, _)) = self.connection.take() {
+                if let Some((mut connection, _)) = slot.take() {
                     connection.abort().await;
                 }
-                if error.is_permanent() {
+                let permanent = matches!(&failure, SendError::Smtp(error) if error.is_permanent());
+                let error = failure.to_string();
+                if permanent {
                     let text = format!("refused by the server: {error}");
                     self.db(move |store| store.mark_failed(id, now(), &text)).await?;
                     tracing::error!(outbox = reply.id, to = %reply.recipient, error = %error, "reply refused");
@@ -298,10 +383,38 @@ impl Sender {
 
 /// Why a send did not complete.
 enum SendError {
-    /// The server or the connection failed.
+    /// The server or the conversation failed.
     Smtp(lettre::transport::smtp::Error),
+    /// The connection could not be made.
+    Connect(std::io::Error),
+    /// The server did not answer in time.
+    TimedOut,
     /// The outbox could not be updated.
     Store(DaemonError),
     /// The claim ran out: the reply is no longer this sender's.
     Lost,
+}
+
+impl From<lettre::transport::smtp::Error> for SendError {
+    fn from(error: lettre::transport::smtp::Error) -> SendError {
+        SendError::Smtp(error)
+    }
+}
+
+impl From<std::io::Error> for SendError {
+    fn from(error: std::io::Error) -> SendError {
+        SendError::Connect(error)
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Smtp(error) => write!(f, "{error}"),
+            SendError::Connect(error) => write!(f, "cannot connect: {error}"),
+            SendError::TimedOut => write!(f, "the server did not answer within {} s", SMTP_TIMEOUT.as_secs()),
+            SendError::Store(error) => write!(f, "{error}"),
+            SendError::Lost => write!(f, "the claim on the reply ran out"),
+        }
+    }
 }
