@@ -31,7 +31,8 @@ fn record(store: &mut Store, text: &str, message_id: &str) -> Recorded {
         sender: Some("jq@example.net"),
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded")
@@ -179,7 +180,8 @@ fn a_failure_midway_leaves_nothing_behind() {
         sender: Some("jq@example.net"),
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
@@ -213,7 +215,8 @@ fn a_dry_run_sees_the_registry_but_keeps_nothing() {
         sender: None,
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     let recorded = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::DryRun, |_| None).expect("runs");
@@ -286,7 +289,8 @@ fn tries_at_an_imap_mail_outlive_the_process_until_it_is_recorded() {
         sender: Some("jq@example.net"),
         origin: "imap",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: Some(&key),
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded");
@@ -309,7 +313,8 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
         sender: Some("jq@example.net"),
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
