@@ -14,6 +14,7 @@ use super::connect::{self, MailStream};
 use super::{password, sleep_or_shutdown, Backoff, DaemonError};
 use crate::clock::now;
 use crate::config::{ImapConfig, Security};
+use crate::fault::{injected_fault, FaultPoint};
 use crate::pipeline::{process_mail, Origin, Settings};
 use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
@@ -366,7 +367,7 @@ impl Worker {
             // Not counted, so not tried: a try must be on disk before it starts.
             Err(error) => return self.failed(key, &error.to_string(), tried),
         };
-        injected_fault(raw);
+        injected_fault(FaultPoint::BeforeProcessing, raw);
         let started = Instant::now();
         match process_mail(
             &mut self.store,
@@ -431,26 +432,6 @@ impl Worker {
         Handled::Quarantine
     }
 }
-
-/// Test builds only (`debug_assertions`): `FORMROBOT_TEST_FAULT=abort:TEXT`
-/// aborts the process, and `panic:TEXT` panics, when a mail about to be
-/// processed contains TEXT. It stands in for a mail that crashes the robot.
-#[cfg(debug_assertions)]
-fn injected_fault(raw: &[u8]) {
-    let Ok(spec) = std::env::var("FORMROBOT_TEST_FAULT") else { return };
-    let (how, text) = spec.split_once(':').unwrap_or(("abort", spec.as_str()));
-    if text.is_empty() || !raw.windows(text.len()).any(|window| window == text.as_bytes()) {
-        return;
-    }
-    if how == "panic" {
-        panic!("injected fault (FORMROBOT_TEST_FAULT)");
-    }
-    std::process::abort();
-}
-
-/// Release builds have no injected faults.
-#[cfg(not(debug_assertions))]
-fn injected_fault(_raw: &[u8]) {}
 
 /// What a task that ended with a panic or was cancelled said.
 pub(super) fn join_error(error: tokio::task::JoinError) -> String {
