@@ -12,6 +12,7 @@ use crate::{Store, StoreError};
 use formrobot_engine::check::Checked;
 use formrobot_engine::outcome::Status;
 use formrobot_engine::resolve::{self, Assignment, HandleRequest, RenderedObject};
+use formrobot_engine::secrets::mask_text;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
@@ -310,10 +311,12 @@ fn record_message(
             }
             objects = resolve::rewrite(checked, &assignments);
             for (position, object) in objects.iter().enumerate() {
-                let rewritten = (outcome == MessageOutcome::Accepted).then_some(object.rewritten.as_str());
+                // The objects are a view of the form: stored without its secrets.
+                // The raw mail, the evidence, keeps them as received.
+                let rewritten = (outcome == MessageOutcome::Accepted).then(|| mask_text(&object.rewritten));
                 tx.execute(
                     "INSERT INTO objects (ticket_id, position, class, submitted, rewritten) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![ticket_id, position as i64, object.class, object.submitted, rewritten],
+                    params![ticket_id, position as i64, object.class, mask_text(&object.submitted), rewritten],
                 )?;
             }
             let errors = checked.errors().count();

@@ -11,13 +11,12 @@ mod acknowledgement;
 mod help;
 mod refusal;
 mod rejection;
-mod secrets;
 
 pub use acknowledgement::acknowledgement;
+pub use formrobot_engine::secrets::{mask_secrets, SecretMasker};
 pub use help::{blank_forms, help};
 pub use refusal::refusal;
 pub use rejection::rejection;
-pub use secrets::{mask_secrets, SecretMasker};
 
 use crate::intake::Headers;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
