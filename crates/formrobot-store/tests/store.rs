@@ -347,3 +347,34 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
     );
     assert_eq!(count(&db, "outbox WHERE status = 'sent'"), 1);
 }
+
+#[test]
+fn an_over_long_line_stops_the_import_at_its_number_without_reading_it_whole() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let before = "person: Jo Doe\nnic-hdl: JD1-RIPE\nsource: RIPE\n\nmntner: LONG-MNT\ndescr: ";
+    // A 64 MiB line: read whole, it would need several times that.
+    let long_line = std::io::repeat(b'x').take(64 << 20);
+    let dump = std::io::BufReader::new(before.as_bytes().chain(long_line).chain("\nsource: RIPE\n".as_bytes()));
+    let error = store.import_dump(dump, "long.db", NOW).expect_err("refused");
+    assert!(
+        matches!(
+            error,
+            formrobot_store::StoreError::LineTooLong { line: 6, limit: formrobot_store::import::MAX_LINE_BYTES, .. }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().starts_with("long.db: line 6 is longer than 1048576 bytes"), "{error}");
+    use formrobot_engine::validate::registry::Registry;
+    assert_eq!(
+        store.handle_owner("JD1-RIPE").expect("looks up").as_deref(),
+        Some("Jo Doe"),
+        "what came before is kept"
+    );
+
+    // Memory stays bounded whatever the line: an endless one ends the import too.
+    let endless = std::io::BufReader::new("mntner: ENDLESS-MNT\ndescr: ".as_bytes().chain(std::io::repeat(b'y')));
+    let error = store.import_dump(endless, "endless.db", NOW).expect_err("refused");
+    assert!(matches!(error, formrobot_store::StoreError::LineTooLong { line: 2, .. }), "{error}");
+}
