@@ -36,6 +36,9 @@ const IDLE_RENEWAL: Duration = Duration::from_secs(25 * 60);
 const MAX_TRIES: u32 = 5;
 /// The longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The wait after the server's certificate was refused: only a change on the
+/// server or in the configuration helps, so the robot does not hammer it.
+const CERTIFICATE_RETRY: Duration = Duration::from_secs(300);
 
 /// An IMAP session over a plain or TLS connection.
 pub type ImapSession = Session<MailStream>;
@@ -71,11 +74,17 @@ pub async fn connect(config: &ImapConfig, tls: Arc<ClientConfig>) -> Result<Imap
     finish_login(client, config).await
 }
 
+/// Reads the server's greeting; a server that accepts the connection but never
+/// greets (no IMAP server behind the port) must not hold the robot forever.
 async fn read_greeting(client: &mut Client<MailStream>) -> Result<(), DaemonError> {
-    match client.read_response().await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(DaemonError::Unreachable("the server closed the connection before greeting".into())),
-        Err(error) => Err(DaemonError::Unreachable(format!("no IMAP greeting: {error}"))),
+    match tokio::time::timeout(connect::CONNECT_TIMEOUT, client.read_response()).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) => Err(DaemonError::Unreachable("the server closed the connection before greeting".into())),
+        Ok(Err(error)) => Err(DaemonError::Unreachable(format!("no IMAP greeting: {error}"))),
+        Err(_) => Err(DaemonError::Unreachable(format!(
+            "no IMAP greeting within {} s (is an IMAP server listening on that port?)",
+            connect::CONNECT_TIMEOUT.as_secs()
+        ))),
     }
 }
 
@@ -200,6 +209,21 @@ impl Intake {
             match self.session(&mut shutdown, &mut backoff).await {
                 Ok(()) => return Ok(()),
                 Err(error @ DaemonError::Fatal(_)) => return Err(error),
+                Err(error @ DaemonError::Certificate { .. }) => {
+                    // Trying again soon changes nothing until the certificate or the
+                    // configuration does; now and then, so the robot goes on by itself once fixed.
+                    let delay = CERTIFICATE_RETRY;
+                    tracing::error!(error = %error, retry_in_s = delay.as_secs(), "IMAP server's certificate refused");
+                    self.log(
+                        EventLevel::Error,
+                        EventKind::ImapError,
+                        format!("{error}; trying again in {} s", delay.as_secs()),
+                    )
+                    .await?;
+                    if sleep_or_shutdown(delay, &mut shutdown).await {
+                        return Ok(());
+                    }
+                }
                 Err(error) => {
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "IMAP connection lost");
