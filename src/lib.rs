@@ -13,10 +13,12 @@
 //! - [`config`]: the TOML configuration;
 //! - [`mailbox`]: where `replay` finds mail (files, directories, Maildir, mbox);
 //! - [`daemon`]: IMAP intake and the SMTP sender;
-//! - [`clock`]: the one place the shell reads the time.
+//! - [`clock`]: the one place the shell reads the time;
+//! - [`fault`]: faults injected by tests (debug builds only).
 
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod fault;
 pub mod mailbox;
 pub mod pipeline;

@@ -22,7 +22,7 @@ use formrobot_mail::decide::{self, Decision, Refusal};
 use formrobot_mail::intake::{self, Headers, Mail};
 use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
 use formrobot_store::record::{
-    AttachmentRef, Commit, ImapKey, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, Verdict,
+    AttachmentRef, Commit, ImapKey, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, ReplyLimit, Verdict,
 };
 use formrobot_store::{Store, StoreError};
 use std::collections::BTreeMap;
@@ -93,9 +93,6 @@ impl Origin<'_> {
     }
 }
 
-/// One hour, for the per-sender reply limit.
-const HOUR: i64 = 3600;
-
 /// Processes one raw mail received at `now` from `origin`.
 ///
 /// A message from IMAP is marked as seen in the same transaction that records it.
@@ -132,23 +129,12 @@ pub fn process_mail(
     };
 
     let sender = mail.headers.reply_address().map(str::to_owned);
-    let mut throttled = false;
-    if let (Some(sender), false) = (&sender, matches!(decision, Decision::Ignore(_))) {
-        let recent = store.replies_since(sender, now - HOUR)?;
-        throttled = recent >= settings.replies_per_sender_per_hour;
-    }
+    let sender_mailboxes = mail.headers.sender_mailboxes();
 
     let refusal_reason = match &decision {
         Decision::Refuse(refusal) => refusal_message(refusal),
         _ => String::new(),
     };
-    let withheld = throttled.then(|| {
-        format!(
-            "{} already had {} replies in the last hour; this mail is recorded but not answered",
-            sender.as_deref().unwrap_or_default(),
-            settings.replies_per_sender_per_hour
-        )
-    });
     let verdict = match (&decision, &checked) {
         (Decision::Ignore(reason), _) => Verdict::Ignored(reason),
         (Decision::Refuse(_), _) => Verdict::Refused(&refusal_reason),
@@ -160,9 +146,6 @@ pub fn process_mail(
     let reply_settings = ReplySettings { robot_address: settings.robot_address.clone() };
     let text = mail.text.as_deref().unwrap_or("");
     let compose = |context: &ReplyContext<'_>| -> Option<Outgoing> {
-        if throttled {
-            return None;
-        }
         let to = sender.as_deref()?;
         let (subject, body) = match (&decision, &checked) {
             (Decision::Ignore(_), _) => return None,
@@ -199,6 +182,7 @@ pub fn process_mail(
         })
     };
     let origin_label = origin.label();
+    let identity = intake::identity::identity(raw);
     let attachments: Vec<AttachmentRef<'_>> = mail
         .attachments
         .iter()
@@ -207,10 +191,13 @@ pub fn process_mail(
     let incoming = IncomingMail {
         raw,
         message_id: mail.headers.message_id.as_deref(),
+        identity: Some(&identity),
         sender: sender.as_deref(),
         origin: &origin_label,
         attachments: &attachments,
-        withheld: withheld.as_deref(),
+        // The store counts and enforces it in the recording transaction, so
+        // that concurrent mails from one sender cannot all see room for one more.
+        reply_limit: Some(ReplyLimit { mailboxes: &sender_mailboxes, per_hour: settings.replies_per_sender_per_hour }),
         imap: match origin {
             Origin::Imap(key) => Some(key),
             _ => None,
@@ -316,6 +303,10 @@ fn outcome(
             outcome.warnings.push(Problem { line: None, attribute: None, message: format!("not answered: {reason}") })
         }
         _ => {}
+    }
+    if let Some(reason) = &recorded.withheld {
+        outcome.status = Status::Ignored;
+        outcome.warnings.push(Problem { line: None, attribute: None, message: format!("not answered: {reason}") });
     }
     if let Some(original) = recorded.duplicate_of {
         outcome.status = Status::Ignored;

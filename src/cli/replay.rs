@@ -2,6 +2,7 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
+use formrobot::fault::{injected_fault, FaultPoint};
 use formrobot::mailbox::MailReader;
 use formrobot::pipeline::{process_mail, Origin, Settings};
 use formrobot_engine::outcome::Status;
@@ -45,6 +46,7 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     let mut tally = Tally::default();
     let mut written: HashSet<PathBuf> = HashSet::new();
     let mut replies = 0usize;
+    let mut restored = 0usize;
     for item in MailReader::new(paths) {
         let mail = match item {
             Ok(mail) => mail,
@@ -63,10 +65,21 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
             Status::Ignored => tally.ignored += 1,
             Status::Help => tally.help += 1,
         }
+        injected_fault(FaultPoint::AfterRecord, &mail.bytes);
         if let Some(reply) = &processed.reply {
-            let path = reply_path(outbox, &mail.label, &mut written);
-            std::fs::write(&path, &reply.message).with_context(|| format!("cannot write {}", path.display()))?;
+            write_reply_file(&reply_path(outbox, &mail.label, &mut written), &reply.message)?;
             replies += 1;
+        } else if let Some(original) = processed.recorded.duplicate_of {
+            // Replayed before from the same file: its reply keeps its name, and is
+            // written again if its file is missing (the robot was killed before
+            // writing it, or the disk was full).
+            if let Some((origin, message)) = store.reply_to_message(original)? {
+                let path = reply_path(outbox, &mail.label, &mut written);
+                if origin == origin_label(&mail.label) && !path.exists() {
+                    write_reply_file(&path, &message)?;
+                    restored += 1;
+                }
+            }
         }
         progress.inc(1);
     }
@@ -85,10 +98,43 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
         if tally.unreadable > 0 { format!(", {} unreadable", tally.unreadable) } else { String::new() }
     )?;
     writeln!(std::io::stdout(), "{replies} replies written to {}", outbox.display())?;
+    if restored > 0 {
+        writeln!(std::io::stdout(), "{restored} missing reply files of mails replayed before written again")?;
+    }
     if let Some(kib) = peak_memory_kib() {
         writeln!(std::io::stdout(), "peak memory (RSS): {:.1} MiB", kib as f64 / 1024.0)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The origin a replayed mail is recorded with.
+fn origin_label(label: &str) -> String {
+    Origin::Replay(label).label()
+}
+
+/// Writes a reply file whole or not at all: into a temporary file next to it,
+/// flushed to the disk, then renamed. A full disk or a killed robot leaves no
+/// empty or cut file under the reply's name, and the next replay of the same
+/// mail writes it (see above); the temporary file of a failed write is removed.
+fn write_reply_file(path: &Path, message: &[u8]) -> Result<()> {
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(path.file_name().unwrap_or_default());
+    temporary_name.push(".tmp");
+    let temporary = path.with_file_name(temporary_name);
+    let written = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(message)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(anyhow::Error::new(error).context(format!(
+            "cannot write {}; the mail is recorded, and replaying it again once the disk has room writes its reply",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The process's peak resident set size, where the system tells it (Linux).

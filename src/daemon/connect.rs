@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::rustls::{CertificateError, ClientConfig, Error, RootCertStore};
 use tokio_rustls::TlsConnector;
 
 /// How long a TCP connection or TLS handshake may take.
@@ -43,6 +43,59 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, DaemonErr
     Ok(Arc::new(config))
 }
 
+/// What is wrong with the certificate a TLS handshake refused, and how an
+/// operator puts it right, when `error` (or an error it wraps) is such a refusal.
+/// rustls names the problem in its own terms ("CaUsedAsEndEntity"); an
+/// operator needs to know which certificate to make or which key to set.
+pub fn certificate_advice(error: &(dyn std::error::Error + 'static), host: &str) -> Option<String> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let wrapped = error.downcast_ref::<io::Error>().and_then(|io| io.get_ref()).map(|inner| inner as &_);
+        for candidate in [Some(error), wrapped].into_iter().flatten() {
+            if let Some(Error::InvalidCertificate(problem)) = candidate.downcast_ref::<Error>() {
+                return Some(describe_certificate_problem(problem, host));
+            }
+        }
+        current = error.source();
+    }
+    None
+}
+
+fn describe_certificate_problem(problem: &CertificateError, host: &str) -> String {
+    match problem {
+        // webpki's error, which rustls passes on as "other": a certificate with
+        // CA:TRUE (what `openssl req -x509` makes unless told otherwise) used as a server's own.
+        CertificateError::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+            let kind = if host.parse::<std::net::IpAddr>().is_ok() { "IP" } else { "DNS" };
+            format!(
+                "{host} presents a CA certificate (basicConstraints CA:TRUE, what `openssl req -x509` makes by \
+                 default) as its own, and TLS accepts only a server certificate there. Give the server a \
+                 certificate of its own, signed by the CA in ca_file; or, for a self-signed certificate, make \
+                 it with `openssl req -x509 ... -addext basicConstraints=critical,CA:FALSE -addext \
+                 subjectAltName={kind}:{host}` and put that certificate in ca_file"
+            )
+        }
+        CertificateError::UnknownIssuer => format!(
+            "{host}'s certificate is not signed by any CA the robot trusts. Set ca_file to the PEM certificate \
+             of the CA that signed it (for a private CA), or give the server a certificate from a public CA"
+        ),
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => format!(
+            "{host}'s certificate is not made out for the name {host}. Set host to a name the certificate holds \
+             (its subjectAltName), or give the server a certificate whose subjectAltName includes {host}"
+        ),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            format!("{host}'s certificate has expired. Renew it on the server (and check this machine's clock)")
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            format!("{host}'s certificate is not valid yet. Check the clocks of this machine and of the server")
+        }
+        other => format!(
+            "{host}'s certificate is refused ({other:?}). Check it with `openssl s_client -connect {host}:PORT \
+             -CAfile CA_FILE` and give the server a certificate that passes"
+        ),
+    }
+}
+
 /// Opens a TCP connection, with a time limit.
 pub async fn tcp(host: &str, port: u16) -> Result<TcpStream, DaemonError> {
     match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port))).await {
@@ -60,7 +113,10 @@ pub async fn start_tls(stream: TcpStream, host: &str, tls: Arc<ClientConfig>) ->
     let handshake = TlsConnector::from(tls).connect(name, stream);
     match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
         Ok(Ok(stream)) => Ok(MailStream::Tls(Box::new(stream))),
-        Ok(Err(error)) => Err(DaemonError::Tls(format!("{host}: {error}"))),
+        Ok(Err(error)) => match certificate_advice(&error, host) {
+            Some(advice) => Err(DaemonError::Certificate { host: host.to_owned(), advice }),
+            None => Err(DaemonError::Tls(format!("{host}: {error}"))),
+        },
         Err(_) => Err(DaemonError::Tls(format!("{host}: the TLS handshake took too long"))),
     }
 }

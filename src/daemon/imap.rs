@@ -14,6 +14,7 @@ use super::connect::{self, MailStream};
 use super::{password, sleep_or_shutdown, Backoff, DaemonError};
 use crate::clock::now;
 use crate::config::{ImapConfig, Security};
+use crate::fault::{injected_fault, FaultPoint};
 use crate::pipeline::{process_mail, Origin, Settings};
 use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
@@ -35,6 +36,9 @@ const IDLE_RENEWAL: Duration = Duration::from_secs(25 * 60);
 const MAX_TRIES: u32 = 5;
 /// The longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The wait after the server's certificate was refused: only a change on the
+/// server or in the configuration helps, so the robot does not hammer it.
+const CERTIFICATE_RETRY: Duration = Duration::from_secs(300);
 
 /// An IMAP session over a plain or TLS connection.
 pub type ImapSession = Session<MailStream>;
@@ -70,11 +74,17 @@ pub async fn connect(config: &ImapConfig, tls: Arc<ClientConfig>) -> Result<Imap
     finish_login(client, config).await
 }
 
+/// Reads the server's greeting; a server that accepts the connection but never
+/// greets (no IMAP server behind the port) must not hold the robot forever.
 async fn read_greeting(client: &mut Client<MailStream>) -> Result<(), DaemonError> {
-    match client.read_response().await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(DaemonError::Unreachable("the server closed the connection before greeting".into())),
-        Err(error) => Err(DaemonError::Unreachable(format!("no IMAP greeting: {error}"))),
+    match tokio::time::timeout(connect::CONNECT_TIMEOUT, client.read_response()).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) => Err(DaemonError::Unreachable("the server closed the connection before greeting".into())),
+        Ok(Err(error)) => Err(DaemonError::Unreachable(format!("no IMAP greeting: {error}"))),
+        Err(_) => Err(DaemonError::Unreachable(format!(
+            "no IMAP greeting within {} s (is an IMAP server listening on that port?)",
+            connect::CONNECT_TIMEOUT.as_secs()
+        ))),
     }
 }
 
@@ -199,6 +209,21 @@ impl Intake {
             match self.session(&mut shutdown, &mut backoff).await {
                 Ok(()) => return Ok(()),
                 Err(error @ DaemonError::Fatal(_)) => return Err(error),
+                Err(error @ DaemonError::Certificate { .. }) => {
+                    // Trying again soon changes nothing until the certificate or the
+                    // configuration does; now and then, so the robot goes on by itself once fixed.
+                    let delay = CERTIFICATE_RETRY;
+                    tracing::error!(error = %error, retry_in_s = delay.as_secs(), "IMAP server's certificate refused");
+                    self.log(
+                        EventLevel::Error,
+                        EventKind::ImapError,
+                        format!("{error}; trying again in {} s", delay.as_secs()),
+                    )
+                    .await?;
+                    if sleep_or_shutdown(delay, &mut shutdown).await {
+                        return Ok(());
+                    }
+                }
                 Err(error) => {
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "IMAP connection lost");
@@ -366,7 +391,7 @@ impl Worker {
             // Not counted, so not tried: a try must be on disk before it starts.
             Err(error) => return self.failed(key, &error.to_string(), tried),
         };
-        injected_fault(raw);
+        injected_fault(FaultPoint::BeforeProcessing, raw);
         let started = Instant::now();
         match process_mail(
             &mut self.store,
@@ -431,26 +456,6 @@ impl Worker {
         Handled::Quarantine
     }
 }
-
-/// Test builds only (`debug_assertions`): `FORMROBOT_TEST_FAULT=abort:TEXT`
-/// aborts the process, and `panic:TEXT` panics, when a mail about to be
-/// processed contains TEXT. It stands in for a mail that crashes the robot.
-#[cfg(debug_assertions)]
-fn injected_fault(raw: &[u8]) {
-    let Ok(spec) = std::env::var("FORMROBOT_TEST_FAULT") else { return };
-    let (how, text) = spec.split_once(':').unwrap_or(("abort", spec.as_str()));
-    if text.is_empty() || !raw.windows(text.len()).any(|window| window == text.as_bytes()) {
-        return;
-    }
-    if how == "panic" {
-        panic!("injected fault (FORMROBOT_TEST_FAULT)");
-    }
-    std::process::abort();
-}
-
-/// Release builds have no injected faults.
-#[cfg(not(debug_assertions))]
-fn injected_fault(_raw: &[u8]) {}
 
 /// What a task that ended with a panic or was cancelled said.
 pub(super) fn join_error(error: tokio::task::JoinError) -> String {

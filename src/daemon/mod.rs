@@ -31,6 +31,15 @@ pub enum DaemonError {
     /// TLS could not be set up.
     #[error("TLS failed: {0}")]
     Tls(String),
+    /// The server's certificate was refused; trying again does not help until
+    /// the operator changes it or the configuration.
+    #[error("TLS failed: the certificate of {host} is refused: {advice}")]
+    Certificate {
+        /// The server.
+        host: String,
+        /// What is wrong and how to put it right, in an operator's words.
+        advice: String,
+    },
     /// The server refused the login.
     #[error("login refused: {0}")]
     Login(String),
@@ -233,7 +242,7 @@ pub async fn check_config(config: &Config) -> Vec<ConfigCheck> {
                 Ok(transport) => match transport.test_connection().await {
                     Ok(true) => Ok("connected, TLS and login as configured".to_owned()),
                     Ok(false) => Err("the server did not answer as an SMTP server".to_owned()),
-                    Err(error) => Err(describe_smtp_error(&error)),
+                    Err(error) => Err(describe_smtp_error(&error, &smtp_config.host)),
                 },
             };
             checks.push(ConfigCheck { what, result });
@@ -242,8 +251,10 @@ pub async fn check_config(config: &Config) -> Vec<ConfigCheck> {
     checks
 }
 
-fn describe_smtp_error(error: &lettre::transport::smtp::Error) -> String {
-    if error.is_tls() {
+fn describe_smtp_error(error: &lettre::transport::smtp::Error, host: &str) -> String {
+    if let Some(advice) = connect::certificate_advice(error, host) {
+        format!("TLS failed: the certificate of {host} is refused: {advice}")
+    } else if error.is_tls() {
         format!("TLS failed: {error}")
     } else if error.is_permanent() {
         format!("refused (bad login?): {error}")

@@ -371,7 +371,18 @@ impl Link {
                     Ok(Attempt::Refused)
                 } else {
                     let wait = (1_i64 << reply.attempts.clamp(0, 10)).min(MAX_RETRY_SECONDS);
-                    let text = error.to_string();
+                    let advice = match &failure {
+                        SendError::Smtp(error) => super::connect::certificate_advice(error, &self.host),
+                        SendError::Connect(error) => super::connect::certificate_advice(error, &self.host),
+                        _ => None,
+                    };
+                    let text = match advice {
+                        Some(advice) => {
+                            tracing::error!(host = %self.host, advice, "SMTP server's certificate refused");
+                            format!("{error}: {advice}")
+                        }
+                        None => error.to_string(),
+                    };
                     self.db(move |store| store.mark_retry(id, now(), now() + wait, &text)).await?;
                     tracing::warn!(outbox = reply.id, to = %reply.recipient, error = %error, retry_in_s = wait, "reply deferred");
                     Ok(Attempt::Deferred)

@@ -70,7 +70,8 @@ pub fn record_fixture(store: &mut Store, name: &str, message_id: &str) -> Record
         sender: Some("jq@example.net"),
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     store.record(&mail, Verdict::Submission(&checked), 1_795_400_000, Commit::Yes, |_| None).expect("recorded")

@@ -81,8 +81,10 @@ pub fn check_text(text: &str, forms: &FormSet, today: Date) -> Checked {
         // Warnings about how the form was read are moot when nothing could be read.
         diagnostics.retain(Diagnostic::is_error);
     }
-    diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
-    Checked { submission, validation, diagnostics }
+    let mut checked = Checked { submission, validation, diagnostics };
+    checked.diagnostics.extend(crate::resolve::too_many_handles(&checked));
+    checked.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+    checked
 }
 
 /// Turns raw bytes into text without losing any: UTF-8 when it is valid,

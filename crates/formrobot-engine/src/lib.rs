@@ -47,6 +47,7 @@ pub mod outcome;
 pub mod parse;
 pub mod policy;
 pub mod resolve;
+pub mod secrets;
 pub mod source;
 pub mod syntax;
 pub mod validate;

@@ -6,6 +6,7 @@
 //! transaction, then hands the [`Assignment`]s back to [`rewrite`].
 
 use crate::check::Checked;
+use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::parse::{Attribute, Object, ObjectKind};
 use crate::syntax::{self, Contact};
@@ -50,6 +51,31 @@ impl Assignment {
 const MAX_INITIALS: usize = 4;
 /// The fewest letters a handle's initials may have; shorter ones are padded with `A`.
 const MIN_INITIALS: usize = 2;
+
+/// The most new NIC handles one submission may ask for: `AUTO-n`
+/// placeholders, and APNIC persons and roles with a blank `nic-hdl`. A real
+/// request names a handful of contacts; a bound keeps one mail from claiming
+/// thousands of handles and getting a reply too big to deliver.
+pub const MAX_NEW_HANDLES: usize = 100;
+
+/// The error of a submission that asks for more than [`MAX_NEW_HANDLES`]
+/// handles, at the first object over the limit.
+pub fn too_many_handles(checked: &Checked) -> Option<Diagnostic> {
+    let requests = requests(checked);
+    let first_over = requests.get(MAX_NEW_HANDLES)?;
+    let object = &checked.submission.objects[first_over.object];
+    let line = object.first("nic-hdl").or(object.attributes.first()).map(|attribute| attribute.line);
+    Some(Diagnostic::error(
+        line,
+        Some("nic-hdl"),
+        format!(
+            "this form asks for {} new NIC handles (AUTO-n placeholders and persons or roles without a \
+             nic-hdl); one mail may ask for at most {MAX_NEW_HANDLES}, so none was assigned: send the \
+             objects in several mails of at most {MAX_NEW_HANDLES} new contacts each",
+            requests.len()
+        ),
+    ))
+}
 
 /// The handles an accepted submission asks the registry for, in object order.
 pub fn requests(checked: &Checked) -> Vec<HandleRequest> {

@@ -5,7 +5,7 @@
 //! means silence. Everything else gets an answer: help, a refusal that says
 //! why, or the verdict on the form.
 
-use crate::intake::{Headers, Mail};
+use crate::intake::{self, Headers, Mail};
 
 /// Why a mail is refused with a reply instead of being read as a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +73,8 @@ pub fn ignore_reason(headers: &Headers, robot_address: &str) -> Option<String> {
     if let Some(why) = undeliverable(&reply_to) {
         return Some(format!("the sender's address {reply_to} cannot receive mail ({why})"));
     }
-    let robot_mailbox = mailbox(&robot);
-    let is_robot = |address: &str| mailbox(address) == robot_mailbox;
+    let robot_mailbox = intake::mailbox(&robot);
+    let is_robot = |address: &str| intake::mailbox(address) == robot_mailbox;
     if is_robot(&reply_to) || headers.from.as_deref().is_some_and(is_robot) {
         return Some(format!("sent from the robot's own address {robot}"));
     }
@@ -138,15 +138,6 @@ fn is_automatic_sender(address: &str) -> bool {
     matches!(local_part, "mailer-daemon" | "postmaster" | "noreply" | "no-reply" | "do-not-reply")
         || local_part.starts_with("owner-")
         || local_part.ends_with("-request")
-}
-
-/// An address in lower case without its `+tag`: `as-request+x@example.net` is `as-request@example.net`.
-fn mailbox(address: &str) -> String {
-    let address = address.to_ascii_lowercase();
-    match address.rsplit_once('@') {
-        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or_default()),
-        None => address,
-    }
 }
 
 #[cfg(test)]

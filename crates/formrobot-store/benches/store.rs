@@ -100,7 +100,8 @@ fn bench(c: &mut Criterion) {
                         sender: Some("x@example.net"),
                         origin: "bench",
                         attachments: &[],
-                        withheld: None,
+                        identity: None,
+                        reply_limit: None,
                         imap: None,
                     };
                     let recorded =

@@ -2,7 +2,9 @@
 //!
 //! Dumps are read as a stream, one object at a time, so their size does not
 //! matter; objects are written in batches, each batch one transaction.
-//! Importing the same dump twice changes nothing the second time.
+//! A line is read only up to [`MAX_LINE_BYTES`], so that no line, however
+//! long, makes memory grow with it. Importing the same dump twice changes
+//! nothing the second time.
 
 use crate::record::log_event;
 use crate::words::{EventKind, EventLevel};
@@ -12,11 +14,16 @@ use formrobot_engine::extract::Line;
 use formrobot_engine::parse::{parse_rpsl_object, Object};
 use formrobot_engine::syntax;
 use rusqlite::{params, Transaction, TransactionBehavior};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// Objects written per transaction: large enough to make commits cheap, small
 /// enough that an interrupted import loses little.
 const BATCH: usize = 10_000;
+
+/// The longest line a dump may hold. RPSL lines are short (a few hundred
+/// bytes; a long `certif:` line a few kilobytes): a longer one is no registry
+/// object, and reading it whole would need memory in proportion to it.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,8 +62,17 @@ impl Store {
         let mut in_batch = 0usize;
         loop {
             buffer.clear();
-            let count = reader.read_until(b'\n', &mut buffer)?;
+            let count = (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut buffer)?;
             line_number += 1;
+            if buffer.len() > MAX_LINE_BYTES && !buffer.ends_with(b"\n") {
+                // What ended before this object's paragraph is kept; importing again is harmless.
+                transaction.commit()?;
+                return Err(StoreError::LineTooLong {
+                    file: source.to_owned(),
+                    line: line_number,
+                    limit: MAX_LINE_BYTES,
+                });
+            }
             let at_end = count == 0;
             let text = decode_bytes(&buffer);
             let text = text.trim_end_matches(['\n', '\r']);

@@ -49,6 +49,19 @@ pub enum StoreError {
     /// Reading an import file failed.
     #[error("reading the import failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A line of an import is longer than the import reads; the import stopped there.
+    #[error(
+        "{file}: line {line} is longer than {limit} bytes, which no registry object needs; the import \
+         stopped there (the objects before it were imported, and importing the file again is harmless)"
+    )]
+    LineTooLong {
+        /// The file being imported.
+        file: String,
+        /// The line's number, from 1.
+        line: usize,
+        /// The longest line read, in bytes.
+        limit: usize,
+    },
     /// A ticket asked for does not exist.
     #[error("no ticket {0}")]
     NoSuchTicket(String),

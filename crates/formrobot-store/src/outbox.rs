@@ -6,7 +6,7 @@
 use crate::record::log_event;
 use crate::words::{EventKind, EventLevel, OutboxState};
 use crate::{Store, StoreError};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 /// A reply due to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +55,21 @@ impl Store {
     pub fn prefer_fast_commits(&self) -> Result<(), StoreError> {
         self.connection.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(())
+    }
+
+    /// The reply queued for message `message` and where that message came from
+    /// (`replay:PATH`, ...): for writing a reply file again when the same mail
+    /// is replayed and its file is missing.
+    pub fn reply_to_message(&self, message: i64) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT m.origin, o.body FROM outbox o JOIN messages m ON m.id = o.message_id
+                 WHERE o.message_id = ?1 ORDER BY o.id LIMIT 1",
+                [message],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
     }
 
     /// Replies queued and due at `now`, oldest first, at most `limit`.

@@ -1,7 +1,10 @@
 //! What operators read: the processing log and the details of a ticket.
+//! Every text they read passes the secret masker (`auth:` hashes, passwords),
+//! whatever the row was written by.
 
 use crate::words::{EventKind, EventLevel, MessageOutcome, TicketState};
 use crate::{Store, StoreError};
+use formrobot_engine::secrets::mask_text;
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
@@ -125,6 +128,7 @@ pub struct TicketDetail {
 const EVENT_COLUMNS: &str = "SELECT e.id, e.at, e.level, t.tag, e.message_id, e.kind, e.details
      FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id";
 
+/// An event as operators may read it: its details with secrets masked.
 fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
     Ok(EventRow {
         id: row.get(0)?,
@@ -133,7 +137,7 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
         ticket: row.get(3)?,
         message: row.get(4)?,
         kind: row.get(5)?,
-        details: row.get(6)?,
+        details: mask_text(&row.get::<_, String>(6)?),
     })
 }
 
@@ -204,11 +208,12 @@ impl Store {
         )?;
         detail.objects = objects
             .query_map([id], |row| {
+                // Stored masked since schema 6; rows from before are masked here.
                 Ok(ObjectRow {
                     position: row.get(0)?,
                     class: row.get(1)?,
-                    submitted: row.get(2)?,
-                    rewritten: row.get(3)?,
+                    submitted: mask_text(&row.get::<_, String>(2)?),
+                    rewritten: row.get::<_, Option<String>>(3)?.as_deref().map(mask_text),
                 })
             })?
             .collect::<Result<_, _>>()?;

@@ -12,6 +12,7 @@ use crate::{Store, StoreError};
 use formrobot_engine::check::Checked;
 use formrobot_engine::outcome::Status;
 use formrobot_engine::resolve::{self, Assignment, HandleRequest, RenderedObject};
+use formrobot_engine::secrets::mask_text;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
@@ -22,17 +23,34 @@ pub struct IncomingMail<'a> {
     pub raw: &'a [u8],
     /// Its `Message-ID`, if it had one.
     pub message_id: Option<&'a str>,
+    /// What identifies it whatever its trace headers (`formrobot_mail::intake::identity`).
+    /// Without it, only the same Message-ID with the same bytes is the same mail.
+    pub identity: Option<&'a str>,
     /// The address replies go to, if one could be found.
     pub sender: Option<&'a str>,
     /// Where it came from: `process`, `replay:PATH`, `imap:...`.
     pub origin: &'a str,
     /// Parts kept with the ticket but not parsed.
     pub attachments: &'a [AttachmentRef<'a>],
-    /// Why this mail gets no reply although it deserves one (the per-sender limit), for the log.
-    pub withheld: Option<&'a str>,
+    /// The per-sender limit on replies, when it applies to this mail.
+    pub reply_limit: Option<ReplyLimit<'a>>,
     /// Where it sits in an IMAP mailbox, when it came from one.
     pub imap: Option<&'a ImapKey>,
 }
+
+/// At most `per_hour` replies in any hour to each of the mailboxes a mail
+/// comes from. Counted and enforced inside the recording transaction, so that
+/// concurrent mails from one sender cannot all see room for one more.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyLimit<'a> {
+    /// The sender's normalised mailboxes (`formrobot_mail::intake::Headers::sender_mailboxes`).
+    pub mailboxes: &'a [String],
+    /// Replies each mailbox may get in an hour.
+    pub per_hour: u32,
+}
+
+/// The window of the per-sender limit.
+const HOUR: i64 = 3600;
 
 /// A part of a mail kept with its ticket but not parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +125,9 @@ pub struct Recorded {
     pub ticket: Option<String>,
     /// For a duplicate: the row id of the message it repeats.
     pub duplicate_of: Option<i64>,
+    /// Why a mail that deserved a reply got none (the per-sender limit): it
+    /// was recorded, and nothing else was done (no ticket, no handle).
+    pub withheld: Option<String>,
     /// The handles claimed.
     pub assignments: Vec<Assignment>,
     /// The objects with real handles.
@@ -183,15 +204,6 @@ impl Store {
         Ok(())
     }
 
-    /// How many replies to `recipient` were queued at or after `since`: for the per-sender limit.
-    pub fn replies_since(&self, recipient: &str, since: i64) -> Result<u32, StoreError> {
-        Ok(self.connection.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE recipient = ?1 AND created_at >= ?2",
-            params![recipient, since],
-            |row| row.get(0),
-        )?)
-    }
-
     /// Records one processed mail, claiming handles for an accepted submission,
     /// and queues the reply `compose` writes. Everything or nothing is stored.
     pub fn record(
@@ -220,7 +232,8 @@ fn record_in(
     compose: impl FnOnce(&ReplyContext<'_>) -> Option<Outgoing>,
 ) -> Result<Recorded, StoreError> {
     let sha256 = hex(&Sha256::digest(mail.raw));
-    let recorded = record_message(tx, mail, &sha256, verdict, now, compose)?;
+    let received = Received { sha256: &sha256, identity: mail.identity };
+    let recorded = record_message(tx, mail, &received, verdict, now, compose)?;
     if let Some(key) = mail.imap {
         tx.execute(
             "INSERT INTO imap_seen (mailbox, uidvalidity, uid, message_id) VALUES (?1, ?2, ?3, ?4)",
@@ -234,31 +247,31 @@ fn record_in(
     Ok(recorded)
 }
 
+/// What the store works out about a received mail's bytes.
+struct Received<'a> {
+    /// SHA-256 of the bytes, hex.
+    sha256: &'a str,
+    /// What identifies the mail (see [`IncomingMail::identity`]).
+    identity: Option<&'a str>,
+}
+
 fn record_message(
     tx: &Transaction<'_>,
     mail: &IncomingMail<'_>,
-    sha256: &str,
+    received: &Received<'_>,
     verdict: Verdict<'_>,
     now: i64,
     compose: impl FnOnce(&ReplyContext<'_>) -> Option<Outgoing>,
 ) -> Result<Recorded, StoreError> {
-    if let Some(Original { message: original, ticket }) = find_duplicate(tx, mail.message_id, sha256)? {
-        let ticket_id = ticket.as_ref().map(|(id, _)| *id);
-        let message = insert_message(tx, mail, sha256, now, MessageOutcome::Duplicate, ticket_id)?;
-        let details = format!(
-            "the same mail (Message-ID {} and content) was received before as message #{original}; nothing was done",
-            mail.message_id.unwrap_or("-")
-        );
-        log_event(tx, now, EventLevel::Warn, ticket_id, Some(message), EventKind::Duplicate, &details)?;
-        return Ok(Recorded {
-            message,
-            outcome: MessageOutcome::Duplicate,
-            ticket: ticket.map(|(_, tag)| tag),
-            duplicate_of: Some(original),
-            assignments: Vec::new(),
-            objects: Vec::new(),
-            reply: None,
-        });
+    if let Some(original) = find_duplicate(tx, received, mail.message_id)? {
+        return record_duplicate(tx, mail, received, original, now);
+    }
+    let withheld = match (verdict, mail.reply_limit) {
+        (Verdict::Ignored(_), _) | (_, None) => None,
+        (_, Some(limit)) => limit_reached(tx, limit, now)?,
+    };
+    if let Some(reason) = withheld {
+        return record_withheld(tx, mail, received, reason, now);
     }
 
     let outcome = match verdict {
@@ -270,17 +283,8 @@ fn record_message(
         Verdict::Ignored(_) => MessageOutcome::Ignored,
         Verdict::Refused(_) => MessageOutcome::Refused,
     };
-    let message = insert_message(tx, mail, sha256, now, outcome, None)?;
-    let sender = mail.sender.unwrap_or("unknown sender");
-    log_event(
-        tx,
-        now,
-        EventLevel::Info,
-        None,
-        Some(message),
-        EventKind::Received,
-        &format!("{} bytes from {sender} via {}", mail.raw.len(), mail.origin),
-    )?;
+    let message = insert_message(tx, mail, received, now, outcome, None, None)?;
+    log_received(tx, mail, message, now)?;
 
     let mut ticket: Option<(i64, String)> = None;
     let mut assignments = Vec::new();
@@ -312,10 +316,12 @@ fn record_message(
             }
             objects = resolve::rewrite(checked, &assignments);
             for (position, object) in objects.iter().enumerate() {
-                let rewritten = (outcome == MessageOutcome::Accepted).then_some(object.rewritten.as_str());
+                // The objects are a view of the form: stored without its secrets.
+                // The raw mail, the evidence, keeps them as received.
+                let rewritten = (outcome == MessageOutcome::Accepted).then(|| mask_text(&object.rewritten));
                 tx.execute(
                     "INSERT INTO objects (ticket_id, position, class, submitted, rewritten) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![ticket_id, position as i64, object.class, object.submitted, rewritten],
+                    params![ticket_id, position as i64, object.class, mask_text(&object.submitted), rewritten],
                 )?;
             }
             let errors = checked.errors().count();
@@ -385,17 +391,6 @@ fn record_message(
         objects: &objects,
     };
     let reply = compose(&context);
-    if let Some(reason) = mail.withheld {
-        log_event(
-            tx,
-            now,
-            EventLevel::Warn,
-            ticket.as_ref().map(|(id, _)| *id),
-            Some(message),
-            EventKind::ReplyWithheld,
-            reason,
-        )?;
-    }
     if let Some(reply) = &reply {
         tx.execute(
             "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at)
@@ -410,6 +405,9 @@ fn record_message(
                 now
             ],
         )?;
+        if let Some(limit) = mail.reply_limit {
+            count_reply(tx, limit, tx.last_insert_rowid(), now)?;
+        }
         log_event(
             tx,
             now,
@@ -425,6 +423,7 @@ fn record_message(
         outcome,
         ticket: ticket.map(|(_, tag)| tag),
         duplicate_of: None,
+        withheld: None,
         assignments,
         objects,
         reply,
@@ -439,49 +438,159 @@ struct Original {
     ticket: Option<(i64, String)>,
 }
 
-/// The earlier message with the same Message-ID and the same bytes, and its ticket.
+/// The first receipt of the same mail (the same [`Received::identity`], or the
+/// same Message-ID and bytes, which also finds mails recorded before identities
+/// were kept), and its ticket.
 fn find_duplicate(
     tx: &Transaction<'_>,
+    received: &Received<'_>,
     message_id: Option<&str>,
-    sha256: &str,
 ) -> Result<Option<Original>, StoreError> {
-    let Some(message_id) = message_id else { return Ok(None) };
-    let found = tx
+    let original = |row: &rusqlite::Row<'_>| {
+        let ticket: Option<i64> = row.get(1)?;
+        let tag: Option<String> = row.get(2)?;
+        Ok(Original { message: row.get(0)?, ticket: ticket.zip(tag) })
+    };
+    let found = match received.identity {
+        Some(identity) => tx
+            .query_row(
+                "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
+                 WHERE m.identity = ?1 AND m.outcome != ?2 ORDER BY m.id LIMIT 1",
+                params![identity, MessageOutcome::Duplicate],
+                original,
+            )
+            .optional()?,
+        None => None,
+    };
+    let Some(message_id) = message_id.filter(|_| found.is_none()) else { return Ok(found) };
+    Ok(tx
         .query_row(
             "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.message_id = ?1 AND m.sha256 = ?2 AND m.outcome != ?3 ORDER BY m.id LIMIT 1",
-            params![message_id, sha256, MessageOutcome::Duplicate],
-            |row| {
-                let ticket: Option<i64> = row.get(1)?;
-                let tag: Option<String> = row.get(2)?;
-                Ok(Original { message: row.get(0)?, ticket: ticket.zip(tag) })
-            },
+             WHERE m.message_id = ?1 AND m.sha256 = ?2 AND m.outcome != ?3
+             ORDER BY m.id LIMIT 1",
+            params![message_id, received.sha256, MessageOutcome::Duplicate],
+            original,
         )
-        .optional()?;
-    Ok(found)
+        .optional()?)
 }
 
+/// Records a mail received before: its size, hashes and a reference to the
+/// first receipt, not its bytes again. Nothing else is done.
+fn record_duplicate(
+    tx: &Transaction<'_>,
+    mail: &IncomingMail<'_>,
+    received: &Received<'_>,
+    Original { message: original, ticket }: Original,
+    now: i64,
+) -> Result<Recorded, StoreError> {
+    let ticket_id = ticket.as_ref().map(|(id, _)| *id);
+    let message = insert_message(tx, mail, received, now, MessageOutcome::Duplicate, ticket_id, Some(original))?;
+    let details = format!(
+        "the same mail (Message-ID {}, the same headers and body) was received before as message #{original}; \
+         nothing was done, and its bytes are not stored again",
+        mail.message_id.unwrap_or("-")
+    );
+    log_event(tx, now, EventLevel::Warn, ticket_id, Some(message), EventKind::Duplicate, &details)?;
+    Ok(Recorded {
+        message,
+        outcome: MessageOutcome::Duplicate,
+        ticket: ticket.map(|(_, tag)| tag),
+        duplicate_of: Some(original),
+        withheld: None,
+        assignments: Vec::new(),
+        objects: Vec::new(),
+        reply: None,
+    })
+}
+
+/// Why the mail gets no reply under `limit`, if one of its mailboxes had its replies for the hour.
+fn limit_reached(tx: &Transaction<'_>, limit: ReplyLimit<'_>, now: i64) -> Result<Option<String>, StoreError> {
+    let mut count = tx.prepare_cached("SELECT COUNT(*) FROM reply_quota WHERE mailbox = ?1 AND at >= ?2")?;
+    for mailbox in limit.mailboxes {
+        let replies: u32 = count.query_row(params![mailbox, now - HOUR], |row| row.get(0))?;
+        if replies >= limit.per_hour {
+            return Ok(Some(format!(
+                "{mailbox} already had {replies} replies in the last hour; this mail is recorded but not answered"
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Counts the reply `outbox_id` against each of the sender's mailboxes.
+fn count_reply(tx: &Transaction<'_>, limit: ReplyLimit<'_>, outbox_id: i64, now: i64) -> Result<(), StoreError> {
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO reply_quota (mailbox, outbox_id, at) VALUES (?1, ?2, ?3)")?;
+    for mailbox in limit.mailboxes {
+        insert.execute(params![mailbox, outbox_id, now])?;
+    }
+    Ok(())
+}
+
+/// Records a mail that deserved a reply but is over the per-sender limit. It
+/// makes no ticket and claims no handle: nobody would be told about them.
+fn record_withheld(
+    tx: &Transaction<'_>,
+    mail: &IncomingMail<'_>,
+    received: &Received<'_>,
+    reason: String,
+    now: i64,
+) -> Result<Recorded, StoreError> {
+    let message = insert_message(tx, mail, received, now, MessageOutcome::Ignored, None, None)?;
+    log_received(tx, mail, message, now)?;
+    log_event(tx, now, EventLevel::Warn, None, Some(message), EventKind::ReplyWithheld, &reason)?;
+    Ok(Recorded {
+        message,
+        outcome: MessageOutcome::Ignored,
+        ticket: None,
+        duplicate_of: None,
+        withheld: Some(reason),
+        assignments: Vec::new(),
+        objects: Vec::new(),
+        reply: None,
+    })
+}
+
+fn log_received(tx: &Transaction<'_>, mail: &IncomingMail<'_>, message: i64, now: i64) -> Result<(), StoreError> {
+    let sender = mail.sender.unwrap_or("unknown sender");
+    log_event(
+        tx,
+        now,
+        EventLevel::Info,
+        None,
+        Some(message),
+        EventKind::Received,
+        &format!("{} bytes from {sender} via {}", mail.raw.len(), mail.origin),
+    )
+}
+
+/// Inserts the message row. A duplicate keeps its size and hashes but not its bytes.
 fn insert_message(
     tx: &Transaction<'_>,
     mail: &IncomingMail<'_>,
-    sha256: &str,
+    received: &Received<'_>,
     now: i64,
     outcome: MessageOutcome,
     ticket: Option<i64>,
+    duplicate_of: Option<i64>,
 ) -> Result<i64, StoreError> {
+    let raw: &[u8] = if duplicate_of.is_some() { &[] } else { mail.raw };
     tx.execute(
-        "INSERT INTO messages (message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO messages (message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id,
+                               identity, duplicate_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             mail.message_id,
             mail.sender,
             mail.raw.len() as i64,
-            sha256,
-            mail.raw,
+            received.sha256,
+            raw,
             now,
             mail.origin,
             outcome,
-            ticket
+            ticket,
+            received.identity,
+            duplicate_of
         ],
     )?;
     Ok(tx.last_insert_rowid())

@@ -249,6 +249,34 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (mailbox, uidvalidity, uid)
     ) WITHOUT ROWID;
     "#,
+    // 6: duplicates found by what identifies a mail (its headers that say what it
+    // is, and its body: not the trace headers each hop adds), a duplicate's
+    // reference to its first receipt, and the replies counted per sender mailbox.
+    r#"
+    ALTER TABLE messages ADD COLUMN identity TEXT;
+    ALTER TABLE messages ADD COLUMN duplicate_of INTEGER REFERENCES messages(id);
+    CREATE INDEX messages_by_identity ON messages(identity);
+
+    -- One row per reply and normalised mailbox it counts against (the From and
+    -- the Reply-To of the mail it answers, lower case, without a +tag).
+    CREATE TABLE reply_quota (
+        mailbox     TEXT NOT NULL,
+        outbox_id   INTEGER NOT NULL REFERENCES outbox(id),
+        at          INTEGER NOT NULL,
+        PRIMARY KEY (mailbox, outbox_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX reply_quota_by_time ON reply_quota(mailbox, at);
+    -- The replies already queued count against their recipients.
+    INSERT OR IGNORE INTO reply_quota (mailbox, outbox_id, at)
+        SELECT CASE WHEN instr(local, '+') > 0 THEN substr(local, 1, instr(local, '+') - 1) ELSE local END
+                   || substr(address, length(local) + 1),
+               id, created_at
+        FROM (SELECT id, created_at, lower(recipient) AS address,
+                     CASE WHEN instr(recipient, '@') > 0
+                          THEN substr(lower(recipient), 1, instr(recipient, '@') - 1)
+                          ELSE lower(recipient) END AS local
+              FROM outbox);
+    "#,
 ];
 
 #[cfg(test)]
@@ -322,15 +350,28 @@ mod tests {
             .expect("rows inserted");
     }
 
+    /// Every table and its columns.
+    fn columns(connection: &Connection) -> Vec<(String, String)> {
+        let mut statement = connection
+            .prepare(
+                "SELECT m.name, group_concat(c.name, ', ') FROM sqlite_master m, pragma_table_info(m.name) c
+                 WHERE m.type = 'table' GROUP BY m.name ORDER BY m.name",
+            )
+            .expect("prepares");
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).expect("queries");
+        rows.collect::<Result<_, _>>().expect("columns")
+    }
+
     /// Every row of every table, as text, sorted.
     fn contents(connection: &Connection) -> Vec<String> {
-        let mut names =
-            connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").expect("prepares");
-        let tables: Vec<String> =
-            names.query_map([], |row| row.get(0)).expect("queries").collect::<Result<_, _>>().expect("names");
+        contents_of(connection, &columns(connection))
+    }
+
+    /// Every row of the tables and columns given (those of an older version), as text, sorted.
+    fn contents_of(connection: &Connection, columns: &[(String, String)]) -> Vec<String> {
         let mut all = Vec::new();
-        for table in tables {
-            let mut statement = connection.prepare(&format!("SELECT * FROM {table}")).expect("prepares");
+        for (table, names) in columns {
+            let mut statement = connection.prepare(&format!("SELECT {names} FROM {table}")).expect("prepares");
             let width = statement.column_count();
             let rows = statement
                 .query_map([], |row| {
@@ -441,16 +482,18 @@ mod tests {
         let old = database_at(&path, 3);
         fill(&old);
         let before = contents(&old);
+        let old_columns = columns(&old);
         let structure_before = indexes_and_triggers(&old);
         drop(old);
 
         let mut store = Store::open(&path).expect("upgrades");
         assert_eq!(store.schema_version().expect("version"), MIGRATIONS.len() as i64);
         let connection = store.connection();
-        assert_eq!(contents(connection), before, "every row kept, ids included");
-        assert_eq!(indexes_and_triggers(connection), structure_before, "indexes and triggers kept");
+        assert_eq!(contents_of(connection, &old_columns), before, "every row kept, ids included");
+        let structure_after = indexes_and_triggers(connection);
+        assert!(structure_after.is_superset(&structure_before), "indexes and triggers kept");
         let fresh = Store::open_in_memory().expect("opens");
-        assert_eq!(indexes_and_triggers(fresh.connection()), structure_before, "the same as a new database");
+        assert_eq!(indexes_and_triggers(fresh.connection()), structure_after, "the same as a new database");
         let keys: i64 = connection.pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("fk");
         assert_eq!(keys, 1, "foreign keys are back on");
         let broken: Option<String> =
@@ -500,6 +543,47 @@ mod tests {
         store.log(21, EventLevel::Warn, EventKind::ImapError, "again").expect("logged");
         let last = store.events(&crate::query::EventFilter::default()).expect("events").pop().expect("an event");
         assert_eq!((last.level, last.kind, last.details.as_str()), (EventLevel::Warn, EventKind::ImapError, "again"));
+    }
+
+    #[test]
+    fn version_6_counts_the_replies_already_queued_against_their_mailboxes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formrobot.db");
+        let old = database_at(&path, 5);
+        fill(&old);
+        old.execute(
+            "INSERT INTO outbox (message_id, recipient, subject, body, status, next_attempt_at, created_at)
+             VALUES (1, 'Eager+Tag@Example.ORG', 's', x'', 'queued', 30, 30)",
+            [],
+        )
+        .expect("a tagged recipient");
+        drop(old);
+
+        let store = Store::open(&path).expect("upgrades");
+        let mut statement = store
+            .connection()
+            .prepare("SELECT mailbox, outbox_id, at FROM reply_quota ORDER BY outbox_id")
+            .expect("ok");
+        let rows: Vec<(String, i64, i64)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("queries")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [
+                ("a@example.net".to_owned(), 1, 10),
+                ("a@example.net".to_owned(), 2, 10),
+                ("eager@example.org".to_owned(), 3, 30)
+            ]
+        );
+        let message: (Option<String>, Option<i64>) = store
+            .connection()
+            .query_row("SELECT identity, duplicate_of FROM messages WHERE id = 1", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .expect("columns added");
+        assert_eq!(message, (None, None));
     }
 
     #[test]

@@ -31,7 +31,8 @@ fn record(store: &mut Store, text: &str, message_id: &str) -> Recorded {
         sender: Some("jq@example.net"),
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded")
@@ -179,7 +180,8 @@ fn a_failure_midway_leaves_nothing_behind() {
         sender: Some("jq@example.net"),
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
@@ -213,7 +215,8 @@ fn a_dry_run_sees_the_registry_but_keeps_nothing() {
         sender: None,
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     let recorded = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::DryRun, |_| None).expect("runs");
@@ -286,7 +289,8 @@ fn tries_at_an_imap_mail_outlive_the_process_until_it_is_recorded() {
         sender: Some("jq@example.net"),
         origin: "imap",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: Some(&key),
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded");
@@ -309,7 +313,8 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
         sender: Some("jq@example.net"),
         origin: "test",
         attachments: &[],
-        withheld: None,
+        identity: None,
+        reply_limit: None,
         imap: None,
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
@@ -341,4 +346,35 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
         "a dead sender's is settled"
     );
     assert_eq!(count(&db, "outbox WHERE status = 'sent'"), 1);
+}
+
+#[test]
+fn an_over_long_line_stops_the_import_at_its_number_without_reading_it_whole() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("formrobot.db")).expect("opens");
+    let before = "person: Jo Doe\nnic-hdl: JD1-RIPE\nsource: RIPE\n\nmntner: LONG-MNT\ndescr: ";
+    // A 64 MiB line: read whole, it would need several times that.
+    let long_line = std::io::repeat(b'x').take(64 << 20);
+    let dump = std::io::BufReader::new(before.as_bytes().chain(long_line).chain("\nsource: RIPE\n".as_bytes()));
+    let error = store.import_dump(dump, "long.db", NOW).expect_err("refused");
+    assert!(
+        matches!(
+            error,
+            formrobot_store::StoreError::LineTooLong { line: 6, limit: formrobot_store::import::MAX_LINE_BYTES, .. }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().starts_with("long.db: line 6 is longer than 1048576 bytes"), "{error}");
+    use formrobot_engine::validate::registry::Registry;
+    assert_eq!(
+        store.handle_owner("JD1-RIPE").expect("looks up").as_deref(),
+        Some("Jo Doe"),
+        "what came before is kept"
+    );
+
+    // Memory stays bounded whatever the line: an endless one ends the import too.
+    let endless = std::io::BufReader::new("mntner: ENDLESS-MNT\ndescr: ".as_bytes().chain(std::io::repeat(b'y')));
+    let error = store.import_dump(endless, "endless.db", NOW).expect_err("refused");
+    assert!(matches!(error, formrobot_store::StoreError::LineTooLong { line: 2, .. }), "{error}");
 }

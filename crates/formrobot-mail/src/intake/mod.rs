@@ -11,6 +11,7 @@
 pub mod cleartext;
 pub mod envelope;
 pub mod flowed;
+pub mod identity;
 pub mod nesting;
 #[cfg(test)]
 mod properties;
@@ -58,6 +59,26 @@ impl Headers {
     /// Where a reply goes: `Reply-To:`, else `From:`.
     pub fn reply_address(&self) -> Option<&str> {
         self.reply_to.as_deref().or(self.from.as_deref())
+    }
+
+    /// The mailboxes a reply to this mail counts against for the per-sender
+    /// limit: the From's and the Reply-To's, each as [`mailbox`] writes it, so
+    /// that neither letter case, nor a `+tag`, nor a rotated Reply-To escapes it.
+    pub fn sender_mailboxes(&self) -> Vec<String> {
+        let mut mailboxes: Vec<String> =
+            [&self.from, &self.reply_to].into_iter().flatten().map(|address| mailbox(address)).collect();
+        mailboxes.dedup();
+        mailboxes
+    }
+}
+
+/// An address in lower case without its `+tag`: `As-Request+x@Example.NET` is
+/// `as-request@example.net`, the mailbox that receives both.
+pub fn mailbox(address: &str) -> String {
+    let address = address.to_ascii_lowercase();
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or_default()),
+        None => address,
     }
 }
 
@@ -417,6 +438,14 @@ mod tests {
     fn reply_goes_to_reply_to_first() {
         let mail = read_mail(b"From: a@example.net\nReply-To: \"Desk\" <desk@example.org>\n\nx\n");
         assert_eq!(mail.headers.reply_address(), Some("desk@example.org"));
+    }
+
+    #[test]
+    fn a_sender_counts_by_mailbox_whatever_the_case_and_tag() {
+        let mail = read_mail(b"From: Eager+Two@Example.ORG\nReply-To: desk+7@example.net\n\nx\n");
+        assert_eq!(mail.headers.sender_mailboxes(), ["eager@example.org", "desk@example.net"]);
+        let same = read_mail(b"From: eager@example.org\nReply-To: EAGER+x@example.org\n\nx\n");
+        assert_eq!(same.headers.sender_mailboxes(), ["eager@example.org"]);
     }
 
     #[test]

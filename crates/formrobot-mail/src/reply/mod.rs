@@ -12,14 +12,13 @@ mod dry_run;
 mod help;
 mod refusal;
 mod rejection;
-mod secrets;
 
 pub use acknowledgement::acknowledgement;
 pub use dry_run::dry_run;
+pub use formrobot_engine::secrets::{mask_secrets, SecretMasker};
 pub use help::{blank_forms, help};
 pub use refusal::refusal;
 pub use rejection::rejection;
-pub use secrets::{mask_secrets, SecretMasker};
 
 use crate::intake::Headers;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};

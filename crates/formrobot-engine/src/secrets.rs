@@ -1,8 +1,9 @@
-//! Secrets a sender wrote that a reply must never repeat: `auth:` hashes and
-//! passwords, found by the attribute's name (misspellings included), by the
+//! Secrets a sender wrote that no reply and no view may repeat: `auth:` hashes
+//! and passwords, found by the attribute's name (misspellings included), by the
 //! shape of the value (`CRYPT-PW x`, `MD5-PW x`, `$1$...`, `$2a$...`,
 //! anything after `password:`) and on the continuation lines of such an
-//! attribute.
+//! attribute. Replies (`formrobot-mail`), the objects the store keeps and what
+//! operators read (`formrobot-store`'s queries) all mask with this one masker.
 
 /// What replaces a secret.
 const HIDDEN: &str = "<hidden>";
@@ -11,6 +12,19 @@ const HIDDEN: &str = "<hidden>";
 /// which also hides the continuation lines of a secret attribute).
 pub fn mask_secrets(line: &str) -> String {
     SecretMasker::default().line(line)
+}
+
+/// Masks the secrets of a whole text (an object, a log entry), line by line.
+pub fn mask_text(text: &str) -> String {
+    let mut masker = SecretMasker::new();
+    let mut masked = String::with_capacity(text.len());
+    for (index, line) in text.split('\n').enumerate() {
+        if index > 0 {
+            masked.push('\n');
+        }
+        masked.push_str(&masker.line(line));
+    }
+    masked
 }
 
 /// Masks the secrets of a text line by line, remembering whether the
@@ -161,6 +175,13 @@ mod tests {
     fn masked(text: &str) -> String {
         let mut masker = SecretMasker::new();
         text.lines().map(|line| masker.line(line)).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn a_whole_text_keeps_its_lines_and_loses_its_secrets() {
+        let object = "mntner: EX-MNT\nauth: MD5-PW $1$salt$hash\n  $1$more$hash\nsource: RIPE\n";
+        assert_eq!(mask_text(object), "mntner: EX-MNT\nauth: MD5-PW <hidden>\n  <hidden>\nsource: RIPE\n");
+        assert_eq!(mask_text(&mask_text(object)), mask_text(object), "masking twice changes nothing");
     }
 
     #[test]
