@@ -155,7 +155,7 @@ impl Generator {
                     self.continuation(&format!("accept {{2001:db8::/32^48-64}} AND NOT AS{peer}"));
                 }
             }
-            if (i + number) % 2 == 0 {
+            if (i + number).is_multiple_of(2) {
                 self.line("export", &format!("to AS{peer}"));
                 self.out.extend_from_slice(b"+             announce NEW\n");
             } else {
