@@ -2,7 +2,7 @@
 
 use super::{counted, Context};
 use anyhow::{Context as _, Result};
-use formrobot_engine::check::{check_text, decode_bytes, Checked};
+use formrobot_engine::check::{check_text, decode_owned_bytes, Checked};
 use formrobot_engine::outcome::Status;
 use formrobot_engine::validate::registry::Registry;
 use std::io::{Read, Write};
@@ -21,7 +21,7 @@ pub fn run(context: &Context, file: Option<&Path>, json: bool) -> Result<ExitCod
             (path.display().to_string(), bytes)
         }
     };
-    let text = decode_bytes(&bytes);
+    let text = decode_owned_bytes(bytes);
     // A form signed inline is checked as the mail path reads it: out of its armour, line for line.
     let text = match formrobot_mail::intake::cleartext::unarmour(&text) {
         Some(unarmoured) => unarmoured.text,

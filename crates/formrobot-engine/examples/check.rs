@@ -6,7 +6,7 @@
 
 #![allow(clippy::disallowed_methods)] // This example is the shell: it reads the file, the arguments and the clock.
 
-use formrobot_engine::check::{check_text, decode_bytes};
+use formrobot_engine::check::{check_text, decode_owned_bytes};
 use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;
 use formrobot_engine::outcome::Status;
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let today = Date::from_unix_seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
 
-    let checked = check_text(&decode_bytes(&bytes), &forms, today);
+    let checked = check_text(&decode_owned_bytes(bytes), &forms, today);
     for diagnostic in &checked.diagnostics {
         let line = diagnostic.line.map(|l| format!(":{l}")).unwrap_or_default();
         let severity = if diagnostic.is_error() { "error" } else { "warning" };

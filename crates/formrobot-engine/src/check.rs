@@ -69,12 +69,12 @@ impl Checked {
 
 /// Runs the form engine over the text of a submission.
 pub fn check_text(text: &str, forms: &FormSet, today: Date) -> Checked {
-    let extraction = extract::extract(text);
-    let submission = parse::parse(&extraction);
+    let frame = extract::Frame::new(text);
+    let submission = parse::parse_frame(&frame);
     let context = SyntaxContext { dialect: submission.dialect, today };
     let validation = validate::validate(&submission, forms, &context);
 
-    let mut diagnostics: Vec<Diagnostic> = extraction.diagnostics;
+    let mut diagnostics: Vec<Diagnostic> = frame.diagnostics;
     diagnostics.extend(submission.diagnostics.iter().cloned());
     diagnostics.extend(validation.diagnostics.iter().cloned());
     if submission.objects.is_empty() {
@@ -97,6 +97,12 @@ pub fn decode_bytes(bytes: &[u8]) -> String {
     }
 }
 
+/// [`decode_bytes`] for bytes the caller gives up: valid UTF-8 (the usual
+/// case) becomes the text without a copy, so a large form is held once.
+pub fn decode_owned_bytes(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|invalid| invalid.into_bytes().iter().map(|&b| char::from(b)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +112,8 @@ mod tests {
         assert_eq!(decode_bytes(b"caf\xc3\xa9"), "caf\u{e9}");
         assert_eq!(decode_bytes(b"caf\xe9"), "caf\u{e9}");
         assert_eq!(decode_bytes(b"\xff\x00"), "\u{ff}\u{0}");
+        for bytes in [&b"caf\xc3\xa9"[..], b"caf\xe9", b"\xff\x00", b""] {
+            assert_eq!(decode_owned_bytes(bytes.to_vec()), decode_bytes(bytes));
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! attributes (the APNIC instructions are full of `as-in:` examples).
 
 use crate::diagnostic::Diagnostic;
+use std::ops::Range;
 
 /// One line of the submitted text, without its line ending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,19 +41,15 @@ pub struct Extraction<'a> {
 
 /// Splits text into numbered lines, accepting LF and CRLF line ends.
 pub fn lines(text: &str) -> Vec<Line<'_>> {
-    if text.is_empty() {
-        return Vec::new();
-    }
-    let mut lines: Vec<Line<'_>> = text
-        .split('\n')
-        .enumerate()
-        .map(|(index, raw)| Line { number: index + 1, text: raw.strip_suffix('\r').unwrap_or(raw) })
-        .collect();
-    // A final line end does not start another line.
-    if text.ends_with('\n') {
-        lines.pop();
-    }
-    lines
+    numbered(text).collect()
+}
+
+/// The numbered lines of `text`, one at a time; a final line end does not start another line.
+fn numbered(text: &str) -> impl Iterator<Item = Line<'_>> + Clone {
+    text.split_inclusive('\n').enumerate().map(|(index, raw)| {
+        let raw = raw.strip_suffix('\n').unwrap_or(raw);
+        Line { number: index + 1, text: raw.strip_suffix('\r').unwrap_or(raw) }
+    })
 }
 
 /// Whether a line is a "CUT HERE" marker: the words (any case, any spacing)
@@ -77,59 +74,125 @@ pub fn is_marker(line: &str) -> bool {
 /// With one marker only, the side that holds an APNIC template header or an
 /// attribute line is taken (the one after the marker when both or neither do).
 pub fn extract(text: &str) -> Extraction<'_> {
-    let all = lines(text);
-    let markers: Vec<usize> = all.iter().enumerate().filter(|(_, l)| is_marker(l.text)).map(|(i, _)| i).collect();
-    match markers.as_slice() {
-        [] => Extraction {
-            lines: all,
-            markers: Markers::Missing,
-            diagnostics: vec![Diagnostic::warning(
-                None,
-                None,
-                "no \"CUT HERE\" lines were found, so the whole text was read as the form; \
-                 keep the two CUT HERE lines around the templates next time",
-            )],
-        },
-        [only] => {
-            let (before, after) = (&all[..*only], &all[only + 1..]);
-            let take_before = looks_like_form(before) && !looks_like_form(after);
-            let lines = if take_before { before.to_vec() } else { after.to_vec() };
-            let side = if take_before { "above" } else { "below" };
-            Extraction {
-                lines,
-                markers: Markers::One,
-                diagnostics: vec![Diagnostic::warning(
-                    Some(all[*only].number),
-                    None,
-                    format!("only one \"CUT HERE\" line was found; the text {side} it was read as the form"),
-                )],
+    let frame = Frame::new(text);
+    Extraction { lines: frame.lines().collect(), markers: frame.markers, diagnostics: frame.diagnostics }
+}
+
+/// Where the submission lies in a text, found without holding the text's
+/// lines: [`Frame::lines`] numbers them again on each pass. The form engine
+/// reads a submission through this, so that a text of many short lines costs
+/// no memory per line; [`extract`] is the same with the lines collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame<'a> {
+    text: &'a str,
+    /// The parts of the text that make up the submission, as ranges of
+    /// 0-based line indexes, in order and apart.
+    parts: Vec<Range<usize>>,
+    /// How the markers were found.
+    pub markers: Markers,
+    /// Notes about the extraction (missing markers).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Frame<'a> {
+    /// Finds the marker lines of `text` and the parts between them.
+    pub fn new(text: &'a str) -> Frame<'a> {
+        if !may_hold_a_marker(text) {
+            // The usual case, decided without numbering a single line.
+            return Frame::from_markers(text, &[], usize::MAX);
+        }
+        let mut count = 0;
+        let mut markers: Vec<usize> = Vec::new();
+        for line in numbered(text) {
+            if is_marker(line.text) {
+                markers.push(count);
             }
+            count += 1;
         }
-        pairs => {
-            // Each pair of markers frames a part of the form; a last unpaired marker frames nothing.
-            let lines = pairs.chunks_exact(2).flat_map(|pair| all[pair[0] + 1..pair[1]].iter().copied()).collect();
-            let diagnostics = match pairs.len() % 2 {
-                0 => Vec::new(),
-                _ => vec![Diagnostic::warning(
-                    pairs.last().map(|&i| all[i].number),
-                    None,
-                    "this CUT HERE line has no partner below it, so the text after it was not read",
-                )],
-            };
-            Extraction { lines, markers: Markers::Both, diagnostics }
-        }
+        Frame::from_markers(text, &markers, count)
     }
+
+    /// The frame given the indexes of the marker lines among `count` lines.
+    fn from_markers(text: &'a str, markers: &[usize], count: usize) -> Frame<'a> {
+        let (parts, markers, diagnostics) = match markers {
+            [] => (
+                std::iter::once(0..count).collect(),
+                Markers::Missing,
+                vec![Diagnostic::warning(
+                    None,
+                    None,
+                    "no \"CUT HERE\" lines were found, so the whole text was read as the form; \
+                     keep the two CUT HERE lines around the templates next time",
+                )],
+            ),
+            [only] => {
+                let (before, after) = (0..*only, only + 1..count);
+                let looks_like_form = |range: &Range<usize>| {
+                    numbered(text).skip(range.start).take(range.len()).any(|line| looks_like_form_line(line.text))
+                };
+                let take_before = looks_like_form(&before) && !looks_like_form(&after);
+                let side = if take_before { "above" } else { "below" };
+                (
+                    std::iter::once(if take_before { before } else { after }).collect(),
+                    Markers::One,
+                    vec![Diagnostic::warning(
+                        Some(only + 1),
+                        None,
+                        format!("only one \"CUT HERE\" line was found; the text {side} it was read as the form"),
+                    )],
+                )
+            }
+            pairs => {
+                // Each pair of markers frames a part of the form; a last unpaired marker frames nothing.
+                let parts = pairs.chunks_exact(2).map(|pair| pair[0] + 1..pair[1]).collect();
+                let diagnostics = match pairs.len() % 2 {
+                    0 => Vec::new(),
+                    _ => vec![Diagnostic::warning(
+                        pairs.last().map(|&i| i + 1),
+                        None,
+                        "this CUT HERE line has no partner below it, so the text after it was not read",
+                    )],
+                };
+                (parts, Markers::Both, diagnostics)
+            }
+        };
+        Frame { text, parts, markers, diagnostics }
+    }
+
+    /// The whole text the frame was found in.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The submission's lines, numbered as in the whole text.
+    pub fn lines(&self) -> impl Iterator<Item = Line<'a>> + Clone + '_ {
+        let parts = &self.parts;
+        numbered(self.text).filter(move |line| {
+            let index = line.number - 1;
+            let part = parts.partition_point(|part| part.end <= index);
+            parts.get(part).is_some_and(|part| part.contains(&index))
+        })
+    }
+}
+
+/// Whether "cut" stands anywhere in `text`, in any case: a marker line needs
+/// it. Found with the standard library's fast substring search rather than
+/// line by line, so that a form without markers is never split for them.
+fn may_hold_a_marker(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    ["ut", "uT", "Ut", "UT"].into_iter().any(|tail| {
+        text.match_indices(tail)
+            .any(|(at, _)| at > 0 && bytes.get(at - 1).is_some_and(|b| b.eq_ignore_ascii_case(&b'c')))
+    })
 }
 
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-fn looks_like_form(lines: &[Line<'_>]) -> bool {
-    lines.iter().any(|l| {
-        let t = l.text.trim_start();
-        t.starts_with("#[") || t.split_once(':').is_some_and(|(name, _)| is_attribute_name(name))
-    })
+fn looks_like_form_line(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with("#[") || t.split_once(':').is_some_and(|(name, _)| is_attribute_name(name))
 }
 
 /// Whether `name` has the shape of an attribute name (`as-in`, `nic-hdl`).

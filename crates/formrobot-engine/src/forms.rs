@@ -13,6 +13,7 @@ use crate::dialect::Dialect;
 use crate::syntax::SyntaxClass;
 use serde::Deserialize;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// The template definitions compiled into the binary: `(file name, TOML text)`.
 const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_forms.rs"));
@@ -73,8 +74,9 @@ pub struct AttributeDef {
     pub list: bool,
     /// What each value must look like.
     pub syntax: SyntaxClass,
-    /// A short explanation for the person filling in the form.
-    pub help: String,
+    /// A short explanation for the person filling in the form; shared (not
+    /// copied) by every reference a submission makes through this attribute.
+    pub help: Arc<str>,
     /// A value the blank form already carries (`source: APNIC`).
     #[serde(default)]
     pub prefilled: Option<String>,

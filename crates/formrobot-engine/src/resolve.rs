@@ -9,6 +9,7 @@ use crate::check::Checked;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::parse::{Attribute, Object, ObjectKind};
+use crate::source::Position;
 use crate::syntax::{self, Contact};
 use crate::validate::{Disposition, NicHdlRequest};
 use std::collections::{HashMap, HashSet};
@@ -198,7 +199,8 @@ pub fn rewrite(checked: &Checked, assignments: &[Assignment]) -> Vec<RenderedObj
                 if attribute.name == "nic-hdl" {
                     return by_object.get(&summary.index).cloned();
                 }
-                let line = attribute.pieces.first().map_or(attribute.line, |p| p.start.line);
+                // A value's first piece stands on the attribute's own line.
+                let line = attribute.line;
                 if !contact_lines.contains(&(summary.index, line)) {
                     return None;
                 }
@@ -245,9 +247,7 @@ fn render(object: &Object, replace: impl Fn(&Attribute, &str) -> Option<String>,
         }
         let lines: Vec<String> = match replace(attribute, value.text()) {
             Some(replaced) => vec![replaced],
-            None if continuations => {
-                attribute.pieces.iter().filter(|p| !p.text.is_empty()).map(|p| p.text.clone()).collect()
-            }
+            None if continuations => attribute.pieces().map(|p| p.text.to_owned()).collect(),
             None => vec![value.text().to_owned()],
         };
         let label = format!("{}:", attribute.name);
@@ -263,7 +263,9 @@ fn render(object: &Object, replace: impl Fn(&Attribute, &str) -> Option<String>,
     }
     if gets_handle && !wrote_nic_hdl {
         // An APNIC person template without any nic-hdl line: the handle still belongs in the object.
-        if let Some(shown) = replace(&Attribute { name: "nic-hdl".into(), line: object.line, pieces: Vec::new() }, "") {
+        if let Some(shown) =
+            replace(&Attribute::new("nic-hdl".into(), object.line, "", Position { line: object.line, column: 1 }), "")
+        {
             text.push_str(&format!("{:<NAME_COLUMN$}{shown}\n", "nic-hdl:"));
         }
     }

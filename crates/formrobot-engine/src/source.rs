@@ -15,26 +15,58 @@ pub struct Position {
     pub column: usize,
 }
 
-/// One contiguous piece of a [`Value`] and where it starts in the source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Piece {
-    /// Byte offset of the piece within [`Value::text`].
-    offset: usize,
-    /// Where the piece's first character stands in the source.
-    start: Position,
+/// Where one source piece of a [`Value`] starts: its byte offset in
+/// [`Value::text`] and its place in the submitted text.
+///
+/// Kept in 32-bit numbers because a value made of many short continuation
+/// lines has one of these per line: 12 bytes each, not 24, keeps such a value
+/// within a small multiple of its text (a text past 4 GiB would only saturate
+/// the numbers, and never reaches the engine through the mail limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    offset: u32,
+    line: u32,
+    column: u32,
 }
 
+fn narrow(number: usize) -> u32 {
+    u32::try_from(number).unwrap_or(u32::MAX)
+}
+
+impl Mark {
+    fn new(offset: usize, start: Position) -> Mark {
+        Mark { offset: narrow(offset), line: narrow(start.line), column: narrow(start.column) }
+    }
+
+    fn offset(self) -> usize {
+        self.offset as usize
+    }
+
+    fn start(self) -> Position {
+        Position { line: self.line as usize, column: self.column as usize }
+    }
+}
+
+/// How many marks one block of [`Value`]'s further pieces holds.
+const MARKS_PER_BLOCK: usize = 1024;
+
 /// An attribute value with its source positions.
+///
+/// Most values are one piece, which is kept inline; only values spread over
+/// several lines allocate for the others, in blocks of a fixed size: a value
+/// of a million continuation lines grows by adding blocks, never by copying
+/// all its marks into an array twice the size.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Value {
     text: String,
-    pieces: Vec<Piece>,
+    first: Option<Mark>,
+    more: Vec<Vec<Mark>>,
 }
 
 impl Value {
     /// A value made of a single piece of text starting at `start`.
     pub fn new(text: &str, start: Position) -> Value {
-        let mut value = Value::default();
+        let mut value = Value { text: String::with_capacity(text.len()), first: None, more: Vec::new() };
         value.push_piece(text, start);
         value
     }
@@ -47,7 +79,23 @@ impl Value {
         if text.is_empty() {
             return;
         }
-        self.pieces.push(Piece { offset: self.text.len(), start });
+        let mark = Mark::new(self.text.len(), start);
+        if self.first.is_none() {
+            self.first = Some(mark);
+        } else {
+            match self.more.last_mut() {
+                Some(block) if block.len() < MARKS_PER_BLOCK => block.push(mark),
+                _ => {
+                    // A value of two or three lines (the usual continuation) gets small blocks, not a default four.
+                    let mut block = Vec::with_capacity(if self.more.is_empty() { 1 } else { MARKS_PER_BLOCK });
+                    block.push(mark);
+                    if self.more.is_empty() {
+                        self.more.reserve_exact(1);
+                    }
+                    self.more.push(block);
+                }
+            }
+        }
         self.text.push_str(text);
     }
 
@@ -58,7 +106,20 @@ impl Value {
 
     /// The position of the value's first character, if it has any text.
     pub fn start(&self) -> Option<Position> {
-        self.pieces.first().map(|p| p.start)
+        self.first.map(Mark::start)
+    }
+
+    /// Each source piece's text and where it starts, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = (&str, Position)> + '_ {
+        let more = self.more.iter().flatten();
+        let all = self.first.iter().chain(more.clone());
+        let ends = more.map(|next| next.offset().saturating_sub(1)).chain(std::iter::once(self.text.len()));
+        all.zip(ends).map(|(mark, end)| (self.text.get(mark.offset()..end).unwrap_or(""), mark.start()))
+    }
+
+    /// How many source pieces the value has.
+    pub fn piece_count(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.iter().map(Vec::len).sum::<usize>()
     }
 
     /// The items of an RPSL `list of ...` value, split at commas and trimmed,
@@ -73,12 +134,11 @@ impl Value {
             let item = part.trim();
             let offset = start + lead;
             let position = self.position_of(offset).unwrap_or(Position { line: 0, column: 0 });
-            let mut value = Value::default();
-            if item.is_empty() {
-                value.pieces.push(Piece { offset: 0, start: position });
+            let value = if item.is_empty() {
+                Value { text: String::new(), first: Some(Mark::new(0, position)), more: Vec::new() }
             } else {
-                value.push_piece(item, position);
-            }
+                Value::new(item, position)
+            };
             items.push(value);
             start += part.len() + 1;
         }
@@ -88,11 +148,22 @@ impl Value {
     /// Maps a byte offset within [`Value::text`] back to the submitted text.
     ///
     /// Offsets past the end map to just after the last character, which is
-    /// where an "unexpected end of rule" error belongs.
+    /// where an "unexpected end of rule" error belongs. A binary search, so
+    /// that many errors in a value of many lines stay linear in all.
     pub fn position_of(&self, offset: usize) -> Option<Position> {
-        let piece = self.pieces.iter().rev().find(|p| p.offset <= offset)?;
-        let within = &self.text[piece.offset..offset.min(self.text.len())];
-        Some(Position { line: piece.start.line, column: piece.start.column + within.chars().count() })
+        let first = self.first.filter(|mark| mark.offset() <= offset)?;
+        // The last block that starts at or before the offset, then the last mark in it that does.
+        let block = self.more.partition_point(|block| block.first().is_some_and(|mark| mark.offset() <= offset));
+        let piece = match block.checked_sub(1).and_then(|b| self.more.get(b)) {
+            None => first,
+            Some(marks) => {
+                let within = marks.partition_point(|mark| mark.offset() <= offset);
+                within.checked_sub(1).and_then(|m| marks.get(m)).copied().unwrap_or(first)
+            }
+        };
+        let within = self.text.get(piece.offset()..offset.min(self.text.len())).unwrap_or("");
+        let start = piece.start();
+        Some(Position { line: start.line, column: start.column + within.chars().count() })
     }
 }
 

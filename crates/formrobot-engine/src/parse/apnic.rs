@@ -13,7 +13,7 @@
 //! over consecutive lines that repeat the same `<aut-num> <cost>` is one rule,
 //! so such lines are joined here, keeping each piece's source position.
 
-use super::{clip, split_attribute, Attribute, Object, ObjectKind, Piece, Submission};
+use super::{clip, split_attribute, Attribute, Name, Names, Object, ObjectKind, Piece, Submission};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::extract::Line;
@@ -68,7 +68,8 @@ enum State {
     Comments,
 }
 
-pub(super) fn parse(lines: &[Line<'_>]) -> Submission {
+pub(super) fn parse<'a>(lines: impl Iterator<Item = Line<'a>>) -> Submission {
+    let mut names = Names::default();
     let mut objects: Vec<Object> = Vec::new();
     let mut diagnostics = Vec::new();
     let mut comments: Vec<&str> = Vec::new();
@@ -121,13 +122,13 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Submission {
         match (&state, split_attribute(line.text.trim_start())) {
             (State::Template(index), Some((name, value, column))) => {
                 let column = column + (line.text.len() - line.text.trim_start().len());
-                let piece = Piece { start: Position { line: line.number, column }, text: value.to_owned() };
-                push_attribute(&mut objects[*index], name, line.number, piece);
+                let piece = Piece { start: Position { line: line.number, column }, text: value };
+                push_attribute(&mut objects[*index], names.intern(name), line.number, piece);
             }
             (State::Skipping, _) | (State::Comments, _) => {}
             (State::Preamble, Some((name, _, _))) => diagnostics.push(Diagnostic::error(
                 Some(line.number),
-                Some(&name),
+                Some(&name.to_ascii_lowercase()),
                 "this attribute stands before the first template header, so it belongs to no template",
             )),
             (State::Preamble, None) => diagnostics.push(Diagnostic::error(
@@ -164,26 +165,27 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Submission {
 }
 
 /// Adds an attribute, joining an `as-in` line onto the previous one when it continues the same rule.
-fn push_attribute(object: &mut Object, name: String, line: usize, piece: Piece) {
+fn push_attribute(object: &mut Object, name: Name, line: usize, piece: Piece<'_>) {
     if name == "as-in" {
         if let Some(previous) = object.attributes.last_mut() {
-            let consecutive = previous.pieces.last().is_some_and(|p| p.start.line + 1 == line);
+            let consecutive = previous.pieces().last().is_some_and(|p| p.start.line + 1 == line);
             if previous.name == "as-in" && consecutive {
-                if let Some(rest) = continued_rule(&previous.pieces[0].text, &piece) {
-                    previous.pieces.push(rest);
+                let rest = previous.pieces().next().and_then(|first| continued_rule(first.text, &piece));
+                if let Some(rest) = rest {
+                    previous.push_piece(rest.text, rest.start);
                     return;
                 }
             }
         }
     }
-    object.attributes.push(Attribute { name, line, pieces: vec![piece] });
+    object.attributes.push(Attribute::new(name, line, piece.text, piece.start));
 }
 
 /// If `next` repeats the `<aut-num> <cost>` that `first` starts with, the rest of `next`.
-fn continued_rule(first: &str, next: &Piece) -> Option<Piece> {
+fn continued_rule<'a>(first: &str, next: &Piece<'a>) -> Option<Piece<'a>> {
     let mut first_words = first.split_whitespace();
     let (peer, cost) = (first_words.next()?, first_words.next()?);
-    let text = next.text.as_str();
+    let text = next.text;
     let after_peer = strip_prefix_ignore_case(text, peer)?;
     let after_cost = after_peer.trim_start().strip_prefix(cost)?;
     if !after_cost.starts_with(char::is_whitespace) || after_cost.trim().is_empty() {
@@ -193,7 +195,7 @@ fn continued_rule(first: &str, next: &Piece) -> Option<Piece> {
     let skipped = text.len() - rest.len();
     Some(Piece {
         start: Position { line: next.start.line, column: next.start.column + text[..skipped].chars().count() },
-        text: rest.to_owned(),
+        text: rest,
     })
 }
 
@@ -203,7 +205,7 @@ mod tests {
     use crate::extract::lines;
 
     fn parse_text(text: &str) -> Submission {
-        parse(&lines(text))
+        parse(lines(text).into_iter())
     }
 
     #[test]
@@ -229,7 +231,10 @@ mod tests {
         );
         assert_eq!(submission.objects.len(), 2);
         assert_eq!(submission.objects[0].attributes.len(), 2);
-        assert_eq!(submission.objects[0].attributes[0].pieces[0].start, Position { line: 3, column: 10 });
+        assert_eq!(
+            submission.objects[0].attributes[0].pieces().next().map(|p| p.start),
+            Some(Position { line: 3, column: 10 })
+        );
         assert_eq!(submission.objects[1].line, 6);
         assert_eq!(submission.comments, "We need it soon.\nThanks");
         assert!(submission.diagnostics.is_empty(), "{:?}", submission.diagnostics);

@@ -12,8 +12,12 @@ mod rpsl;
 
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
-use crate::extract::{Extraction, Line, Markers};
+use crate::extract::{Extraction, Frame, Line, Markers};
 use crate::source::{Position, Value};
+use std::borrow::{Borrow, Cow};
+use std::collections::HashSet;
+use std::ops::Deref;
+use std::sync::Arc;
 
 /// What an object claims to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,43 +37,137 @@ pub enum ObjectKind {
 }
 
 /// A piece of an attribute's value as it stands on one source line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Piece {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece<'a> {
     /// Where the piece starts.
     pub start: Position,
     /// The piece's text, trimmed, comments removed.
-    pub text: String,
+    pub text: &'a str,
+}
+
+/// An attribute name, lower case, shared by every attribute of that name in
+/// a submission: a form of 10,000 objects holds each name once, not once per
+/// line (see [`Names`]).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(name: &str) -> Name {
+        Name(Arc::from(name))
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+/// The attribute names met so far, so that each distinct name is allocated once.
+#[derive(Debug, Default)]
+pub(crate) struct Names(HashSet<Name>);
+
+impl Names {
+    /// The lower-case name for `written`, shared with earlier attributes of that name.
+    pub(crate) fn intern(&mut self, written: &str) -> Name {
+        let lower: Cow<'_, str> = if written.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(written.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(written)
+        };
+        if let Some(name) = self.0.get(lower.as_ref()) {
+            return name.clone();
+        }
+        let name = Name::from(lower.as_ref());
+        self.0.insert(name.clone());
+        name
+    }
 }
 
 /// One attribute, with its value pieces (several for continuation lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// The attribute name, lower case.
-    pub name: String,
+    pub name: Name,
     /// The line the attribute name stands on.
     pub line: usize,
-    /// The value as written, one piece per source line that carries text.
-    pub pieces: Vec<Piece>,
+    /// The value: the pieces with text joined by single spaces, each placed in the source.
+    value: Value,
 }
 
 impl Attribute {
+    /// An attribute whose value starts with `text` at `start` (empty when no value was given).
+    pub fn new(name: Name, line: usize, text: &str, start: Position) -> Attribute {
+        Attribute { name, line, value: Value::new(text, start) }
+    }
+
+    /// Adds the text of a continuation line; an empty one adds nothing.
+    pub fn push_piece(&mut self, text: &str, start: Position) {
+        self.value.push_piece(text, start);
+    }
+
     /// The whole value, pieces joined by single spaces.
-    pub fn joined(&self) -> Value {
-        let mut value = Value::default();
-        for piece in &self.pieces {
-            value.push_piece(&piece.text, piece.start);
-        }
-        value
+    pub fn joined(&self) -> &Value {
+        &self.value
+    }
+
+    /// The pieces that carry text, one per source line, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = Piece<'_>> + '_ {
+        self.value.pieces().map(|(text, start)| Piece { start, text })
     }
 
     /// Each source line's piece as a value of its own.
     pub fn each_line(&self) -> Vec<Value> {
-        self.pieces.iter().map(|piece| Value::new(&piece.text, piece.start)).collect()
+        self.pieces().map(|piece| Value::new(piece.text, piece.start)).collect()
     }
 
     /// Whether no text was given at all.
     pub fn is_empty(&self) -> bool {
-        self.pieces.iter().all(|piece| piece.text.is_empty())
+        self.value.text().is_empty()
     }
 }
 
@@ -167,22 +265,43 @@ const MAX_CHARACTER_DIAGNOSTICS: usize = 20;
 
 /// Parses the extracted lines in the dialect they are written in.
 pub fn parse(extraction: &Extraction<'_>) -> Submission {
-    let lines = &extraction.lines;
-    let marked = extraction.markers != Markers::Missing;
-    let mut submission = match detect_dialect(lines) {
-        Dialect::Apnic => apnic::parse(lines),
-        Dialect::Ripe => rpsl::parse(lines, marked),
+    let lines = extraction.lines.iter().copied();
+    parse_lines(lines.clone(), detect_dialect_of(lines), extraction.markers, true)
+}
+
+/// Parses the submission a [`Frame`] finds, reading its lines as they come:
+/// what the engine keeps is the objects, not the lines.
+pub fn parse_frame(frame: &Frame<'_>) -> Submission {
+    // Two questions answered on the whole text first, each by a quick scan,
+    // so that the usual form is numbered line by line only once, to parse it.
+    let dialect = if frame.text().contains("#[") { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
+    let may_have_bad_characters = !frame.text().bytes().all(|b| is_plain_byte(b) || b == b'\n');
+    parse_lines(frame.lines(), dialect, frame.markers, may_have_bad_characters)
+}
+
+fn parse_lines<'a>(
+    lines: impl Iterator<Item = Line<'a>> + Clone,
+    dialect: Dialect,
+    markers: Markers,
+    may_have_bad_characters: bool,
+) -> Submission {
+    let marked = markers != Markers::Missing;
+    let mut submission = match dialect {
+        Dialect::Apnic => apnic::parse(lines.clone()),
+        Dialect::Ripe => rpsl::parse(lines.clone(), marked),
     };
     submission.marked = marked;
-    // A password's characters are its owner's business, and a reply masks them, so a column there could not be found.
-    let mut secret_lines: Vec<usize> = submission
-        .pseudo_attributes
-        .iter()
-        .filter(|pseudo| matches!(pseudo.kind, PseudoKind::Password | PseudoKind::Override))
-        .map(|pseudo| pseudo.line)
-        .collect();
-    secret_lines.sort_unstable();
-    submission.diagnostics.extend(character_diagnostics(lines, &secret_lines));
+    if may_have_bad_characters {
+        // A password's characters are its owner's business, and a reply masks them, so a column there could not be found.
+        let mut secret_lines: Vec<usize> = submission
+            .pseudo_attributes
+            .iter()
+            .filter(|pseudo| matches!(pseudo.kind, PseudoKind::Password | PseudoKind::Override))
+            .map(|pseudo| pseudo.line)
+            .collect();
+        secret_lines.sort_unstable();
+        submission.diagnostics.extend(character_diagnostics(lines, &secret_lines));
+    }
     submission
 }
 
@@ -194,7 +313,11 @@ pub fn parse_rpsl_object(lines: &[Line<'_>]) -> Option<Object> {
 
 /// APNIC if any line is a `#[...]#` template header, RIPE otherwise.
 pub fn detect_dialect(lines: &[Line<'_>]) -> Dialect {
-    if lines.iter().any(|line| apnic::is_header_like(line.text)) {
+    detect_dialect_of(lines.iter().copied())
+}
+
+fn detect_dialect_of<'a>(mut lines: impl Iterator<Item = Line<'a>>) -> Dialect {
+    if lines.any(|line| apnic::is_header_like(line.text)) {
         Dialect::Apnic
     } else {
         Dialect::Ripe
@@ -208,8 +331,10 @@ const MAX_CHARACTERS_NAMED_PER_LINE: usize = 5;
 /// aside), naming each with its column; at most
 /// [`MAX_CHARACTER_DIAGNOSTICS`] lines are listed, the others counted. The
 /// lines numbered in `skipped` (sorted) are not looked at.
-fn character_diagnostics(lines: &[Line<'_>], skipped: &[usize]) -> Vec<Diagnostic> {
-    let mut found = lines.iter().filter(|line| skipped.binary_search(&line.number).is_err()).filter_map(|line| {
+fn character_diagnostics<'a>(lines: impl Iterator<Item = Line<'a>>, skipped: &[usize]) -> Vec<Diagnostic> {
+    let mut found = lines
+        .filter(|line| !is_plain(line.text) && skipped.binary_search(&line.number).is_err())
+        .filter_map(|line| {
         let mut bad = line.text.chars().enumerate().filter(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'));
         let named: Vec<String> = bad
             .by_ref()
@@ -243,6 +368,15 @@ fn character_diagnostics(lines: &[Line<'_>], skipped: &[usize]) -> Vec<Diagnosti
     diagnostics
 }
 
+/// Whether a line is printable ASCII (tabs allowed): the common case, checked byte by byte.
+fn is_plain(text: &str) -> bool {
+    text.bytes().all(is_plain_byte)
+}
+
+fn is_plain_byte(b: u8) -> bool {
+    b.is_ascii_graphic() || b == b' ' || b == b'\t'
+}
+
 /// The attribute a line starts, if it starts one.
 fn attribute_name_of(text: &str) -> Option<&str> {
     let (name, _) = text.split_once(':')?;
@@ -261,16 +395,17 @@ fn clip(text: &str) -> String {
 
 /// Splits `name: value` at the first colon, if the part before it is an attribute name.
 ///
-/// Returns the lower-cased name, the value (trimmed) and the value's 1-based column.
-fn split_attribute(text: &str) -> Option<(String, &str, usize)> {
+/// Returns the name as written, the value (trimmed) and the value's 1-based column.
+fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
     let (name, rest) = text.split_once(':')?;
     if !crate::extract::is_attribute_name(name) {
         return None;
     }
     let leading = rest.len() - rest.trim_start().len();
     let value = rest.trim();
-    let column = name.chars().count() + 1 + rest[..leading].chars().count() + 1;
-    Some((name.to_ascii_lowercase(), value, column))
+    // An attribute name is ASCII, so its length in bytes is its length in characters.
+    let column = name.len() + 1 + rest[..leading].chars().count() + 1;
+    Some((name, value, column))
 }
 
 #[cfg(test)]
@@ -327,9 +462,9 @@ mod tests {
 
     #[test]
     fn splits_attributes_and_finds_the_value_column() {
-        assert_eq!(split_attribute("as-name:\tTERABIT-AS  "), Some(("as-name".to_string(), "TERABIT-AS", 10)));
-        assert_eq!(split_attribute("Admin-C: JD1-AP"), Some(("admin-c".to_string(), "JD1-AP", 10)));
-        assert_eq!(split_attribute("source:"), Some(("source".to_string(), "", 8)));
+        assert_eq!(split_attribute("as-name:\tTERABIT-AS  "), Some(("as-name", "TERABIT-AS", 10)));
+        assert_eq!(split_attribute("Admin-C: JD1-AP"), Some(("Admin-C", "JD1-AP", 10)));
+        assert_eq!(split_attribute("source:"), Some(("source", "", 8)));
         assert_eq!(split_attribute("Dear John: hello"), None);
         assert_eq!(split_attribute("no colon"), None);
     }

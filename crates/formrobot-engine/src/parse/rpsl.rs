@@ -10,60 +10,188 @@
 //! are instructions, not attributes: they are taken out before the paragraph
 //! is read, so `password: ...` above an aut-num never becomes the class.
 
-use super::{clip, split_attribute, Attribute, Object, ObjectKind, Piece, PseudoAttribute, PseudoKind, Submission};
+use super::{clip, split_attribute, Attribute, Names, Object, ObjectKind, PseudoAttribute, PseudoKind, Submission};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::extract::Line;
 use crate::source::Position;
 
-pub(super) fn parse(lines: &[Line<'_>], marked: bool) -> Submission {
-    let mut objects = Vec::new();
-    let mut diagnostics = Vec::new();
-    let mut pseudo_attributes = Vec::new();
-    for paragraph in lines.split(|line| line.text.is_empty()) {
-        let paragraph = take_pseudo_attributes(paragraph, &mut pseudo_attributes);
-        if let Some(object) = parse_paragraph(&paragraph, marked, &mut diagnostics) {
-            objects.push(object);
-        }
+/// Reads the lines one at a time: what the parser keeps is the objects, never
+/// the lines of a paragraph, so a paragraph of a million lines costs no more
+/// than the object it makes.
+pub(super) fn parse<'a>(lines: impl Iterator<Item = Line<'a>>, marked: bool) -> Submission {
+    let mut reader = Reader::new(marked);
+    for line in lines {
+        reader.line(line);
     }
+    reader.end_paragraph();
+    let Reader { objects, mut diagnostics, pseudo_attributes, .. } = reader;
     diagnostics.extend(pseudo_attributes.iter().filter_map(pseudo_attribute_note));
     Submission { dialect: Dialect::Ripe, marked, objects, comments: String::new(), diagnostics, pseudo_attributes }
 }
 
 /// One object from a paragraph of lines, problems ignored: for reading registry dumps.
 pub(super) fn parse_object(paragraph: &[Line<'_>]) -> Option<Object> {
-    parse_paragraph(paragraph, false, &mut Vec::new())
+    let mut reader = Reader::new(false);
+    for line in paragraph {
+        // One paragraph is one object, even with an empty line in it.
+        if line.text.is_empty() {
+            reader.in_pseudo = false;
+        } else {
+            reader.line(*line);
+        }
+    }
+    reader.end_paragraph();
+    reader.objects.pop()
 }
 
-/// The paragraph without its pseudo-attribute lines (and their continuation
-/// lines), which are added to `found`.
-fn take_pseudo_attributes<'a>(paragraph: &[Line<'a>], found: &mut Vec<PseudoAttribute>) -> Vec<Line<'a>> {
-    let mut kept = Vec::with_capacity(paragraph.len());
-    let mut in_pseudo = false;
-    for line in paragraph {
+/// Where the reader is within the current paragraph.
+enum Paragraph {
+    /// No line with content yet.
+    Opening,
+    /// Its first line with content named a class: the object being read.
+    Object(Object),
+    /// Its first line with content was no attribute: the rest of it is skipped.
+    NotAnObject,
+}
+
+/// The RPSL reader's state between lines.
+struct Reader {
+    marked: bool,
+    names: Names,
+    paragraph: Paragraph,
+    /// Whether the last attribute line was a pseudo-attribute, which takes the continuation lines after it.
+    in_pseudo: bool,
+    objects: Vec<Object>,
+    diagnostics: Vec<Diagnostic>,
+    pseudo_attributes: Vec<PseudoAttribute>,
+}
+
+impl Reader {
+    fn new(marked: bool) -> Reader {
+        Reader {
+            marked,
+            names: Names::default(),
+            paragraph: Paragraph::Opening,
+            in_pseudo: false,
+            objects: Vec::new(),
+            diagnostics: Vec::new(),
+            pseudo_attributes: Vec::new(),
+        }
+    }
+
+    fn line(&mut self, line: Line<'_>) {
+        if line.text.is_empty() {
+            self.end_paragraph();
+            return;
+        }
+        if self.take_pseudo_attribute(line) {
+            return;
+        }
+        // Lines that are nothing but comments or blanks do not make an object.
+        let text = strip_comment(line.text);
+        if text.trim().is_empty() {
+            return;
+        }
+        match &mut self.paragraph {
+            Paragraph::NotAnObject => {}
+            Paragraph::Opening => self.open(line),
+            Paragraph::Object(object) => read_line(object, line, text, &mut self.names, &mut self.diagnostics),
+        }
+    }
+
+    /// Pseudo-attribute lines (and their continuation lines) are taken out
+    /// wherever they stand, before the paragraph is read; true for such a line.
+    fn take_pseudo_attribute(&mut self, line: Line<'_>) -> bool {
         let text = strip_comment(line.text);
         if is_continuation(text) {
-            if in_pseudo {
-                if let Some(pseudo) = found.last_mut() {
-                    let more = text.strip_prefix('+').unwrap_or(text).trim();
-                    if !more.is_empty() {
-                        pseudo.value = format!("{} {more}", pseudo.value).trim().to_owned();
+            if !self.in_pseudo {
+                return false;
+            }
+            if let Some(pseudo) = self.pseudo_attributes.last_mut() {
+                let more = text.strip_prefix('+').unwrap_or(text).trim();
+                // Appended in place: a secret continued over many lines stays linear.
+                if !more.is_empty() {
+                    if !pseudo.value.is_empty() {
+                        pseudo.value.push(' ');
                     }
+                    pseudo.value.push_str(more);
                 }
-                continue;
             }
-        } else {
-            let pseudo =
-                split_attribute(text).and_then(|(name, value, _)| Some((PseudoKind::from_name(&name)?, value)));
-            in_pseudo = pseudo.is_some();
-            if let Some((kind, value)) = pseudo {
-                found.push(PseudoAttribute { kind, line: line.number, value: value.to_owned() });
-                continue;
-            }
+            return true;
         }
-        kept.push(*line);
+        let pseudo = split_attribute(text).and_then(|(name, value, _)| Some((pseudo_kind(name)?, value)));
+        self.in_pseudo = pseudo.is_some();
+        if let Some((kind, value)) = pseudo {
+            self.pseudo_attributes.push(PseudoAttribute { kind, line: line.number, value: value.to_owned() });
+        }
+        self.in_pseudo
     }
-    kept
+
+    /// The first line with content: an object's class attribute, or the sign of a paragraph that is no object.
+    fn open(&mut self, first: Line<'_>) {
+        let class = split_attribute(strip_comment(first.text)).filter(|_| !is_continuation(first.text));
+        let Some((class, _, _)) = class else {
+            let message =
+                format!("this paragraph (starting '{}') is not an object, so it was not processed", clip(first.text));
+            self.diagnostics.push(if self.marked {
+                Diagnostic::error(Some(first.number), None, message)
+            } else {
+                Diagnostic::warning(Some(first.number), None, message)
+            });
+            self.paragraph = Paragraph::NotAnObject;
+            return;
+        };
+        let kind = ObjectKind::Rpsl { class: class.to_ascii_lowercase() };
+        let mut object = Object { kind, line: first.number, attributes: Vec::new() };
+        read_line(&mut object, first, strip_comment(first.text), &mut self.names, &mut self.diagnostics);
+        self.paragraph = Paragraph::Object(object);
+    }
+
+    fn end_paragraph(&mut self) {
+        if let Paragraph::Object(mut object) = std::mem::replace(&mut self.paragraph, Paragraph::Opening) {
+            object.attributes.shrink_to_fit();
+            self.objects.push(object);
+        }
+        self.in_pseudo = false;
+    }
+}
+
+/// One line of an object with content (`text`, its comment removed): an attribute or a continuation line.
+fn read_line(object: &mut Object, line: Line<'_>, text: &str, names: &mut Names, diagnostics: &mut Vec<Diagnostic>) {
+    if is_continuation(text) {
+        let body = text.strip_prefix('+').unwrap_or(text);
+        let value = body.trim();
+        let Some(attribute) = object.attributes.last_mut() else {
+            return;
+        };
+        if !value.is_empty() {
+            let leading = body.len() - body.trim_start().len();
+            let column = text.len() - body.len() + leading + 1;
+            attribute.push_piece(value, Position { line: line.number, column });
+        }
+    } else if let Some((name, value, column)) = split_attribute(text) {
+        let start = Position { line: line.number, column };
+        object.attributes.push(Attribute::new(names.intern(name), line.number, value, start));
+    } else {
+        diagnostics.push(Diagnostic::error(
+            Some(line.number),
+            None,
+            format!(
+                "'{}' is neither an attribute ('name: value') nor a continuation line \
+                 (starting with a space, a tab or '+')",
+                clip(text)
+            ),
+        ));
+    }
+}
+
+/// The pseudo-attribute a name as written (any case) is, without lower-casing every name read.
+fn pseudo_kind(name: &str) -> Option<PseudoKind> {
+    ["password", "override", "dry-run", "delete"]
+        .into_iter()
+        .find(|pseudo| name.eq_ignore_ascii_case(pseudo))
+        .and_then(PseudoKind::from_name)
 }
 
 /// What the sender is told about a pseudo-attribute the robot does not act on.
@@ -96,60 +224,13 @@ fn is_continuation(text: &str) -> bool {
     text.starts_with([' ', '\t', '+'])
 }
 
-fn parse_paragraph(paragraph: &[Line<'_>], marked: bool, diagnostics: &mut Vec<Diagnostic>) -> Option<Object> {
-    // Lines that are nothing but comments or blanks do not make an object.
-    let mut content = paragraph.iter().filter(|line| !strip_comment(line.text).trim().is_empty()).peekable();
-    let first = content.peek()?;
-    let Some((class, _, _)) = split_attribute(strip_comment(first.text)).filter(|_| !is_continuation(first.text))
-    else {
-        let message =
-            format!("this paragraph (starting '{}') is not an object, so it was not processed", clip(first.text));
-        diagnostics.push(if marked {
-            Diagnostic::error(Some(first.number), None, message)
-        } else {
-            Diagnostic::warning(Some(first.number), None, message)
-        });
-        return None;
-    };
-    let mut object = Object { kind: ObjectKind::Rpsl { class }, line: first.number, attributes: Vec::new() };
-    for line in content {
-        let text = strip_comment(line.text);
-        if is_continuation(text) {
-            let body = text.strip_prefix('+').unwrap_or(text);
-            let value = body.trim();
-            let Some(attribute) = object.attributes.last_mut() else {
-                continue;
-            };
-            if !value.is_empty() {
-                let leading = body.len() - body.trim_start().len();
-                let column = text.len() - body.len() + leading + 1;
-                attribute.pieces.push(Piece { start: Position { line: line.number, column }, text: value.to_owned() });
-            }
-        } else if let Some((name, value, column)) = split_attribute(text) {
-            let piece = Piece { start: Position { line: line.number, column }, text: value.to_owned() };
-            object.attributes.push(Attribute { name, line: line.number, pieces: vec![piece] });
-        } else {
-            diagnostics.push(Diagnostic::error(
-                Some(line.number),
-                None,
-                format!(
-                    "'{}' is neither an attribute ('name: value') nor a continuation line \
-                     (starting with a space, a tab or '+')",
-                    clip(text)
-                ),
-            ));
-        }
-    }
-    Some(object)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::extract::lines;
 
     fn parse_text(text: &str, marked: bool) -> Submission {
-        parse(&lines(text), marked)
+        parse(lines(text).into_iter(), marked)
     }
 
     #[test]
@@ -190,8 +271,9 @@ mod tests {
         assert_eq!(aut_num.kind, ObjectKind::Rpsl { class: "aut-num".into() });
         let import = &aut_num.attributes[2];
         assert_eq!(import.joined().text(), "from AS1234 action pref=100; accept ANY");
-        assert_eq!(import.pieces[1].start, Position { line: 5, column: 5 });
-        assert_eq!(import.pieces[2].start, Position { line: 6, column: 12 });
+        let starts: Vec<Position> = import.pieces().map(|piece| piece.start).collect();
+        assert_eq!(starts[1], Position { line: 5, column: 5 });
+        assert_eq!(starts[2], Position { line: 6, column: 12 });
         assert_eq!(aut_num.attributes[1].each_line().len(), 2);
         assert!(submission.diagnostics.is_empty());
     }

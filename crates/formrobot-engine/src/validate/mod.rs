@@ -12,9 +12,10 @@ mod rules;
 
 use crate::diagnostic::Diagnostic;
 use crate::forms::FormSet;
-use crate::parse::Submission;
+use crate::parse::{Name, Submission};
 use crate::policy::Direction;
 use crate::syntax::{Contact, SyntaxContext};
+use std::sync::Arc;
 
 /// How the validator treated one object of the submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub struct NicHdlFact {
     /// The handle requested.
     pub request: NicHdlRequest,
     /// The `nic-hdl` attribute's help text, for errors about it.
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
 }
 
 /// A reference to a contact (`admin-c`, `tech-c`, ...).
@@ -76,13 +77,13 @@ pub struct ContactFact {
     /// Index into [`Submission::objects`].
     pub object: usize,
     /// The referring attribute.
-    pub attribute: String,
+    pub attribute: Name,
     /// Its line.
     pub line: usize,
     /// What it refers to.
     pub contact: Contact,
     /// The referring attribute's help text, for errors about it.
-    pub help: String,
+    pub help: Arc<str>,
 }
 
 /// A reference to a maintainer (`mnt-by`, `mnt-lower`, `referral-by`, ...).
@@ -91,13 +92,13 @@ pub struct MaintainerFact {
     /// Index into [`Submission::objects`].
     pub object: usize,
     /// The referring attribute.
-    pub attribute: String,
+    pub attribute: Name,
     /// Its line.
     pub line: usize,
     /// The maintainer's name as written.
     pub name: String,
     /// The referring attribute's help text, for errors about it.
-    pub help: String,
+    pub help: Arc<str>,
 }
 
 /// A routing policy rule that parsed.

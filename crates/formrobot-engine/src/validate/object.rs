@@ -178,40 +178,46 @@ impl ObjectChecker<'_> {
     }
 
     fn check_line_counts(&mut self, definition: &AttributeDef, given: &[&Attribute]) {
-        let lines: Vec<usize> =
-            given.iter().flat_map(|a| a.pieces.iter().filter(|p| !p.text.is_empty()).map(|p| p.start.line)).collect();
+        // Counted, not collected: an attribute may have a million lines.
+        let lines = || given.iter().flat_map(|a| a.pieces().map(|p| p.start.line));
+        let count = given.iter().map(|a| a.joined().piece_count()).sum::<usize>();
         if let Some(min) = definition.min_lines {
-            if !lines.is_empty() && lines.len() < min {
+            if let Some(first) = lines().next().filter(|_| count < min) {
                 let message = format!(
-                    "at least {min} '{}' lines are needed, but only {} {} given",
+                    "at least {min} '{}' lines are needed, but only {count} {} given",
                     definition.name,
-                    lines.len(),
-                    if lines.len() == 1 { "is" } else { "are" }
+                    if count == 1 { "is" } else { "are" }
                 );
-                self.error(lines[0], definition, message);
+                self.error(first, definition, message);
             }
         }
         if let Some(max) = definition.max_lines {
-            if let Some(&first_extra) = lines.get(max) {
-                let message = format!(
-                    "'{}' may have at most {max} lines, but {} are given; shorten it",
-                    definition.name,
-                    lines.len()
-                );
+            if let Some(first_extra) = lines().nth(max) {
+                let message =
+                    format!("'{}' may have at most {max} lines, but {count} are given; shorten it", definition.name);
                 self.error(first_extra, definition, message);
             }
         }
     }
 
     fn check_values(&mut self, definition: &AttributeDef, attribute: &Attribute) {
-        let values =
-            if definition.syntax.is_line_oriented() { attribute.each_line() } else { vec![attribute.joined()] };
-        for value in values.iter().filter(|v| !v.text().is_empty()) {
-            match definition.syntax.policy_kind() {
-                Some(kind) => self.check_policy(definition, kind, value),
-                None if definition.list => self.check_list(definition, attribute, value),
-                None => self.check_syntax(definition, attribute, value),
+        let joined = attribute.joined();
+        if definition.syntax.is_line_oriented() && joined.piece_count() > 1 {
+            // One line at a time, each value dropped before the next: a value of
+            // many continuation lines never holds a copy of itself per line.
+            for piece in attribute.pieces() {
+                self.check_value(definition, attribute, &Value::new(piece.text, piece.start));
             }
+        } else if !joined.text().is_empty() {
+            self.check_value(definition, attribute, joined);
+        }
+    }
+
+    fn check_value(&mut self, definition: &AttributeDef, attribute: &Attribute, value: &Value) {
+        match definition.syntax.policy_kind() {
+            Some(kind) => self.check_policy(definition, kind, value),
+            None if definition.list => self.check_list(definition, attribute, value),
+            None => self.check_syntax(definition, attribute, value),
         }
     }
 
@@ -232,10 +238,13 @@ impl ObjectChecker<'_> {
     fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: &Value) {
         match policy::parse(kind, value.text()) {
             Ok(rule) => {
+                let mut neighbours = rule.neighbours();
+                // Kept until the multihoming rule has run: no spare room for each of 100,000 rules.
+                neighbours.shrink_to_fit();
                 self.validation.policies.push(PolicyFact {
                     object: self.index,
                     direction: rule.direction(),
-                    neighbours: rule.neighbours(),
+                    neighbours,
                 });
                 if matches!(
                     kind,
@@ -282,7 +291,7 @@ impl ObjectChecker<'_> {
                 if let Ok(contact) = syntax::classify_contact(value.text(), self.context.dialect) {
                     self.validation.contacts.push(ContactFact {
                         object: self.index,
-                        attribute: definition.name.clone(),
+                        attribute: attribute.name.clone(),
                         line,
                         contact,
                         help: definition.help.clone(),
@@ -294,7 +303,7 @@ impl ObjectChecker<'_> {
                 if let Some(name) = value.text().split_whitespace().next() {
                     self.validation.maintainers.push(MaintainerFact {
                         object: self.index,
-                        attribute: definition.name.clone(),
+                        attribute: attribute.name.clone(),
                         line,
                         name: name.to_owned(),
                         help: definition.help.clone(),

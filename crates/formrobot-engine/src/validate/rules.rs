@@ -1,6 +1,6 @@
 //! Rules that span the objects of one submission.
 
-use super::{Disposition, NicHdlRequest, Validation};
+use super::{Disposition, NicHdlRequest, PolicyFact, Validation};
 use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
 use crate::grammar::asn::{read_as_number, AsNumber, AsSpelling};
@@ -231,10 +231,15 @@ fn significant_words(name: &str) -> Vec<String> {
 
 /// Each aut-num needs at least two neighbours with both an inbound and an outbound rule.
 fn check_multihoming(dialect: Dialect, validation: &Validation, found: &mut Vec<Diagnostic>) {
+    // Indexed once, so that the work stays linear however many aut-nums a submission holds.
+    let mut policies_of: HashMap<usize, Vec<&PolicyFact>> = HashMap::new();
+    for fact in &validation.policies {
+        policies_of.entry(fact.object).or_default().push(fact);
+    }
     for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
         let mut seen: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
         let mut order: Vec<&str> = Vec::new();
-        for fact in validation.policies.iter().filter(|p| p.object == summary.index) {
+        for fact in policies_of.get(&summary.index).into_iter().flatten() {
             for neighbour in fact.neighbours.iter().filter(|n| is_as_number(n)) {
                 let entry = seen.entry(neighbour.as_str()).or_insert_with(|| {
                     order.push(neighbour.as_str());

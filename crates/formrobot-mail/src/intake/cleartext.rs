@@ -49,6 +49,10 @@ pub fn unarmour(text: &str) -> Option<Unarmoured> {
 
 /// Takes the first signed message out of its armour: the text and its signature block.
 fn unarmour_first(text: &str) -> Option<(String, String)> {
+    // One fast scan for the usual text, which is not signed inline, before any line is split off.
+    if !text.contains(BEGIN_SIGNED) {
+        return None;
+    }
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let begin = lines.iter().position(|line| bare(line) == BEGIN_SIGNED)?;
     let signature_start = begin + lines[begin..].iter().position(|line| bare(line) == BEGIN_SIGNATURE)?;
