@@ -20,7 +20,8 @@ pub struct Config {
     /// Mails larger than this are refused without being parsed.
     #[serde(default = "default_max_message_bytes")]
     pub max_message_bytes: u64,
-    /// Replies one sender may receive per hour; later mails are recorded but not answered.
+    /// Replies one sender mailbox (From or Reply-To, case-folded, without a `+tag`) may receive per
+    /// hour; later mails are recorded but not answered, and make no ticket.
     #[serde(default = "default_replies_per_hour")]
     pub replies_per_sender_per_hour: u32,
     /// The mailbox the robot watches.
