@@ -82,9 +82,8 @@ fn main() {
             dir.join("ca.pem").display()
         )
     };
-    let connections = std::env::var("FORMROBOT_BENCH_SMTP_CONNECTIONS")
-        .map(|n| format!("connections = {n}\n"))
-        .unwrap_or_default();
+    let connections =
+        std::env::var("FORMROBOT_BENCH_SMTP_CONNECTIONS").map(|n| format!("connections = {n}\n")).unwrap_or_default();
 
     // The sender alone: a backlog of replies queued by `replay` (with the same configuration, so that the
     // per-sender limit lets every reply through), then sent by one `process` run.

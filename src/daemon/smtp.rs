@@ -262,7 +262,6 @@ impl Link {
         }
         Ok((sent, false))
     }
-
 }
 
 impl Sender {

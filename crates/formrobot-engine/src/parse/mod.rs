@@ -332,30 +332,30 @@ const MAX_CHARACTERS_NAMED_PER_LINE: usize = 5;
 /// [`MAX_CHARACTER_DIAGNOSTICS`] lines are listed, the others counted. The
 /// lines numbered in `skipped` (sorted) are not looked at.
 fn character_diagnostics<'a>(lines: impl Iterator<Item = Line<'a>>, skipped: &[usize]) -> Vec<Diagnostic> {
-    let mut found = lines
-        .filter(|line| !is_plain(line.text) && skipped.binary_search(&line.number).is_err())
-        .filter_map(|line| {
-        let mut bad = line.text.chars().enumerate().filter(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'));
-        let named: Vec<String> = bad
-            .by_ref()
-            .take(MAX_CHARACTERS_NAMED_PER_LINE)
-            .map(|(index, c)| format!("{} at column {}", crate::diagnostic::describe_char(c), index + 1))
-            .collect();
-        let more = bad.count();
-        let message = match (named.as_slice(), more) {
-            ([], _) => return None,
-            ([one], _) => format!("{one} is not plain ASCII; the form must be written in plain ASCII only"),
-            (several, 0) => {
-                format!("{} are not plain ASCII; the form must be written in plain ASCII only", several.join(", "))
-            }
-            (several, more) => format!(
-                "{} and {more} more characters on this line are not plain ASCII; the form must be written in \
+    let mut found =
+        lines.filter(|line| !is_plain(line.text) && skipped.binary_search(&line.number).is_err()).filter_map(|line| {
+            let mut bad =
+                line.text.chars().enumerate().filter(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'));
+            let named: Vec<String> = bad
+                .by_ref()
+                .take(MAX_CHARACTERS_NAMED_PER_LINE)
+                .map(|(index, c)| format!("{} at column {}", crate::diagnostic::describe_char(c), index + 1))
+                .collect();
+            let more = bad.count();
+            let message = match (named.as_slice(), more) {
+                ([], _) => return None,
+                ([one], _) => format!("{one} is not plain ASCII; the form must be written in plain ASCII only"),
+                (several, 0) => {
+                    format!("{} are not plain ASCII; the form must be written in plain ASCII only", several.join(", "))
+                }
+                (several, more) => format!(
+                    "{} and {more} more characters on this line are not plain ASCII; the form must be written in \
                  plain ASCII only",
-                several.join(", ")
-            ),
-        };
-        Some(Diagnostic::error(Some(line.number), attribute_name_of(line.text), message))
-    });
+                    several.join(", ")
+                ),
+            };
+            Some(Diagnostic::error(Some(line.number), attribute_name_of(line.text), message))
+        });
     let mut diagnostics: Vec<Diagnostic> = found.by_ref().take(MAX_CHARACTER_DIAGNOSTICS).collect();
     let more = found.count();
     if more > 0 {
