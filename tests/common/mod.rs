@@ -72,6 +72,8 @@ pub fn record_fixture(store: &mut Store, name: &str, message_id: &str) -> Record
         attachments: &[],
         withheld: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     store.record(&mail, Verdict::Submission(&checked), 1_795_400_000, Commit::Yes, |_| None).expect("recorded")
 }

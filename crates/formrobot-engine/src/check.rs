@@ -35,6 +35,12 @@ impl Checked {
         }
     }
 
+    /// Whether the text held any template or object at all. A reply on a
+    /// ticket without one is correspondence, not a resubmission.
+    pub fn has_templates(&self) -> bool {
+        !self.submission.objects.is_empty()
+    }
+
     /// The errors, in line order.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())

@@ -102,6 +102,8 @@ fn bench(c: &mut Criterion) {
                         attachments: &[],
                         withheld: None,
                         imap: None,
+                        from: None,
+                        cites: Default::default(),
                     };
                     let recorded =
                         store.record(&mail, Verdict::Submission(&checked), 0, Commit::Yes, |_| None).expect("records");

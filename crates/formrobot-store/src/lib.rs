@@ -6,13 +6,16 @@
 //! existing objects, an append-only event log and an outbox of replies.
 //!
 //! - [`schema`]: versioned migrations, applied when the store opens.
-//! - [`record`]: one processed mail in one transaction, handles included.
+//! - [`record`]: one processed mail in one transaction, handles included, and
+//!   the ticket it belongs to (a follow-up by its tag or the mails it answers).
+//! - [`lifecycle`]: a ticket's states and who changed them, the handles it holds.
 //! - [`import`]: loading RPSL dumps of existing objects.
 //! - [`query`]: the processing log and ticket details for operators.
 //! - [`words`]: the words stored in state columns (outbox states, event levels
 //!   and kinds, message outcomes, ticket states), as enums.
 
 pub mod import;
+pub mod lifecycle;
 pub mod outbox;
 pub mod query;
 pub mod record;
@@ -52,6 +55,16 @@ pub enum StoreError {
     /// A ticket asked for does not exist.
     #[error("no ticket {0}")]
     NoSuchTicket(String),
+    /// The ticket is not in a state that allows what was asked; nothing was changed.
+    #[error("ticket {ticket} is {state}; it must be {wanted}")]
+    WrongState {
+        /// The ticket's tag.
+        ticket: String,
+        /// Its state.
+        state: TicketState,
+        /// The states that would allow it, in words.
+        wanted: &'static str,
+    },
     /// A migration would leave rows referring to rows that do not exist; nothing was changed.
     #[error("migrating the database to schema version {version} would break references from table {table}; the database was not changed")]
     BrokenReferences {

@@ -33,6 +33,8 @@ fn record(store: &mut Store, text: &str, message_id: &str) -> Recorded {
         attachments: &[],
         withheld: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded")
 }
@@ -71,7 +73,7 @@ fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
     assert!(aut_num.contains("tech-c:         JD1-RIPE\n"), "{aut_num}");
 
     let detail = store.ticket(&ticket).expect("ticket stored");
-    assert_eq!(detail.status, TicketState::Accepted);
+    assert_eq!(detail.status, TicketState::PendingReview);
     assert_eq!(detail.handles.len(), 2);
     assert_eq!(detail.objects.len(), 4);
     assert!(detail.objects.iter().all(|o| o.rewritten.is_some()));
@@ -181,6 +183,8 @@ fn a_failure_midway_leaves_nothing_behind() {
         attachments: &[],
         withheld: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
         Some(Outgoing {
@@ -188,6 +192,7 @@ fn a_failure_midway_leaves_nothing_behind() {
             subject: "Re: x".into(),
             body: "b".into(),
             message: b"m".to_vec(),
+            message_id: "<m@example.net>".into(),
         })
     };
     let result = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, reply);
@@ -215,6 +220,8 @@ fn a_dry_run_sees_the_registry_but_keeps_nothing() {
         attachments: &[],
         withheld: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     let recorded = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::DryRun, |_| None).expect("runs");
     assert_eq!(handle_of(&recorded, "AUTO-1"), "JQE1-RIPE");
@@ -288,6 +295,8 @@ fn tries_at_an_imap_mail_outlive_the_process_until_it_is_recorded() {
         attachments: &[],
         withheld: None,
         imap: Some(&key),
+        from: None,
+        cites: Default::default(),
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded");
     assert!(store.imap_seen(&key).expect("reads"));
@@ -311,6 +320,8 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
         attachments: &[],
         withheld: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
         Some(Outgoing {
@@ -318,6 +329,7 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
             subject: "Re: x".into(),
             body: "b".into(),
             message: b"m".to_vec(),
+            message_id: "<m@example.net>".into(),
         })
     };
     first.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, reply).expect("recorded");
