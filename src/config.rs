@@ -4,6 +4,7 @@
 //! and `[smtp]` are needed only by the daemon and by `process` when it should
 //! send replies itself.
 
+use formrobot_engine::register::AsnRange;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -29,6 +30,38 @@ pub struct Config {
     /// The server the robot sends replies through.
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
+    /// What the registry gives out: AS number pools, its `source:`.
+    #[serde(default)]
+    pub registry: RegistryConfig,
+}
+
+/// `[registry]`: what approval gives out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// AS number ranges approval assigns from, lowest free first: `["AS64496-AS64511"]`.
+    /// One undifferentiated pool of 16- and 32-bit numbers (RIPE policy, section 5.0).
+    #[serde(default = "default_asn_pools", deserialize_with = "asn_pools")]
+    pub asn_pools: Vec<AsnRange>,
+    /// The `source:` of registered objects; by default the form's registry (`RIPE`, `APNIC`).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> RegistryConfig {
+        RegistryConfig { asn_pools: default_asn_pools(), source: None }
+    }
+}
+
+/// The documentation ranges of RFC 5398: a robot on its defaults never hands out a real number.
+fn default_asn_pools() -> Vec<AsnRange> {
+    vec![AsnRange { first: 64496, last: 64511 }, AsnRange { first: 65536, last: 65551 }]
+}
+
+fn asn_pools<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<AsnRange>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts.iter().map(|text| text.parse().map_err(serde::de::Error::custom)).collect()
 }
 
 impl Default for Config {
@@ -39,6 +72,7 @@ impl Default for Config {
             replies_per_sender_per_hour: default_replies_per_hour(),
             imap: None,
             smtp: None,
+            registry: RegistryConfig::default(),
         }
     }
 }
@@ -222,6 +256,21 @@ mod tests {
         assert_eq!(config.robot_address(), "robot@example.org");
         assert_eq!(config.imap.as_ref().map(|i| i.security), Some(Security::Tls));
         assert_eq!(config.smtp.as_ref().map(|s| s.security), Some(Security::Starttls));
+    }
+
+    #[test]
+    fn asn_pools_are_ranges() {
+        assert_eq!(Config::default().registry.asn_pools.len(), 2);
+        let config =
+            Config::from_toml("[registry]\nasn_pools = [\"AS65000-AS65009\", \"AS4200000000\"]\nsource = \"TEST\"\n")
+                .expect("valid");
+        assert_eq!(
+            config.registry.asn_pools,
+            [AsnRange { first: 65000, last: 65009 }, AsnRange { first: 4_200_000_000, last: 4_200_000_000 }]
+        );
+        assert_eq!(config.registry.source.as_deref(), Some("TEST"));
+        let bad = Config::from_toml("[registry]\nasn_pools = [\"AS65009-AS65000\"]\n").expect_err("refused");
+        assert!(bad.to_string().contains("is not a range of AS numbers"), "{bad}");
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - [`pipeline`]: one mail through every stage, shared by `process`, `replay` and the daemon;
 //! - [`config`]: the TOML configuration;
 //! - [`mailbox`]: where `replay` finds mail (files, directories, Maildir, mbox);
+//! - [`operator`]: hostmasters' actions on tickets (queue, show, ask, approve,
+//!   decline), the one code path of every front end;
 //! - [`daemon`]: IMAP intake and the SMTP sender;
 //! - [`clock`]: the one place the shell reads the time.
 
@@ -19,4 +21,5 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod mailbox;
+pub mod operator;
 pub mod pipeline;

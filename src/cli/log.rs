@@ -2,8 +2,9 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
+use formrobot::operator::{self, TicketView};
 use formrobot_engine::date::{format_timestamp, parse_since};
-use formrobot_store::query::{EventFilter, EventRow, TicketDetail};
+use formrobot_store::query::{EventFilter, EventRow};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -58,22 +59,23 @@ fn event_line(event: &EventRow) -> String {
 /// Prints everything about one ticket.
 pub fn run_show(context: &Context, ticket: &str, json: bool) -> Result<ExitCode> {
     let store = context.store_read_only()?;
-    let detail = store.ticket(ticket)?;
+    let view = operator::show(&store, ticket)?;
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &detail)?;
+        serde_json::to_writer_pretty(&mut out, &view)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", render_ticket(&detail))?;
+        write!(out, "{}", render_ticket(&view))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn render_ticket(detail: &TicketDetail) -> String {
+fn render_ticket(view: &TicketView) -> String {
+    let detail = &view.detail;
     let mut text = format!(
         "Ticket {} ({}, {})\nSender:  {}\nOpened:  {}\nUpdated: {}\n",
         detail.tag,
-        detail.status,
+        detail.state,
         detail.dialect,
         detail.sender.as_deref().unwrap_or("unknown"),
         format_timestamp(detail.created_at),
@@ -92,6 +94,24 @@ fn render_ticket(detail: &TicketDetail) -> String {
             message.message_id.as_deref().unwrap_or("-"),
             message.sha256
         ));
+    }
+    if !view.asns.is_empty() {
+        text.push_str(&format!("AS numbers: {}\n", view.asns.join(", ")));
+    }
+    text.push_str("\nCorrespondence:\n");
+    for mail in &view.mails {
+        let arrow = if mail.direction == "in" { "from" } else { "to" };
+        text.push_str(&format!(
+            "\n  --- {} {} {} {}\n  Subject: {}\n\n",
+            mail.direction,
+            format_timestamp(mail.date),
+            arrow,
+            mail.address.as_deref().unwrap_or("unknown"),
+            mail.subject
+        ));
+        for line in mail.body.lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
     }
     text.push_str("\nHandles:\n");
     if detail.handles.is_empty() {

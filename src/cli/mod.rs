@@ -6,6 +6,7 @@ pub mod import;
 pub mod log;
 pub mod process;
 pub mod replay;
+pub mod review;
 
 use anyhow::{Context as _, Result};
 use formrobot::config::Config;

@@ -144,6 +144,12 @@ fn store_object(
     Ok(())
 }
 
+/// The class, key and name of an object written as RPSL text, if the registry keeps its class.
+pub(crate) fn identify_text(text: &str) -> Option<(String, String, Option<String>)> {
+    let lines: Vec<Line<'_>> = text.lines().enumerate().map(|(i, text)| Line { number: i + 1, text }).collect();
+    identify(&parse_rpsl_object(&lines)?)
+}
+
 /// The class, key (upper case) and, for persons and roles, the name of an object worth keeping.
 fn identify(object: &Object) -> Option<(String, String, Option<String>)> {
     let formrobot_engine::parse::ObjectKind::Rpsl { class } = &object.kind else { return None };

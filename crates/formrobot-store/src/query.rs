@@ -100,8 +100,8 @@ pub struct AttachmentRow {
 pub struct TicketDetail {
     /// The tag, `FR-...`.
     pub tag: String,
-    /// Its status.
-    pub status: TicketState,
+    /// Where it stands in its life.
+    pub state: TicketState,
     /// The form's dialect.
     pub dialect: String,
     /// Who sent it.
@@ -137,7 +137,50 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
     })
 }
 
+/// A mail of a ticket, as stored: received from the requester, or queued to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMail {
+    /// Whether the robot sent it (a reply or a hostmaster's mail).
+    pub outgoing: bool,
+    /// When it was received or queued, Unix seconds.
+    pub at: i64,
+    /// Its sender (in) or recipient (out).
+    pub address: Option<String>,
+    /// The whole message.
+    pub raw: Vec<u8>,
+}
+
 impl Store {
+    /// The AS numbers assigned to ticket `tag`, in order.
+    pub fn ticket_asns(&self, tag: &str) -> Result<Vec<u32>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT a.asn FROM asn_assignments a JOIN tickets t ON t.id = a.ticket_id WHERE t.tag = ?1 ORDER BY a.position",
+        )?;
+        let rows = statement.query_map([tag], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every mail of ticket `tag`, in and out, in the order they came and went.
+    pub fn ticket_mails(&self, tag: &str) -> Result<Vec<StoredMail>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT 0, m.received_at, m.sender, m.raw, m.id, 0 FROM messages m JOIN tickets t ON t.id = m.ticket_id
+             WHERE t.tag = ?1
+             UNION ALL
+             SELECT 1, o.created_at, o.recipient, o.body, o.message_id, o.id FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+             WHERE t.tag = ?1
+             ORDER BY 2, 5, 1, 6",
+        )?;
+        let rows = statement.query_map([tag], |row| {
+            Ok(StoredMail {
+                outgoing: row.get::<_, i64>(0)? == 1,
+                at: row.get(1)?,
+                address: row.get(2)?,
+                raw: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The events that pass `filter`, oldest first.
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
         let sql = format!(
@@ -163,7 +206,7 @@ impl Store {
                         row.get::<_, i64>(0)?,
                         TicketDetail {
                             tag: row.get(1)?,
-                            status: row.get(2)?,
+                            state: row.get(2)?,
                             dialect: row.get(3)?,
                             sender: row.get(4)?,
                             created_at: row.get(5)?,

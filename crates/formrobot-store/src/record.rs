@@ -461,30 +461,7 @@ fn record_message(
         log_event(tx, now, EventLevel::Warn, on_ticket, Some(message), EventKind::ReplyWithheld, reason)?;
     }
     if let Some(reply) = &reply {
-        tx.execute(
-            "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at,
-                                 header_message_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-            params![
-                message,
-                on_ticket,
-                reply.to,
-                reply.subject,
-                reply.message,
-                OutboxState::Queued,
-                now,
-                reply.message_id
-            ],
-        )?;
-        log_event(
-            tx,
-            now,
-            EventLevel::Info,
-            on_ticket,
-            Some(message),
-            EventKind::ReplyQueued,
-            &format!("to {}: {}", reply.to, reply.subject),
-        )?;
+        queue_reply(tx, now, message, on_ticket, reply)?;
     }
     Ok(Recorded {
         message,
@@ -496,6 +473,31 @@ fn record_message(
         objects,
         reply,
     })
+}
+
+/// Queues `reply` in the outbox, answering message `message`, and logs it.
+pub(crate) fn queue_reply(
+    connection: &rusqlite::Connection,
+    now: i64,
+    message: i64,
+    ticket: Option<i64>,
+    reply: &Outgoing,
+) -> Result<(), StoreError> {
+    connection.execute(
+        "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at,
+                             header_message_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+        params![message, ticket, reply.to, reply.subject, reply.message, OutboxState::Queued, now, reply.message_id],
+    )?;
+    log_event(
+        connection,
+        now,
+        EventLevel::Info,
+        ticket,
+        Some(message),
+        EventKind::ReplyQueued,
+        &format!("to {}: {}", reply.to, reply.subject),
+    )
 }
 
 /// The first receipt of a mail that came again.

@@ -615,7 +615,7 @@ mod tests {
         store.mark_sent(1, 20, "250 ok").expect("marked");
         assert!(store.due_replies(20, 10).expect("due").is_empty());
         let detail = store.ticket("FR-0000000001").expect("ticket");
-        assert_eq!(detail.status, TicketState::PendingReview);
+        assert_eq!(detail.state, TicketState::PendingReview);
         assert_eq!(detail.messages[0].outcome, MessageOutcome::Accepted);
         let kinds: Vec<EventKind> = detail.events.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, [EventKind::HandleAssigned, EventKind::ReplySent]);

@@ -73,7 +73,7 @@ fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
     assert!(aut_num.contains("tech-c:         JD1-RIPE\n"), "{aut_num}");
 
     let detail = store.ticket(&ticket).expect("ticket stored");
-    assert_eq!(detail.status, TicketState::PendingReview);
+    assert_eq!(detail.state, TicketState::PendingReview);
     assert_eq!(detail.handles.len(), 2);
     assert_eq!(detail.objects.len(), 4);
     assert!(detail.objects.iter().all(|o| o.rewritten.is_some()));
