@@ -4,6 +4,7 @@ use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::operator::{self, TicketView};
 use formrobot_engine::date::{format_timestamp, parse_since};
+use formrobot_store::lifecycle::ROBOT;
 use formrobot_store::query::{EventFilter, EventRow};
 use std::io::Write;
 use std::process::ExitCode;
@@ -53,7 +54,15 @@ pub fn run_log(
 fn event_line(event: &EventRow) -> String {
     let ticket = event.ticket.as_deref().map(|t| format!(" [{t}]")).unwrap_or_default();
     let message = event.message.map(|m| format!(" #{m}")).unwrap_or_default();
-    format!("{} {:<5}{ticket}{message} {}: {}", format_timestamp(event.at), event.level, event.kind, event.details)
+    // The robot's own events say no name, as before; a person's change says who made it.
+    let actor = if event.actor == ROBOT { String::new() } else { format!(" (by {})", event.actor) };
+    format!(
+        "{} {:<5}{ticket}{message} {}: {}{actor}",
+        format_timestamp(event.at),
+        event.level,
+        event.kind,
+        event.details
+    )
 }
 
 /// Prints everything about one ticket.

@@ -22,6 +22,8 @@ pub struct EventRow {
     pub kind: EventKind,
     /// Details in words.
     pub details: String,
+    /// Who made it: `formrobot`, a requester's address, an operator's name.
+    pub actor: String,
 }
 
 /// Which events to list.
@@ -122,7 +124,7 @@ pub struct TicketDetail {
     pub events: Vec<EventRow>,
 }
 
-const EVENT_COLUMNS: &str = "SELECT e.id, e.at, e.level, t.tag, e.message_id, e.kind, e.details
+const EVENT_COLUMNS: &str = "SELECT e.id, e.at, e.level, t.tag, e.message_id, e.kind, e.details, e.actor
      FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id";
 
 fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
@@ -134,6 +136,7 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
         message: row.get(4)?,
         kind: row.get(5)?,
         details: row.get(6)?,
+        actor: row.get(7)?,
     })
 }
 
