@@ -397,3 +397,76 @@ fn concurrent_approvals_never_share_a_number() {
     assert!(refused[0].contains("exhausted"), "{refused:?}");
     assert_eq!(count(&db, "SELECT COUNT(DISTINCT asn) FROM asn_assignments"), 3);
 }
+
+/// The last mail queued in the outbox, as it will be sent, with its random parts fixed.
+fn last_queued(db: &Path) -> String {
+    let bytes: Vec<u8> = Connection::open(db)
+        .expect("opens")
+        .query_row("SELECT body FROM outbox ORDER BY id DESC LIMIT 1", [], |row| row.get(0))
+        .expect("a mail is queued");
+    common::golden::normalise(&String::from_utf8(bytes).expect("ASCII"))
+}
+
+#[test]
+fn the_lifecycle_mails_match_their_goldens() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lifecycle");
+    let scratch = Scratch::new("life-goldens");
+    let db = scratch.db();
+    let fixture_mail = |name: &str, ticket: &str| {
+        fs::read_to_string(dir.join(name)).expect("fixture mail").replace("{TICKET}", ticket)
+    };
+    let mut failures = Vec::new();
+    let golden = |name: &str, failures: &mut Vec<String>| {
+        common::golden::compare(&dir.join(name), Some(&last_queued(&db)), failures);
+    };
+
+    let opened = process(&db, &fixture_mail("ripe-request.eml", ""));
+    let ripe = opened["ticket"].as_str().expect("ticket").to_owned();
+    let (code, _, stderr) = run(
+        &db,
+        None,
+        &[
+            "--operator",
+            "alice",
+            "ask",
+            &ripe,
+            "--message",
+            "Which of your two upstreams goes live first?\nPlease also send the signed contract.",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    golden("ripe-question.reply.txt", &mut failures);
+
+    let stranger = process(&db, &fixture_mail("ripe-stranger.eml", &ripe));
+    assert_eq!(stranger["status"], "rejected");
+    golden("ripe-stranger.reply.txt", &mut failures);
+
+    let broken = process(&db, &fixture_mail("ripe-resubmission-broken.eml", &ripe));
+    assert_eq!((broken["status"].as_str(), broken["ticket"].as_str()), (Some("rejected"), Some(ripe.as_str())));
+    golden("ripe-resubmission-broken.reply.txt", &mut failures);
+    assert_eq!(show(&db, &ripe)["state"], "pending-review", "the answer, however broken, came back");
+
+    let (code, _, stderr) = run(
+        &db,
+        None,
+        &[
+            "--operator",
+            "alice",
+            "decline",
+            &ripe,
+            "--reason",
+            "Only one of the two upstreams is in place yet.\nPlease send a new request when both are.",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    golden("ripe-declined.reply.txt", &mut failures);
+
+    let opened = process(&db, &fixture_mail("apnic-request.eml", ""));
+    let apnic = opened["ticket"].as_str().expect("ticket").to_owned();
+    let (code, _, stderr) =
+        run(&db, None, &["--operator", "bob", "approve", &apnic, "--note", "Welcome to the registry."]);
+    assert_eq!(code, Some(0), "{stderr}");
+    golden("apnic-approved.reply.txt", &mut failures);
+
+    assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n\n"));
+}

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unused_imports)] // Each test crate uses its own part of this.
 
+pub mod golden;
 mod index;
 
 pub use index::expected_statuses;

@@ -176,8 +176,8 @@ pub fn complete(objects: &[ObjectText<'_>], completion: &Completion<'_>) -> Resu
     if let Some(name) = &maintainer {
         let mut mntner = Paragraph { class: "mntner".to_owned(), attributes: Vec::new() };
         mntner.push("mntner", name);
-        mntner
-            .push("descr", &format!("Default maintainer for {}, created without authentication", completion.requester));
+        // The requester is named in upd-to; a descr line stays short enough for a 7-bit reply.
+        mntner.push("descr", "Default maintainer, without authentication");
         for contact in ["admin-c", "tech-c"] {
             if let Some(value) = first_aut_num.as_ref().and_then(|p| p.value(contact)) {
                 mntner.push(contact, value);
