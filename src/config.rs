@@ -5,6 +5,7 @@
 //! send replies itself.
 
 use formrobot_engine::register::AsnRange;
+use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -33,6 +34,9 @@ pub struct Config {
     /// What the registry gives out: AS number pools, its `source:`.
     #[serde(default)]
     pub registry: RegistryConfig,
+    /// What the registry asks of every request: `min_neighbours`, `required_mnt_by`, `service_region`.
+    #[serde(default)]
+    pub policy: RegistryPolicy,
 }
 
 /// `[registry]`: what approval gives out.
@@ -73,6 +77,7 @@ impl Default for Config {
             imap: None,
             smtp: None,
             registry: RegistryConfig::default(),
+            policy: RegistryPolicy::default(),
         }
     }
 }
@@ -81,6 +86,11 @@ impl Config {
     /// Reads a configuration from TOML text.
     pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
         toml::from_str(text)
+    }
+
+    /// What is wrong with the values (the keys and types are checked on reading), in words.
+    pub fn problems(&self) -> Vec<String> {
+        self.policy.problems()
     }
 
     /// The robot's own address: `[smtp] from`, else an address-shaped `[imap] username`, else the default.
@@ -271,6 +281,22 @@ mod tests {
         assert_eq!(config.registry.source.as_deref(), Some("TEST"));
         let bad = Config::from_toml("[registry]\nasn_pools = [\"AS65009-AS65000\"]\n").expect_err("refused");
         assert!(bad.to_string().contains("is not a range of AS numbers"), "{bad}");
+    }
+
+    #[test]
+    fn the_policy_has_defaults_and_is_checked() {
+        assert_eq!(Config::default().policy, RegistryPolicy::default());
+        let config = Config::from_toml(
+            "[policy]\nmin_neighbours = 1\nrequired_mnt_by = \"SERVPERSO-MNT\"\nservice_region = [\"FR\", \"BE\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(config.policy.min_neighbours, 1);
+        assert_eq!(config.policy.required_mnt_by.as_deref(), Some("SERVPERSO-MNT"));
+        assert!(config.problems().is_empty());
+        let bad =
+            Config::from_toml("[policy]\nmin_neighbours = 0\nservice_region = [\"XX\", \"FRA\"]\n").expect("reads");
+        assert_eq!(bad.problems().len(), 3, "{:?}", bad.problems());
+        assert!(Config::from_toml("[policy]\nmin_neighbors = 2\n").is_err(), "a misspelt key is refused");
     }
 
     #[test]

@@ -13,11 +13,12 @@
 //! handed in; the time is an argument.
 
 use crate::config::Config;
-use formrobot_engine::check::{check_text, Checked};
+use formrobot_engine::check::{check_text_under, Checked};
 use formrobot_engine::date::Date;
 use formrobot_engine::diagnostic::Diagnostic;
 use formrobot_engine::forms::FormSet;
 use formrobot_engine::outcome::{Outcome, Problem, ReplySummary, Status};
+use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use formrobot_mail::decide::{self, Decision, Refusal};
 use formrobot_mail::intake::{self, Headers, Mail};
 use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
@@ -38,6 +39,8 @@ pub struct Settings {
     pub max_message_bytes: u64,
     /// Replies one sender may receive per hour.
     pub replies_per_sender_per_hour: u32,
+    /// What the registry asks of every request (`[policy]`).
+    pub policy: RegistryPolicy,
 }
 
 impl Settings {
@@ -47,6 +50,7 @@ impl Settings {
             robot_address: config.robot_address().to_owned(),
             max_message_bytes: config.max_message_bytes,
             replies_per_sender_per_hour: config.replies_per_sender_per_hour,
+            policy: config.policy.clone(),
         }
     }
 }
@@ -128,7 +132,7 @@ pub fn process_mail(
 
     let checked = match (&decision, &mail.text) {
         (Decision::Submission, text) => {
-            Some(check_submission(store, forms, &mail, text.as_deref().unwrap_or(""), now)?)
+            Some(check_submission(store, forms, &settings.policy, &mail, text.as_deref().unwrap_or(""), now)?)
         }
         _ => None,
     };
@@ -251,11 +255,12 @@ pub fn outgoing(reply: Option<reply::Reply>) -> Option<Outgoing> {
 fn check_submission(
     store: &Store,
     forms: &FormSet,
+    policy: &RegistryPolicy,
     mail: &Mail,
     text: &str,
     now: i64,
 ) -> Result<Checked, PipelineError> {
-    let mut checked = check_text(text, forms, Date::from_unix_seconds(now));
+    let mut checked = check_text_under(text, forms, Date::from_unix_seconds(now), policy);
     checked.check_references(store).map_err(|e| PipelineError::Lookup(e.to_string()))?;
     if mail.base64_text {
         checked.diagnostics.insert(

@@ -125,7 +125,13 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     match path {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Config::from_toml(&text).with_context(|| format!("{} is not a valid configuration", path.display()))
+            let config =
+                Config::from_toml(&text).with_context(|| format!("{} is not a valid configuration", path.display()))?;
+            let problems = config.problems();
+            if !problems.is_empty() {
+                anyhow::bail!("{} is not a valid configuration: {}", path.display(), problems.join("; "));
+            }
+            Ok(config)
         }
         None => Ok(Config::default()),
     }
