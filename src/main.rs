@@ -84,6 +84,15 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Write the registry (imported and approved objects) as an RPSL dump that `import` reads back.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Filter `auth:` password hashes, as public registry dumps do.
+        #[arg(long)]
+        public: bool,
+    },
     /// Show the processing log, oldest first.
     Log {
         /// Only this ticket's events.
@@ -198,6 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Process { dry_run, json } => Ok(cli::process::run(&context, dry_run, json)),
         Command::Replay { paths, outbox, dry_run } => cli::replay::run(&context, &paths, &outbox, dry_run),
         Command::Import { files } => cli::import::run(&context, &files),
+        Command::Export { out, public } => cli::import::run_export(&context, out.as_deref(), public),
         Command::Log { ticket, since, follow, json } => {
             cli::log::run_log(&context, ticket, since.as_deref(), follow, json)
         }

@@ -228,6 +228,13 @@ fn finish(
     Ok(report)
 }
 
+/// Writes the registry as an RPSL dump to `out`; `public` filters `auth:`
+/// hashes as public registry dumps do. Returns how many objects were written.
+pub fn export(store: &Store, out: &mut dyn std::io::Write, public: bool) -> Result<u64, OperatorError> {
+    let shown = |text: &str| if public { register::public_text(text) } else { text.to_owned() };
+    Ok(store.export_dump(out, &shown)?)
+}
+
 /// A mail of a ticket, in or out, as operators read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TicketMail {

@@ -470,3 +470,66 @@ fn the_lifecycle_mails_match_their_goldens() {
 
     assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n\n"));
 }
+
+/// The registry's objects, `(class, key, name, text)`, in order.
+fn registry(db: &Path) -> Vec<(String, String, Option<String>, String)> {
+    let connection = Connection::open(db).expect("opens");
+    let mut statement = connection
+        .prepare("SELECT class, key, name, text FROM registry_objects ORDER BY class, key")
+        .expect("prepares");
+    let rows =
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))).expect("queries");
+    rows.collect::<Result<_, _>>().expect("rows")
+}
+
+#[test]
+fn an_export_imports_into_the_same_registry_and_a_public_one_hides_hashes() {
+    let scratch = Scratch::new("life-export");
+    let db = scratch.db();
+    let hash = "$1$abcdefgh$0123456789012345678901";
+    let dump = scratch.path("existing.db");
+    fs::write(
+        &dump,
+        format!(
+            "# an existing registry\n\nmntner:  UPSTREAM-MNT\ndescr:   an upstream\nauth:    MD5-PW {hash}\nauth:    PGPKEY-1A2B3C4D\nsource:  RIPE\n\n\
+             person:  Up Stream\naddress: Somewhere\nnic-hdl: US1-RIPE\nsource:  RIPE\n\n\
+             mntner:  RIPE-DBM-MNT\ndescr:   the database's own\nauth:    CRYPT-PW aBcDeFgHiJkLm\nsource:  RIPE\n\n\
+             aut-num: AS64497\nas-name: UPSTREAM\nsource:  RIPE\n"
+        ),
+    )
+    .expect("dump");
+    let (code, _, stderr) = run(&db, None, &["import", dump.to_str().expect("UTF-8")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let opened = process(
+        &db,
+        &mail("jane@example.org", "Subject: AS\nMessage-ID: <f1@example.org>", &fixture("ripe-valid-full.txt")),
+    );
+    assert_eq!(opened["status"], "accepted", "{opened}");
+    let ticket = opened["ticket"].as_str().expect("ticket").to_owned();
+    let (code, _, stderr) = run(&db, None, &["approve", &ticket]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let before = registry(&db);
+    assert_eq!(before.len(), 4 + 4, "{before:#?}");
+
+    let out = scratch.path("registry.db");
+    let (code, _, stderr) = run(&db, None, &["export", "--out", out.to_str().expect("UTF-8")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let text = fs::read_to_string(&out).expect("written");
+    assert_eq!(text.matches("\n\n").count(), 8, "one object per paragraph:\n{text}");
+    assert!(text.contains(hash) && text.contains("aut-num:        AS64496\n"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("source:")).count(), 8, "{text}");
+
+    let fresh = scratch.path("fresh.db");
+    let (code, _, stderr) = run(&fresh, None, &["import", out.to_str().expect("UTF-8")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(registry(&fresh), before, "the same registry");
+
+    let (code, _, stderr) = run(&db, None, &["export", "--public", "--out", out.to_str().expect("UTF-8")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let public = fs::read_to_string(&out).expect("written");
+    assert!(!public.contains(hash) && !public.contains("$1$"), "{public}");
+    assert!(public.contains("auth:           MD5-PW # Filtered\n") && public.contains("PGPKEY-1A2B3C4D"), "{public}");
+    assert!(!public.contains("aBcDeFgHiJkLm") && public.contains("auth:           CRYPT-PW # Filtered\n"), "{public}");
+    let to_stdout = formrobot(&["--db", db.to_str().expect("UTF-8"), "export", "--public"], None);
+    assert_eq!(String::from_utf8_lossy(&to_stdout.stdout), public, "standard output gets the same dump");
+}

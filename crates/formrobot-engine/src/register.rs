@@ -324,6 +324,33 @@ impl Paragraph {
     }
 }
 
+/// A registry object's text as public dumps show it: each `auth:` value
+/// filtered ([`crate::syntax::filtered_auth`]), continuation lines of an
+/// `auth:` dropped; everything else as it is.
+pub fn public_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_auth = false;
+    for line in text.lines() {
+        let continues = line.starts_with([' ', '\t', '+']);
+        if continues && in_auth {
+            continue;
+        }
+        match line.split_once(':').filter(|_| !continues) {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("auth") => {
+                in_auth = true;
+                let label = format!("{}:", name.trim());
+                out.push_str(&format!("{label:<NAME_COLUMN$}{}", crate::syntax::filtered_auth(value)));
+            }
+            _ => {
+                in_auth = in_auth && continues;
+                out.push_str(line);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// `text` with each word (letters, digits, `-`, `_`) that `replace` maps replaced.
 fn replace_words(text: &str, replace: impl Fn(&str) -> Option<String>) -> String {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
@@ -351,6 +378,15 @@ mod tests {
 
     fn today() -> Date {
         Date::new(2026, 11, 23).expect("date")
+    }
+
+    #[test]
+    fn public_dumps_filter_password_hashes_only() {
+        let text = "mntner:  A-MNT\nauth:    MD5-PW $1$abcdefgh$0123456789012345678901\nauth: CRYPT-PW  aBcDeFgHiJkLm\nauth:    PGPKEY-1A2B3C4D\nAUTH:    hunter2 and more\n         continued secret\nsource:  RIPE";
+        assert_eq!(
+            public_text(text),
+            "mntner:  A-MNT\nauth:           MD5-PW # Filtered\nauth:           CRYPT-PW # Filtered\nauth:           PGPKEY-1A2B3C4D\nAUTH:           # Filtered\nsource:  RIPE\n"
+        );
     }
 
     #[test]

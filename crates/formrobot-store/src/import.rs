@@ -96,6 +96,26 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes the registry (imported and registered objects) as an RPSL dump:
+    /// one object per paragraph, in class and key order, each as `shown`
+    /// gives it. What `import_dump` reads back into the same registry.
+    /// Returns how many objects were written.
+    pub fn export_dump(&self, out: &mut dyn std::io::Write, shown: &dyn Fn(&str) -> String) -> Result<u64, StoreError> {
+        let mut statement = self.connection.prepare("SELECT text FROM registry_objects ORDER BY class, key")?;
+        let mut rows = statement.query([])?;
+        let mut written = 0;
+        while let Some(row) = rows.next()? {
+            let text: String = row.get(0)?;
+            let text = shown(&text);
+            writeln!(out, "{}\n", text.trim_end())?;
+            written += 1;
+        }
+        out.flush()?;
+        Ok(written)
+    }
+}
+
 fn store_object(
     tx: &Transaction<'_>,
     paragraph: &[String],
