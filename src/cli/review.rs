@@ -122,6 +122,9 @@ pub fn run_action(context: &Context, action: Action, operator: &str, json: bool)
     };
     match result {
         Ok(report) => {
+            if let Some(smtp) = &context.config.smtp {
+                super::send_queued(smtp, store);
+            }
             print_report(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
