@@ -315,5 +315,7 @@ mod example_tests {
         let config = Config::from_toml(text).expect("the example parses");
         assert_eq!(config.robot_address(), "as-request@example.net");
         assert!(config.imap.is_some() && config.smtp.is_some());
+        assert_eq!(config.registry.asn_pools, RegistryConfig::default().asn_pools);
+        assert_eq!(config.policy, RegistryPolicy::default());
     }
 }
