@@ -324,19 +324,7 @@ fn an_empty_pool_and_a_taken_number_are_refused_changing_nothing() {
     let db = scratch.db();
     let config = scratch.path("robot.toml");
     fs::write(&config, "[registry]\nasn_pools = [\"AS65000\"]\n").expect("config");
-    let tickets: Vec<String> = (0..2)
-        .map(|i| {
-            let opened = process(
-                &db,
-                &mail(
-                    "jane@example.org",
-                    &format!("Subject: AS\nMessage-ID: <d{i}@example.org>"),
-                    &fixture("ripe-valid-full.txt"),
-                ),
-            );
-            opened["ticket"].as_str().expect("ticket").to_owned()
-        })
-        .collect();
+    let tickets = accepted_requests(&db, 2, "d");
     let (code, _, stderr) = run(&db, Some(&config), &["approve", &tickets[0], "--asn", "AS65001"]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("AS65001 is in none of the configured pools"), "{stderr}");
@@ -364,19 +352,7 @@ fn concurrent_approvals_never_share_a_number() {
     let db = scratch.db();
     let config = scratch.path("robot.toml");
     fs::write(&config, "[registry]\nasn_pools = [\"AS65000-AS65002\"]\n").expect("config");
-    let tickets: Vec<String> = (0..4)
-        .map(|i| {
-            let opened = process(
-                &db,
-                &mail(
-                    "jane@example.org",
-                    &format!("Subject: AS\nMessage-ID: <e{i}@example.org>"),
-                    &fixture("ripe-valid-full.txt"),
-                ),
-            );
-            opened["ticket"].as_str().expect("ticket").to_owned()
-        })
-        .collect();
+    let tickets = accepted_requests(&db, 4, "e");
     // Four processes at once for three numbers: three get one each, one finds the pool empty.
     let results: Vec<(Option<i32>, Value, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = tickets
@@ -469,6 +445,18 @@ fn the_lifecycle_mails_match_their_goldens() {
     golden("apnic-approved.reply.txt", &mut failures);
 
     assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// Opens `count` tickets with accepted requests (Message-IDs `<{prefix}N@example.org>`); their tags.
+fn accepted_requests(db: &Path, count: usize, prefix: &str) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let headers = format!("Subject: AS\nMessage-ID: <{prefix}{i}@example.org>");
+            let opened = process(db, &mail("jane@example.org", &headers, &fixture("ripe-valid-full.txt")));
+            assert_eq!(opened["status"], "accepted");
+            opened["ticket"].as_str().expect("ticket").to_owned()
+        })
+        .collect()
 }
 
 /// The registry's objects, `(class, key, name, text)`, in order.
