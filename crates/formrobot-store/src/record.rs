@@ -625,21 +625,16 @@ fn record_request(
                     && h.name == request.name
                     && h.suffix == request.suffix
             });
-            let (assignment, how) = match same_contact {
+            let (assignment, note) = match same_contact {
                 Some(index) => {
                     let kept = held.swap_remove(index);
                     let request = HandleRequest { initials: kept.initials, ..request };
-                    (Assignment { request, number: kept.number }, "kept")
+                    (Assignment { request, number: kept.number }, ", kept from the earlier request")
                 }
-                None => (claim_handle(tx, request, ticket, now)?, "assigned"),
+                None => (claim_handle(tx, request, ticket, now)?, ""),
             };
-            let details = format!(
-                "{} -> {} ({}){}",
-                assignment.request.label,
-                assignment.handle(),
-                assignment.request.name,
-                if how == "kept" { ", kept from the earlier request" } else { "" }
-            );
+            let details =
+                format!("{} -> {} ({}){note}", assignment.request.label, assignment.handle(), assignment.request.name);
             log_event(tx, now, EventLevel::Info, Some(ticket), Some(message), EventKind::HandleAssigned, &details)?;
             assignments.push(assignment);
         }
