@@ -16,6 +16,7 @@ use crate::dialect::Dialect;
 use crate::grammar::asn::{as_name, is_new_placeholder, parse_as_number, NewPlaceholder};
 use crate::grammar::parse_digits;
 use crate::resolve::NAME_COLUMN;
+use crate::syntax::apnic_as_count;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -128,8 +129,9 @@ pub fn numbers_needed(dialect: Dialect, objects: &[ObjectText<'_>]) -> usize {
         .sum()
 }
 
+/// The count an accepted APNIC `aut-num:` asks for (validation has checked it; one otherwise).
 fn apnic_count(aut_num: &Paragraph) -> usize {
-    aut_num.value("aut-num").and_then(|v| parse_digits(v.trim())).map_or(1, |n| usize::try_from(n).unwrap_or(1).max(1))
+    aut_num.value("aut-num").and_then(apnic_as_count).map_or(1, |n| usize::try_from(n).unwrap_or(1))
 }
 
 /// The objects as they enter the registry, in the request's order (a default
@@ -303,8 +305,10 @@ impl Paragraph {
                     if !is_new_placeholder(word, NewPlaceholder::Filter) {
                         return None;
                     }
-                    let bare = upper.strip_prefix("AS").unwrap_or(&upper).to_owned();
-                    Some(as_name(by_placeholder.get(&bare).copied().unwrap_or(asn)))
+                    // `NEW` and `ASNEW` are this object's AS; `NEW2` names the aut-num written `NEW2`.
+                    let bare = upper.strip_prefix("AS").unwrap_or(&upper);
+                    let named = if bare == "NEW" { None } else { by_placeholder.get(bare).copied() };
+                    Some(as_name(named.unwrap_or(asn)))
                 });
             }
         }
@@ -406,27 +410,29 @@ mod tests {
     fn ripe_placeholders_become_the_numbers() {
         let first = "aut-num:        NEW1\nas-name:        ONE\nimport:         from AS1 accept ANY\nexport:         to AS1\n                announce NEW1 OR ASNEW2\nsource:         RIPE\n";
         let second = "aut-num:        NEW2\nas-name:        TWO\nexport:         to AS-NEWS announce ASNEW AND THIS-AS\nsource:         RIPE\n";
+        let third = "aut-num:        NEW\nas-name:        THREE\nexport:         to AS1 announce NEW OR NEW1\nsource:         RIPE\n";
         let person = "person:         Jo Example\nnic-hdl:        JE1-RIPE\nsource:         RIPE\n";
-        let objects = [("aut-num", first), ("aut-num", second), ("person", person)]
+        let objects = [("aut-num", first), ("aut-num", second), ("aut-num", third), ("person", person)]
             .map(|(class, text)| ObjectText { class, text });
-        assert_eq!(numbers_needed(Dialect::Ripe, &objects), 2);
+        assert_eq!(numbers_needed(Dialect::Ripe, &objects), 3);
         let completion = Completion {
             dialect: Dialect::Ripe,
-            asns: &[64496, 64497],
+            asns: &[64496, 64497, 64498],
             requester: "jo@example.net",
             today: today(),
             source: "TEST",
         };
         let done = complete(&objects, &completion).expect("completed");
-        assert_eq!(done.len(), 3);
+        assert_eq!(done.len(), 4);
         assert!(done[0].starts_with("aut-num:        AS64496\n"), "{}", done[0]);
         assert!(done[0].contains("\n                announce AS64496 OR AS64497\n"), "{}", done[0]);
         assert!(done[0].ends_with("source:         TEST\n"), "{}", done[0]);
         assert!(done[1].contains("export:         to AS-NEWS announce AS64497 AND AS64497\n"), "{}", done[1]);
-        assert_eq!(done[2], person.replace("RIPE\n", "TEST\n").replace("JE1-TEST", "JE1-RIPE"));
+        assert!(done[2].contains("export:         to AS1 announce AS64498 OR AS64496\n"), "{}", done[2]);
+        assert_eq!(done[3], person.replace("RIPE\n", "TEST\n").replace("JE1-TEST", "JE1-RIPE"));
         assert_eq!(
             complete(&objects, &Completion { asns: &[1], ..completion }),
-            Err(RegisterError::WrongCount { wanted: 2, given: 1 })
+            Err(RegisterError::WrongCount { wanted: 3, given: 1 })
         );
     }
 
