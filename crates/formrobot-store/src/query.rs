@@ -198,7 +198,7 @@ impl Store {
 
     /// Everything recorded about ticket `tag` (case-insensitive, with or without brackets).
     pub fn ticket(&self, tag: &str) -> Result<TicketDetail, StoreError> {
-        let tag = tag.trim().trim_start_matches('[').trim_end_matches(']').to_ascii_uppercase();
+        let tag = crate::lifecycle::normalise_tag(tag);
         let connection = &self.connection;
         let header = connection
             .query_row(

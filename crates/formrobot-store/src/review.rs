@@ -11,7 +11,7 @@
 use crate::import::identify_text;
 use crate::lifecycle::{self, append_event, change_state, Event, TicketRow};
 use crate::record::{queue_reply, Outgoing};
-use crate::words::{EventKind, TicketState};
+use crate::words::{EventKind, MessageOutcome, TicketState};
 use crate::{Store, StoreError};
 use formrobot_engine::register::AsnRange;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -143,9 +143,8 @@ impl Review<'_> {
         Ok(self
             .tx
             .query_row(
-                "SELECT id, raw FROM messages WHERE ticket_id = ?1 AND outcome IN ('accepted', 'rejected', 'correspondence')
-                 ORDER BY id DESC LIMIT 1",
-                [self.ticket.id],
+                "SELECT id, raw FROM messages WHERE ticket_id = ?1 AND outcome IN (?2, ?3, ?4) ORDER BY id DESC LIMIT 1",
+                params![self.ticket.id, MessageOutcome::Accepted, MessageOutcome::Rejected, MessageOutcome::Correspondence],
                 |row| Ok(RequesterMail { message: row.get(0)?, raw: row.get(1)? }),
             )
             .optional()?)
