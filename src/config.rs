@@ -4,6 +4,8 @@
 //! and `[smtp]` are needed only by the daemon and by `process` when it should
 //! send replies itself.
 
+use formrobot_engine::register::AsnRange;
+use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -30,6 +32,41 @@ pub struct Config {
     /// The server the robot sends replies through.
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
+    /// What the registry gives out: AS number pools, its `source:`.
+    #[serde(default)]
+    pub registry: RegistryConfig,
+    /// What the registry asks of every request: `min_neighbours`, `required_mnt_by`, `service_region`.
+    #[serde(default)]
+    pub policy: RegistryPolicy,
+}
+
+/// `[registry]`: what approval gives out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// AS number ranges approval assigns from, lowest free first: `["AS64496-AS64511"]`.
+    /// One undifferentiated pool of 16- and 32-bit numbers (RIPE policy, section 5.0).
+    #[serde(default = "default_asn_pools", deserialize_with = "asn_pools")]
+    pub asn_pools: Vec<AsnRange>,
+    /// The `source:` of registered objects; by default the form's registry (`RIPE`, `APNIC`).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> RegistryConfig {
+        RegistryConfig { asn_pools: default_asn_pools(), source: None }
+    }
+}
+
+/// The documentation ranges of RFC 5398: a robot on its defaults never hands out a real number.
+fn default_asn_pools() -> Vec<AsnRange> {
+    vec![AsnRange { first: 64496, last: 64511 }, AsnRange { first: 65536, last: 65551 }]
+}
+
+fn asn_pools<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<AsnRange>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts.iter().map(|text| text.parse().map_err(serde::de::Error::custom)).collect()
 }
 
 impl Default for Config {
@@ -40,6 +77,8 @@ impl Default for Config {
             replies_per_sender_per_hour: default_replies_per_hour(),
             imap: None,
             smtp: None,
+            registry: RegistryConfig::default(),
+            policy: RegistryPolicy::default(),
         }
     }
 }
@@ -48,6 +87,11 @@ impl Config {
     /// Reads a configuration from TOML text.
     pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
         toml::from_str(text)
+    }
+
+    /// What is wrong with the values (the keys and types are checked on reading), in words.
+    pub fn problems(&self) -> Vec<String> {
+        self.policy.problems()
     }
 
     /// The robot's own address: `[smtp] from`, else an address-shaped `[imap] username`, else the default.
@@ -232,6 +276,37 @@ mod tests {
     }
 
     #[test]
+    fn asn_pools_are_ranges() {
+        assert_eq!(Config::default().registry.asn_pools.len(), 2);
+        let config =
+            Config::from_toml("[registry]\nasn_pools = [\"AS65000-AS65009\", \"AS4200000000\"]\nsource = \"TEST\"\n")
+                .expect("valid");
+        assert_eq!(
+            config.registry.asn_pools,
+            [AsnRange { first: 65000, last: 65009 }, AsnRange { first: 4_200_000_000, last: 4_200_000_000 }]
+        );
+        assert_eq!(config.registry.source.as_deref(), Some("TEST"));
+        let bad = Config::from_toml("[registry]\nasn_pools = [\"AS65009-AS65000\"]\n").expect_err("refused");
+        assert!(bad.to_string().contains("is not a range of AS numbers"), "{bad}");
+    }
+
+    #[test]
+    fn the_policy_has_defaults_and_is_checked() {
+        assert_eq!(Config::default().policy, RegistryPolicy::default());
+        let config = Config::from_toml(
+            "[policy]\nmin_neighbours = 1\nrequired_mnt_by = \"SERVPERSO-MNT\"\nservice_region = [\"FR\", \"BE\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(config.policy.min_neighbours, 1);
+        assert_eq!(config.policy.required_mnt_by.as_deref(), Some("SERVPERSO-MNT"));
+        assert!(config.problems().is_empty());
+        let bad =
+            Config::from_toml("[policy]\nmin_neighbours = 0\nservice_region = [\"XX\", \"FRA\"]\n").expect("reads");
+        assert_eq!(bad.problems().len(), 3, "{:?}", bad.problems());
+        assert!(Config::from_toml("[policy]\nmin_neighbors = 2\n").is_err(), "a misspelt key is refused");
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(Config::from_toml("max_mesage_bytes = 5").is_err());
     }
@@ -247,5 +322,7 @@ mod example_tests {
         let config = Config::from_toml(text).expect("the example parses");
         assert_eq!(config.robot_address(), "as-request@example.net");
         assert!(config.imap.is_some() && config.smtp.is_some());
+        assert_eq!(config.registry.asn_pools, RegistryConfig::default().asn_pools);
+        assert_eq!(config.policy, RegistryPolicy::default());
     }
 }

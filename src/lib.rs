@@ -12,6 +12,8 @@
 //! - [`pipeline`]: one mail through every stage, shared by `process`, `replay` and the daemon;
 //! - [`config`]: the TOML configuration;
 //! - [`mailbox`]: where `replay` finds mail (files, directories, Maildir, mbox);
+//! - [`operator`]: hostmasters' actions on tickets (queue, show, ask, approve,
+//!   decline), the one code path of every front end;
 //! - [`daemon`]: IMAP intake and the SMTP sender;
 //! - [`clock`]: the one place the shell reads the time;
 //! - [`fault`]: faults injected by tests (debug builds only).
@@ -21,4 +23,5 @@ pub mod config;
 pub mod daemon;
 pub mod fault;
 pub mod mailbox;
+pub mod operator;
 pub mod pipeline;

@@ -29,6 +29,10 @@ struct Cli {
     #[arg(long, global = true, value_name = "FORMAT", default_value = "human")]
     log_format: cli::LogFormat,
 
+    /// Who does operators' actions (approve, decline, ask), for the log [default: $USER].
+    #[arg(long, global = true, value_name = "NAME")]
+    operator: Option<String>,
+
     /// Act as if it were this day or time (YYYY-MM-DD[ HH:MM[:SS]], UTC): for reproducible tests.
     #[arg(long, global = true, value_name = "DATE", hide = true)]
     today: Option<String>,
@@ -80,6 +84,15 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Write the registry (imported and approved objects) as an RPSL dump that `import` reads back.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Filter `auth:` password hashes, as public registry dumps do.
+        #[arg(long)]
+        public: bool,
+    },
     /// Show the processing log, oldest first.
     Log {
         /// Only this ticket's events.
@@ -99,10 +112,57 @@ enum Command {
     Daemon,
     /// Connect to the configured IMAP and SMTP servers, log in, and say what is wrong.
     CheckConfig,
-    /// Show a ticket: its mails, objects with real handles, handles claimed and events.
+    /// Show a ticket: its state, AS numbers, every mail in and out, objects with real handles, handles and events.
     Show {
         /// The ticket tag, FR-...
         ticket: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the open tickets, oldest first, with age, requester, as-name, neighbours and last activity.
+    Queue {
+        /// Only tickets in this state: rejected, pending-review, waiting-for-requester, approved, declined.
+        #[arg(long, value_name = "S")]
+        state: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request: assign its AS numbers, register its objects and send the requester the final mail.
+    ///
+    /// Exits 1, changing nothing, when the ticket is unknown, not pending review, or no number is free.
+    Approve {
+        /// The ticket tag, FR-...
+        ticket: String,
+        /// Assign this AS number (free, in a pool) instead of the lowest free one.
+        #[arg(long, value_name = "ASN")]
+        asn: Option<String>,
+        /// A note for the requester, in the final mail.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decline a request: the requester gets the reason, its handles are released.
+    Decline {
+        /// The ticket tag, FR-...
+        ticket: String,
+        /// Why, in words for the requester.
+        #[arg(long, value_name = "TEXT", required = true)]
+        reason: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the requester a question on the ticket; their answer moves it back to review.
+    Ask {
+        /// The ticket tag, FR-...
+        ticket: String,
+        /// The question.
+        #[arg(long, value_name = "TEXT", required = true)]
+        message: String,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
@@ -140,16 +200,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Err(error) => return Err(error),
     };
+    let operator = cli.operator;
     let context = cli::Context::new(cli.forms, cli.db, config, cli.today.as_deref())?;
     match cli.command {
         Command::Check { file, json } => cli::check::run(&context, file.as_deref(), json),
         Command::Process { dry_run, json } => Ok(cli::process::run(&context, dry_run, json)),
         Command::Replay { paths, outbox, dry_run } => cli::replay::run(&context, &paths, &outbox, dry_run),
         Command::Import { files } => cli::import::run(&context, &files),
+        Command::Export { out, public } => cli::import::run_export(&context, out.as_deref(), public),
         Command::Log { ticket, since, follow, json } => {
             cli::log::run_log(&context, ticket, since.as_deref(), follow, json)
         }
         Command::Show { ticket, json } => cli::log::run_show(&context, &ticket, json),
+        Command::Queue { state, json } => cli::review::run_queue(&context, state.as_deref(), json),
+        Command::Approve { ticket, asn, note, json } => {
+            let action = cli::review::Action::Approve { ticket, asn, note };
+            cli::review::run_action(&context, action, &cli::review::operator_name(operator), json)
+        }
+        Command::Decline { ticket, reason, json } => {
+            let action = cli::review::Action::Decline { ticket, reason };
+            cli::review::run_action(&context, action, &cli::review::operator_name(operator), json)
+        }
+        Command::Ask { ticket, message, json } => {
+            let action = cli::review::Action::Ask { ticket, message };
+            cli::review::run_action(&context, action, &cli::review::operator_name(operator), json)
+        }
         Command::Daemon => cli::daemon::run(&context),
         Command::CheckConfig => cli::daemon::check_config(&context),
     }

@@ -13,16 +13,19 @@
 //! handed in; the time is an argument.
 
 use crate::config::Config;
-use formrobot_engine::check::{check_text, Checked};
+use formrobot_engine::check::{check_text_under, Checked};
 use formrobot_engine::date::Date;
 use formrobot_engine::diagnostic::Diagnostic;
 use formrobot_engine::forms::FormSet;
 use formrobot_engine::outcome::{Outcome, Problem, ReplySummary, Status};
+use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use formrobot_mail::decide::{self, Decision, Refusal};
 use formrobot_mail::intake::{self, Headers, Mail};
 use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
+use formrobot_mail::thread;
 use formrobot_store::record::{
-    AttachmentRef, Commit, ImapKey, IncomingMail, MessageOutcome, Outgoing, Recorded, ReplyContext, ReplyLimit, Verdict,
+    AttachmentRef, Citations, Commit, FollowUp, ImapKey, IncomingMail, MessageOutcome, Outgoing, Recorded,
+    ReplyContext, ReplyLimit, Verdict,
 };
 use formrobot_store::{Store, StoreError};
 use std::collections::BTreeMap;
@@ -36,6 +39,8 @@ pub struct Settings {
     pub max_message_bytes: u64,
     /// Replies one sender may receive per hour.
     pub replies_per_sender_per_hour: u32,
+    /// What the registry asks of every request (`[policy]`).
+    pub policy: RegistryPolicy,
 }
 
 impl Settings {
@@ -45,6 +50,7 @@ impl Settings {
             robot_address: config.robot_address().to_owned(),
             max_message_bytes: config.max_message_bytes,
             replies_per_sender_per_hour: config.replies_per_sender_per_hour,
+            policy: config.policy.clone(),
         }
     }
 }
@@ -123,7 +129,7 @@ pub fn process_mail(
 
     let checked = match (&decision, &mail.text) {
         (Decision::Submission, text) => {
-            Some(check_submission(store, forms, &mail, text.as_deref().unwrap_or(""), now)?)
+            Some(check_submission(store, forms, &settings.policy, &mail, text.as_deref().unwrap_or(""), now)?)
         }
         _ => None,
     };
@@ -160,26 +166,38 @@ pub fn process_mail(
             }
             (Decision::Submission, Some(checked)) => {
                 let ticket = context.ticket?;
+                match context.follow_up {
+                    FollowUp::Correspondence => return None,
+                    FollowUp::NotRequester => {
+                        let subject = reply::subject(&mail.headers.subject, SubjectStatus::Refused, Some(ticket));
+                        return outgoing(reply::compose(
+                            &reply_settings,
+                            &mail.headers,
+                            to,
+                            subject,
+                            reply::not_requester(ticket),
+                            now,
+                        ));
+                    }
+                    FollowUp::NewTicket | FollowUp::Resubmission { .. } => {}
+                }
                 if checked.status() == Status::Accepted {
                     (
                         reply::subject(&mail.headers.subject, SubjectStatus::Accepted, Some(ticket)),
                         reply::acknowledgement(checked, ticket, context.assignments, context.objects),
                     )
                 } else {
-                    (
-                        reply::subject(&mail.headers.subject, SubjectStatus::Rejected, Some(ticket)),
-                        reply::rejection(checked, Some(ticket), text),
-                    )
+                    let mut body = reply::rejection(checked, Some(ticket), text);
+                    if context.follow_up == (FollowUp::Resubmission { kept_accepted: true }) {
+                        body.push('\n');
+                        body.push_str(&reply::kept_request(ticket));
+                    }
+                    (reply::subject(&mail.headers.subject, SubjectStatus::Rejected, Some(ticket)), body)
                 }
             }
             (Decision::Submission, None) => return None,
         };
-        reply::compose(&reply_settings, &mail.headers, to, subject, body, now).map(|reply| Outgoing {
-            to: reply.to,
-            subject: reply.subject,
-            body: reply.body,
-            message: reply.message,
-        })
+        outgoing(reply::compose(&reply_settings, &mail.headers, to, subject, body, now))
     };
     let origin_label = origin.label();
     let identity = intake::identity::identity(raw);
@@ -188,6 +206,7 @@ pub fn process_mail(
         .iter()
         .map(|a| AttachmentRef { filename: a.filename.as_deref(), content_type: &a.content_type, content: &a.content })
         .collect();
+    let citations = thread::citations(&mail.headers);
     let incoming = IncomingMail {
         raw,
         message_id: mail.headers.message_id.as_deref(),
@@ -202,6 +221,8 @@ pub fn process_mail(
             Origin::Imap(key) => Some(key),
             _ => None,
         },
+        from: mail.headers.from.as_deref(),
+        cites: Citations { tags: &citations.tags, message_ids: &citations.message_ids },
     };
     let recorded = store.record(&incoming, verdict, now, commit, compose)?;
     let outcome = outcome(&recorded, &decision, &refusal_reason, checked.as_ref(), &mail.headers);
@@ -209,16 +230,28 @@ pub fn process_mail(
     Ok(Processed { outcome, reply, recorded })
 }
 
+/// A composed reply as the store queues it.
+pub fn outgoing(reply: Option<reply::Reply>) -> Option<Outgoing> {
+    reply.map(|reply| Outgoing {
+        to: reply.to,
+        subject: reply.subject,
+        body: reply.body,
+        message: reply.message,
+        message_id: reply.message_id,
+    })
+}
+
 /// Runs the form engine, checks references against the registry and adds
 /// what the intake noticed about the mail itself.
 fn check_submission(
     store: &Store,
     forms: &FormSet,
+    policy: &RegistryPolicy,
     mail: &Mail,
     text: &str,
     now: i64,
 ) -> Result<Checked, PipelineError> {
-    let mut checked = check_text(text, forms, Date::from_unix_seconds(now));
+    let mut checked = check_text_under(text, forms, Date::from_unix_seconds(now), policy);
     checked.check_references(store).map_err(|e| PipelineError::Lookup(e.to_string()))?;
     if mail.base64_text {
         checked.diagnostics.insert(
@@ -292,9 +325,31 @@ fn outcome(
         (MessageOutcome::Accepted, _) => Status::Accepted,
         (MessageOutcome::Rejected, _) => Status::Rejected,
         (MessageOutcome::Help, _) => Status::Help,
-        (MessageOutcome::Refused, _) if headers.reply_address().is_some() => Status::Rejected,
+        (MessageOutcome::Refused | MessageOutcome::NotRequester, _) if headers.reply_address().is_some() => {
+            Status::Rejected
+        }
         _ => Status::Ignored,
     };
+    match recorded.follow_up {
+        FollowUp::Correspondence => {
+            // A letter, not a form: the engine's complaints about it are not the writer's problem.
+            outcome.errors.clear();
+            outcome.warnings = vec![Problem {
+                line: None,
+                attribute: None,
+                message: "recorded on the ticket as correspondence for the hostmasters; no reply".to_owned(),
+            }];
+        }
+        FollowUp::NotRequester => {
+            outcome.errors = vec![Problem {
+                line: None,
+                attribute: None,
+                message: "the mail cites a ticket but does not come from its requester; nothing was done".to_owned(),
+            }];
+            outcome.warnings.clear();
+        }
+        FollowUp::NewTicket | FollowUp::Resubmission { .. } => {}
+    }
     match decision {
         Decision::Refuse(_) => {
             outcome.errors.push(Problem { line: None, attribute: None, message: refusal.to_owned() })

@@ -728,3 +728,72 @@ fn a_busy_database_stalls_neither_signals_nor_the_sender() {
     assert!(status.success(), "{status:?}");
     assert_eq!(count(ROBOT, "Processed"), 1, "the mail in hand was finished");
 }
+
+#[test]
+fn a_whole_life_by_mail_from_request_to_approval() {
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-life");
+    let config = Daemon::config(&scratch, 30, true);
+    let daemon = Daemon::start(&config, scratch.path("daemon.log"));
+    let operator = |args: &[&str]| {
+        let mut all = vec!["--config", config.to_str().expect("UTF-8"), "--operator", "hostmaster"];
+        all.extend(args);
+        let output = common::formrobot(&all, None);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap_or_default()
+    };
+    let header = |mail: &str, name: &str| {
+        mail.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned).expect("the header is there")
+    };
+
+    send("submitter@example.org", "robot@example.net", &mail("life1", "AS please", &form(), ""));
+    wait_until(Duration::from_secs(20), "the acknowledgement", || messages(SUBMITTER, "INBOX").len() == 1);
+    let acknowledgement = messages(SUBMITTER, "INBOX").remove(0);
+    let subject = header(&acknowledgement, "Subject: ");
+    assert!(subject.ends_with("] ACCEPTED"), "{subject}");
+    let ticket = subject[subject.find("[FR-").expect("a tag") + 1..subject.find("] ").expect("a tag")].to_owned();
+
+    // A letter on the ticket, answering the acknowledgement: recorded, not answered.
+    let letter = mail(
+        "life2",
+        &format!("Re: {subject}"),
+        "The contract follows by post.\n",
+        &format!("In-Reply-To: {}\n", header(&acknowledgement, "Message-ID: ")),
+    );
+    send("submitter@example.org", "robot@example.net", &letter);
+    wait_until(Duration::from_secs(20), "the letter processed", || messages(ROBOT, "Processed").len() == 2);
+
+    // The hostmaster asks; the question goes out by mail; the answer to it comes back to the ticket.
+    let asked = operator(&["ask", &ticket, "--message", "Which upstream goes live first?", "--json"]);
+    assert_eq!(asked["state"], "waiting-for-requester");
+    wait_until(Duration::from_secs(20), "the question", || messages(SUBMITTER, "INBOX").len() == 2);
+    let question =
+        messages(SUBMITTER, "INBOX").into_iter().find(|m| m.contains("Which upstream")).expect("the question");
+    let answer = mail(
+        "life3",
+        "Re: your question",
+        "AS64497, next week.\n",
+        &format!("In-Reply-To: {}\n", header(&question, "Message-ID: ")),
+    );
+    send("submitter@example.org", "robot@example.net", &answer);
+    wait_until(Duration::from_secs(20), "the answer processed", || messages(ROBOT, "Processed").len() == 3);
+    let shown = operator(&["show", &ticket, "--json"]);
+    assert_eq!(shown["state"], "pending-review", "{shown}");
+
+    let approved = operator(&["approve", &ticket, "--json"]);
+    assert_eq!(approved["asns"], serde_json::json!(["AS64496"]));
+    wait_until(Duration::from_secs(20), "the final mail", || messages(SUBMITTER, "INBOX").len() == 3);
+    let last = messages(SUBMITTER, "INBOX").into_iter().find(|m| m.contains("APPROVED")).expect("the final mail");
+    assert!(header(&last, "Subject: ").contains(&format!("[{ticket}] APPROVED")), "{last}");
+    assert_eq!(header(&last, "In-Reply-To: "), "<life3@example.org>", "threaded under the answer");
+    assert!(last.contains("aut-num:        AS64496"), "{last}");
+
+    let shown = operator(&["show", &ticket, "--json"]);
+    assert_eq!(shown["state"], "approved");
+    let directions: Vec<&str> =
+        shown["mails"].as_array().expect("mails").iter().filter_map(|m| m["direction"].as_str()).collect();
+    assert_eq!(directions, ["in", "out", "in", "out", "in", "out"]);
+    assert_eq!(messages(SUBMITTER, "INBOX").len(), 3, "the letter and the answer got no robot reply");
+    assert!(daemon.stop().success());
+}

@@ -124,7 +124,7 @@ fn operators_read_the_log_and_tickets() {
     let show = with_db(&dir.db(), &["show", &tag.to_ascii_lowercase()]);
     let shown = String::from_utf8_lossy(&show.stdout);
     assert!(show.status.success(), "{shown}");
-    assert!(shown.starts_with(&format!("Ticket {tag} (accepted, RIPE-228)")), "{shown}");
+    assert!(shown.starts_with(&format!("Ticket {tag} (pending-review, RIPE-228)")), "{shown}");
     assert!(shown.contains("JQE1-RIPE      Jane Q Example (for AUTO-1)"), "{shown}");
     assert!(shown.contains("  admin-c:        JQE1-RIPE"), "{shown}");
     let missing = with_db(&dir.db(), &["show", "FR-NOSUCHTICK"]);
@@ -231,7 +231,7 @@ fn an_operator_who_may_only_read_the_database_reads_the_log_and_tickets() {
     assert_eq!(log.status.code(), Some(0), "{}", said(&log));
     assert!(said(&log).contains(&format!("[{tag}]")), "{}", said(&log));
     assert_eq!(show.status.code(), Some(0), "{}", said(&show));
-    assert!(said(&show).starts_with(&format!("Ticket {tag} (accepted")), "{}", said(&show));
+    assert!(said(&show).starts_with(&format!("Ticket {tag} (pending-review")), "{}", said(&show));
 
     // And while the robot has the database open (its -wal and -shm files exist, not writable for the reader).
     let robot = Store::open(&dir.db()).expect("opens");

@@ -2,7 +2,7 @@
 
 use super::{counted, Context};
 use anyhow::{Context as _, Result};
-use formrobot_engine::check::{check_text, decode_owned_bytes, Checked};
+use formrobot_engine::check::{check_text_under, decode_owned_bytes, Checked};
 use formrobot_engine::outcome::Status;
 use formrobot_engine::validate::registry::Registry;
 use std::io::{Read, Write};
@@ -27,7 +27,7 @@ pub fn run(context: &Context, file: Option<&Path>, json: bool) -> Result<ExitCod
         Some(unarmoured) => unarmoured.text,
         None => text,
     };
-    let mut checked = check_text(&text, &forms, today);
+    let mut checked = check_text_under(&text, &forms, today, &context.config.policy);
     if context.db.is_some() {
         let store = context.store()?;
         if !store.is_loaded().map_err(|e| anyhow::anyhow!("looking up the registry failed: {e}"))? {

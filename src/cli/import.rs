@@ -1,4 +1,5 @@
-//! `formrobot import FILE...`: load existing registry objects from RPSL dumps.
+//! `formrobot import FILE...`: load existing registry objects from RPSL dumps;
+//! `formrobot export`: write the registry as one.
 
 use super::Context;
 use anyhow::{Context as _, Result};
@@ -52,5 +53,34 @@ pub fn run(context: &Context, files: &[PathBuf]) -> Result<ExitCode> {
             stats.read as f64 / seconds.max(1e-9)
         )?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the registry as an RPSL dump to `out` (a file, written whole under
+/// a temporary name and then renamed into place) or standard output.
+pub fn run_export(context: &Context, out: Option<&std::path::Path>, public: bool) -> Result<ExitCode> {
+    let store = context.store_read_only()?;
+    let Some(path) = out else {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        formrobot::operator::export(&store, &mut stdout, public)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    // Written whole under a temporary name next to it, then renamed: a reader never sees half a dump.
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let written = (|| -> Result<u64> {
+        let file = File::create(&temporary).with_context(|| format!("cannot write {}", temporary.display()))?;
+        let mut writer = std::io::BufWriter::new(&file);
+        let written = formrobot::operator::export(&store, &mut writer, public)?;
+        drop(writer);
+        file.sync_all()?;
+        std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(written)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    eprintln!("{} objects written to {}", written?, path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -2,8 +2,10 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
+use formrobot::operator::{self, TicketView};
 use formrobot_engine::date::{format_timestamp, parse_since};
-use formrobot_store::query::{EventFilter, EventRow, TicketDetail};
+use formrobot_store::lifecycle::ROBOT;
+use formrobot_store::query::{EventFilter, EventRow};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -52,28 +54,37 @@ pub fn run_log(
 fn event_line(event: &EventRow) -> String {
     let ticket = event.ticket.as_deref().map(|t| format!(" [{t}]")).unwrap_or_default();
     let message = event.message.map(|m| format!(" #{m}")).unwrap_or_default();
-    format!("{} {:<5}{ticket}{message} {}: {}", format_timestamp(event.at), event.level, event.kind, event.details)
+    // The robot's own events say no name, as before; a person's change says who made it.
+    let actor = if event.actor == ROBOT { String::new() } else { format!(" (by {})", event.actor) };
+    format!(
+        "{} {:<5}{ticket}{message} {}: {}{actor}",
+        format_timestamp(event.at),
+        event.level,
+        event.kind,
+        event.details
+    )
 }
 
 /// Prints everything about one ticket.
 pub fn run_show(context: &Context, ticket: &str, json: bool) -> Result<ExitCode> {
     let store = context.store_read_only()?;
-    let detail = store.ticket(ticket)?;
+    let view = operator::show(&store, ticket)?;
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &detail)?;
+        serde_json::to_writer_pretty(&mut out, &view)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", render_ticket(&detail))?;
+        write!(out, "{}", render_ticket(&view))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn render_ticket(detail: &TicketDetail) -> String {
+fn render_ticket(view: &TicketView) -> String {
+    let detail = &view.detail;
     let mut text = format!(
         "Ticket {} ({}, {})\nSender:  {}\nOpened:  {}\nUpdated: {}\n",
         detail.tag,
-        detail.status,
+        detail.state,
         detail.dialect,
         detail.sender.as_deref().unwrap_or("unknown"),
         format_timestamp(detail.created_at),
@@ -92,6 +103,24 @@ fn render_ticket(detail: &TicketDetail) -> String {
             message.message_id.as_deref().unwrap_or("-"),
             message.sha256
         ));
+    }
+    if !view.asns.is_empty() {
+        text.push_str(&format!("AS numbers: {}\n", view.asns.join(", ")));
+    }
+    text.push_str("\nCorrespondence:\n");
+    for mail in &view.mails {
+        let arrow = if mail.direction == "in" { "from" } else { "to" };
+        text.push_str(&format!(
+            "\n  --- {} {} {} {}\n  Subject: {}\n\n",
+            mail.direction,
+            format_timestamp(mail.date),
+            arrow,
+            mail.address.as_deref().unwrap_or("unknown"),
+            mail.subject
+        ));
+        for line in mail.body.lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
     }
     text.push_str("\nHandles:\n");
     if detail.handles.is_empty() {

@@ -6,6 +6,7 @@ pub mod import;
 pub mod log;
 pub mod process;
 pub mod replay;
+pub mod review;
 
 use anyhow::{Context as _, Result};
 use formrobot::config::Config;
@@ -124,9 +125,35 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     match path {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Config::from_toml(&text).with_context(|| format!("{} is not a valid configuration", path.display()))
+            let config =
+                Config::from_toml(&text).with_context(|| format!("{} is not a valid configuration", path.display()))?;
+            let problems = config.problems();
+            if !problems.is_empty() {
+                anyhow::bail!("{} is not a valid configuration: {}", path.display(), problems.join("; "));
+            }
+            Ok(config)
         }
         None => Ok(Config::default()),
+    }
+}
+
+/// Sends what the outbox holds through `[smtp]`, for `process` and the
+/// operators' actions when no daemon may be running. What was done is
+/// already committed, so a failure here only leaves the mail queued for the
+/// daemon (or the next run): it is reported, not returned.
+pub fn send_queued(smtp: &formrobot::config::SmtpConfig, store: formrobot_store::Store) {
+    let sent = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(
+        |runtime| {
+            runtime.block_on(async {
+                let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+                let mut sender = formrobot::daemon::smtp::Sender::new(smtp, store, wake).map_err(|e| e.to_string())?;
+                let (_stop, shutdown) = tokio::sync::watch::channel(false);
+                sender.send_due(&shutdown).await.map_err(|e| e.to_string())
+            })
+        },
+    );
+    if let Err(error) = sent {
+        eprintln!("formrobot: the reply is queued but could not be sent now: {error}");
     }
 }
 

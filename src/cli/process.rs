@@ -43,25 +43,6 @@ enum Failure {
     Unprinted(anyhow::Error),
 }
 
-/// Sends what the outbox holds through `[smtp]`. The mail is already recorded,
-/// so a failure here only leaves the reply queued for the daemon: it is
-/// reported, not returned, and the MTA does not deliver the mail again.
-fn send_queued(smtp: &formrobot::config::SmtpConfig, store: formrobot_store::Store) {
-    let sent = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(
-        |runtime| {
-            runtime.block_on(async {
-                let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-                let mut sender = formrobot::daemon::smtp::Sender::new(smtp, store, wake).map_err(|e| e.to_string())?;
-                let (_stop, shutdown) = tokio::sync::watch::channel(false);
-                sender.send_due(&shutdown).await.map_err(|e| e.to_string())
-            })
-        },
-    );
-    if let Err(error) = sent {
-        eprintln!("formrobot: the reply is queued but could not be sent now: {error}");
-    }
-}
-
 fn process(context: &Context, dry_run: bool, json: bool) -> Result<(), Failure> {
     let mut raw = Vec::new();
     std::io::stdin()
@@ -78,7 +59,7 @@ fn process(context: &Context, dry_run: bool, json: bool) -> Result<(), Failure> 
     let processed = process_mail(&mut store, &forms, &settings, &raw, &Origin::Process, context.now(), commit)
         .map_err(|e| Failure::Unprocessed(e.into()))?;
     if let (Some(smtp), Commit::Yes) = (&context.config.smtp, commit) {
-        send_queued(smtp, store);
+        super::send_queued(smtp, store);
     }
     report(&processed, json).map_err(|error| match commit {
         Commit::Yes => Failure::Unprinted(error),

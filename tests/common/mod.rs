@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unused_imports)] // Each test crate uses its own part of this.
 
+pub mod golden;
 mod index;
 
 pub use index::expected_statuses;
@@ -73,6 +74,8 @@ pub fn record_fixture(store: &mut Store, name: &str, message_id: &str) -> Record
         identity: None,
         reply_limit: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     store.record(&mail, Verdict::Submission(&checked), 1_795_400_000, Commit::Yes, |_| None).expect("recorded")
 }

@@ -11,6 +11,7 @@ use crate::outcome::{Outcome, Problem, Status};
 use crate::parse::{self, Submission};
 use crate::syntax::SyntaxContext;
 use crate::validate::registry::{check_references, LookupError, Registry};
+use crate::validate::registry_policy::RegistryPolicy;
 use crate::validate::{self, Validation};
 use std::collections::BTreeMap;
 
@@ -33,6 +34,12 @@ impl Checked {
         } else {
             Status::Accepted
         }
+    }
+
+    /// Whether the text held any template or object at all. A reply on a
+    /// ticket without one is correspondence, not a resubmission.
+    pub fn has_templates(&self) -> bool {
+        !self.submission.objects.is_empty()
     }
 
     /// The errors, in line order.
@@ -67,12 +74,17 @@ impl Checked {
     }
 }
 
-/// Runs the form engine over the text of a submission.
+/// Runs the form engine over the text of a submission, under the default registry policy.
 pub fn check_text(text: &str, forms: &FormSet, today: Date) -> Checked {
+    check_text_under(text, forms, today, &RegistryPolicy::default())
+}
+
+/// Runs the form engine over the text of a submission, under the registry's `policy`.
+pub fn check_text_under(text: &str, forms: &FormSet, today: Date, policy: &RegistryPolicy) -> Checked {
     let frame = extract::Frame::new(text);
     let submission = parse::parse_frame(&frame);
     let context = SyntaxContext { dialect: submission.dialect, today };
-    let validation = validate::validate(&submission, forms, &context);
+    let validation = validate::validate(&submission, forms, &context, policy);
 
     let mut diagnostics: Vec<Diagnostic> = frame.diagnostics;
     diagnostics.extend(submission.diagnostics.iter().cloned());

@@ -46,6 +46,7 @@ mod grammar;
 pub mod outcome;
 pub mod parse;
 pub mod policy;
+pub mod register;
 pub mod resolve;
 pub mod secrets;
 pub mod source;

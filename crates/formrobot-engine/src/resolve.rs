@@ -221,7 +221,7 @@ pub fn rewrite(checked: &Checked, assignments: &[Assignment]) -> Vec<RenderedObj
 }
 
 /// Width of the attribute name column, as in the registries' own examples.
-const NAME_COLUMN: usize = 16;
+pub(crate) const NAME_COLUMN: usize = 16;
 
 /// One `name: value` line per value; empty attributes are left out, except a
 /// `nic-hdl:` that is about to be filled in. An RPSL value keeps its

@@ -103,6 +103,8 @@ fn bench(c: &mut Criterion) {
                         identity: None,
                         reply_limit: None,
                         imap: None,
+                        from: None,
+                        cites: Default::default(),
                     };
                     let recorded =
                         store.record(&mail, Verdict::Submission(&checked), 0, Commit::Yes, |_| None).expect("records");

@@ -112,6 +112,26 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes the registry (imported and registered objects) as an RPSL dump:
+    /// one object per paragraph, in class and key order, each as `shown`
+    /// gives it. What `import_dump` reads back into the same registry.
+    /// Returns how many objects were written.
+    pub fn export_dump(&self, out: &mut dyn std::io::Write, shown: &dyn Fn(&str) -> String) -> Result<u64, StoreError> {
+        let mut statement = self.connection.prepare("SELECT text FROM registry_objects ORDER BY class, key")?;
+        let mut rows = statement.query([])?;
+        let mut written = 0;
+        while let Some(row) = rows.next()? {
+            let text: String = row.get(0)?;
+            let text = shown(&text);
+            writeln!(out, "{}\n", text.trim_end())?;
+            written += 1;
+        }
+        out.flush()?;
+        Ok(written)
+    }
+}
+
 fn store_object(
     tx: &Transaction<'_>,
     paragraph: &[String],
@@ -158,6 +178,12 @@ fn store_object(
         claim.execute(params![key, handle.initials, handle.number, handle.suffix, name, now])?;
     }
     Ok(())
+}
+
+/// The class, key and name of an object written as RPSL text, if the registry keeps its class.
+pub(crate) fn identify_text(text: &str) -> Option<(String, String, Option<String>)> {
+    let lines: Vec<Line<'_>> = text.lines().enumerate().map(|(i, text)| Line { number: i + 1, text }).collect();
+    identify(&parse_rpsl_object(&lines)?)
 }
 
 /// The class, key (upper case) and, for persons and roles, the name of an object worth keeping.

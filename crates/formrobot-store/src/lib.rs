@@ -6,16 +6,22 @@
 //! existing objects, an append-only event log and an outbox of replies.
 //!
 //! - [`schema`]: versioned migrations, applied when the store opens.
-//! - [`record`]: one processed mail in one transaction, handles included.
+//! - [`record`]: one processed mail in one transaction, handles included, and
+//!   the ticket it belongs to (a follow-up by its tag or the mails it answers).
+//! - [`lifecycle`]: a ticket's states and who changed them, the handles it holds.
+//! - [`review`]: the operators' queue and their actions' transactions (AS
+//!   numbers from the pools, objects into the registry, mail to the requester).
 //! - [`import`]: loading RPSL dumps of existing objects.
 //! - [`query`]: the processing log and ticket details for operators.
 //! - [`words`]: the words stored in state columns (outbox states, event levels
 //!   and kinds, message outcomes, ticket states), as enums.
 
 pub mod import;
+pub mod lifecycle;
 pub mod outbox;
 pub mod query;
 pub mod record;
+pub mod review;
 mod schema;
 pub mod words;
 
@@ -65,6 +71,19 @@ pub enum StoreError {
     /// A ticket asked for does not exist.
     #[error("no ticket {0}")]
     NoSuchTicket(String),
+    /// No AS number could be assigned; nothing was changed.
+    #[error(transparent)]
+    Asn(#[from] review::AsnError),
+    /// The ticket is not in a state that allows what was asked; nothing was changed.
+    #[error("ticket {ticket} is {state}; it must be {wanted}")]
+    WrongState {
+        /// The ticket's tag.
+        ticket: String,
+        /// Its state.
+        state: TicketState,
+        /// The states that would allow it, in words.
+        wanted: &'static str,
+    },
     /// A migration would leave rows referring to rows that do not exist; nothing was changed.
     #[error("migrating the database to schema version {version} would break references from table {table}; the database was not changed")]
     BrokenReferences {

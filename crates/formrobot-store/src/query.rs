@@ -25,6 +25,8 @@ pub struct EventRow {
     pub kind: EventKind,
     /// Details in words.
     pub details: String,
+    /// Who made it: `formrobot`, a requester's address, an operator's name.
+    pub actor: String,
 }
 
 /// Which events to list.
@@ -103,8 +105,8 @@ pub struct AttachmentRow {
 pub struct TicketDetail {
     /// The tag, `FR-...`.
     pub tag: String,
-    /// Its status.
-    pub status: TicketState,
+    /// Where it stands in its life.
+    pub state: TicketState,
     /// The form's dialect.
     pub dialect: String,
     /// Who sent it.
@@ -125,7 +127,7 @@ pub struct TicketDetail {
     pub events: Vec<EventRow>,
 }
 
-const EVENT_COLUMNS: &str = "SELECT e.id, e.at, e.level, t.tag, e.message_id, e.kind, e.details
+const EVENT_COLUMNS: &str = "SELECT e.id, e.at, e.level, t.tag, e.message_id, e.kind, e.details, e.actor
      FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id";
 
 /// An event as operators may read it: its details with secrets masked.
@@ -138,10 +140,54 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
         message: row.get(4)?,
         kind: row.get(5)?,
         details: mask_text(&row.get::<_, String>(6)?),
+        actor: row.get(7)?,
     })
 }
 
+/// A mail of a ticket, as stored: received from the requester, or queued to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMail {
+    /// Whether the robot sent it (a reply or a hostmaster's mail).
+    pub outgoing: bool,
+    /// When it was received or queued, Unix seconds.
+    pub at: i64,
+    /// Its sender (in) or recipient (out).
+    pub address: Option<String>,
+    /// The whole message.
+    pub raw: Vec<u8>,
+}
+
 impl Store {
+    /// The AS numbers assigned to ticket `tag`, in order.
+    pub fn ticket_asns(&self, tag: &str) -> Result<Vec<u32>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT a.asn FROM asn_assignments a JOIN tickets t ON t.id = a.ticket_id WHERE t.tag = ?1 ORDER BY a.position",
+        )?;
+        let rows = statement.query_map([tag], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every mail of ticket `tag`, in and out, in the order they came and went.
+    pub fn ticket_mails(&self, tag: &str) -> Result<Vec<StoredMail>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT 0, m.received_at, m.sender, m.raw, m.id, 0 FROM messages m JOIN tickets t ON t.id = m.ticket_id
+             WHERE t.tag = ?1
+             UNION ALL
+             SELECT 1, o.created_at, o.recipient, o.body, o.message_id, o.id FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+             WHERE t.tag = ?1
+             ORDER BY 2, 5, 1, 6",
+        )?;
+        let rows = statement.query_map([tag], |row| {
+            Ok(StoredMail {
+                outgoing: row.get::<_, i64>(0)? == 1,
+                at: row.get(1)?,
+                address: row.get(2)?,
+                raw: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The events that pass `filter`, oldest first.
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
         let sql = format!(
@@ -156,7 +202,7 @@ impl Store {
 
     /// Everything recorded about ticket `tag` (case-insensitive, with or without brackets).
     pub fn ticket(&self, tag: &str) -> Result<TicketDetail, StoreError> {
-        let tag = tag.trim().trim_start_matches('[').trim_end_matches(']').to_ascii_uppercase();
+        let tag = crate::lifecycle::normalise_tag(tag);
         let connection = &self.connection;
         let header = connection
             .query_row(
@@ -167,7 +213,7 @@ impl Store {
                         row.get::<_, i64>(0)?,
                         TicketDetail {
                             tag: row.get(1)?,
-                            status: row.get(2)?,
+                            state: row.get(2)?,
                             dialect: row.get(3)?,
                             sender: row.get(4)?,
                             created_at: row.get(5)?,

@@ -6,6 +6,7 @@
 //! `nic_handles.handle` is what makes two concurrent writers unable to claim
 //! the same one. A rejected submission reaches no handle code at all.
 
+use crate::lifecycle::{append_event, change_state, touch_ticket, Event, TicketRow};
 pub use crate::words::MessageOutcome;
 use crate::words::{EventKind, EventLevel, OutboxState, TicketState};
 use crate::{Store, StoreError};
@@ -36,6 +37,36 @@ pub struct IncomingMail<'a> {
     pub reply_limit: Option<ReplyLimit<'a>>,
     /// Where it sits in an IMAP mailbox, when it came from one.
     pub imap: Option<&'a ImapKey>,
+    /// The address in its `From:` (the requester check reads it before `sender`).
+    pub from: Option<&'a str>,
+    /// What it cites: ticket tags in the subject, Message-IDs it answers.
+    pub cites: Citations<'a>,
+}
+
+/// What a mail cites, nearest first: how it finds the ticket it belongs to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Citations<'a> {
+    /// Ticket tags, `FR-...`, upper case.
+    pub tags: &'a [String],
+    /// Message-IDs of mails it answers (ours or the requester's), with angle brackets.
+    pub message_ids: &'a [String],
+}
+
+/// What a submitted mail is to the tickets already open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    /// It opens a ticket: it cites none (or, with templates, a closed one).
+    NewTicket,
+    /// The requester sent templates again on an open ticket. `kept_accepted`:
+    /// they were rejected, and the ticket keeps its last accepted request.
+    Resubmission {
+        /// The resubmission was rejected and the ticket's accepted request stays.
+        kept_accepted: bool,
+    },
+    /// The requester wrote on the ticket without templates: recorded, not answered.
+    Correspondence,
+    /// Someone who is not the requester cited the ticket: refused, logged.
+    NotRequester,
 }
 
 /// At most `per_hour` replies in any hour to each of the mailboxes a mail
@@ -101,6 +132,8 @@ pub struct Outgoing {
     pub body: String,
     /// The whole message as it will be sent (headers and body).
     pub message: Vec<u8>,
+    /// Its `Message-ID`: an answer citing it comes back to the ticket.
+    pub message_id: String,
 }
 
 /// What a reply may say, known only inside the recording transaction.
@@ -112,6 +145,8 @@ pub struct ReplyContext<'a> {
     pub assignments: &'a [Assignment],
     /// The objects, with real handles.
     pub objects: &'a [RenderedObject],
+    /// What the mail is to an existing ticket.
+    pub follow_up: FollowUp,
 }
 
 /// What recording did.
@@ -121,8 +156,10 @@ pub struct Recorded {
     pub message: i64,
     /// The outcome stored for the message.
     pub outcome: MessageOutcome,
-    /// The ticket tag, when there is a ticket (for a duplicate, the original's).
+    /// The ticket tag, when the mail is on a ticket (for a duplicate, the original's).
     pub ticket: Option<String>,
+    /// What the mail was to an existing ticket.
+    pub follow_up: FollowUp,
     /// For a duplicate: the row id of the message it repeats.
     pub duplicate_of: Option<i64>,
     /// Why a mail that deserved a reply got none (the per-sender limit): it
@@ -274,7 +311,7 @@ fn record_message(
         return record_withheld(tx, mail, received, reason, now);
     }
 
-    let outcome = match verdict {
+    let mut outcome = match verdict {
         Verdict::Submission(checked) | Verdict::DryRun(checked) if checked.status() == Status::Accepted => {
             MessageOutcome::Accepted
         }
@@ -283,61 +320,110 @@ fn record_message(
         Verdict::Ignored(_) => MessageOutcome::Ignored,
         Verdict::Refused(_) => MessageOutcome::Refused,
     };
+    // Only a form (or what may be a letter on a ticket) is looked up in its thread.
+    let cited = match verdict {
+        Verdict::Submission(_) => find_cited_ticket(tx, &mail.cites)?,
+        _ => None,
+    };
+    let follow_up = match (verdict, &cited) {
+        (Verdict::Submission(checked), Some(cited)) => {
+            if !cited.is_requester(mail.from.or(mail.sender)) {
+                FollowUp::NotRequester
+            } else if !checked.has_templates() {
+                FollowUp::Correspondence
+            } else if cited.state.is_closed() {
+                FollowUp::NewTicket
+            } else {
+                let kept_accepted = outcome == MessageOutcome::Rejected && cited.state.has_accepted_request();
+                FollowUp::Resubmission { kept_accepted }
+            }
+        }
+        _ => FollowUp::NewTicket,
+    };
+    match follow_up {
+        FollowUp::NotRequester => outcome = MessageOutcome::NotRequester,
+        FollowUp::Correspondence => outcome = MessageOutcome::Correspondence,
+        FollowUp::NewTicket | FollowUp::Resubmission { .. } => {}
+    }
     let message = insert_message(tx, mail, received, now, outcome, None, None)?;
+    let sender = mail.sender.unwrap_or("unknown sender");
     log_received(tx, mail, message, now)?;
 
     let mut ticket: Option<(i64, String)> = None;
     let mut assignments = Vec::new();
     let mut objects = Vec::new();
-    match verdict {
-        Verdict::Submission(checked) => {
-            let state = if outcome == MessageOutcome::Accepted { TicketState::Accepted } else { TicketState::Rejected };
-            let (ticket_id, tag) = create_ticket(tx, checked, state, mail.sender, now)?;
-            tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket_id, message])?;
-            if outcome == MessageOutcome::Accepted {
-                for request in resolve::requests(checked) {
-                    let assignment = claim_handle(tx, request, ticket_id, now)?;
-                    log_event(
-                        tx,
-                        now,
-                        EventLevel::Info,
-                        Some(ticket_id),
-                        Some(message),
-                        EventKind::HandleAssigned,
-                        &format!(
-                            "{} -> {} ({})",
-                            assignment.request.label,
-                            assignment.handle(),
-                            assignment.request.name
-                        ),
-                    )?;
-                    assignments.push(assignment);
+    match (verdict, cited) {
+        (Verdict::Submission(_), Some(cited)) if follow_up == FollowUp::NotRequester => {
+            let details = format!(
+                "{sender} cited ticket [{}] but is not its requester ({}); nothing was done on the ticket",
+                cited.tag,
+                cited.sender.as_deref().unwrap_or("unknown")
+            );
+            let event = Event::new(EventKind::NotRequester, &details).level(EventLevel::Warn).by(sender);
+            append_event(tx, now, &event.ticket(cited.id).message(message))?;
+            // The refusal names the ticket; the ticket does not take the mail.
+            ticket = Some((cited.id, cited.tag));
+        }
+        (Verdict::Submission(_), Some(cited)) if follow_up == FollowUp::Correspondence => {
+            tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
+            let details = format!("a letter from {sender}, without templates; shown to operators, not answered");
+            append_event(
+                tx,
+                now,
+                &Event::new(EventKind::Correspondence, &details).ticket(cited.id).message(message).by(sender),
+            )?;
+            if cited.state == TicketState::WaitingForRequester {
+                change_state(tx, now, &cited, TicketState::PendingReview, sender, Some(message))?;
+            } else {
+                touch_ticket(tx, cited.id, now)?;
+            }
+            ticket = Some((cited.id, cited.tag));
+        }
+        (Verdict::Submission(checked), Some(cited)) if matches!(follow_up, FollowUp::Resubmission { .. }) => {
+            let accepted = outcome == MessageOutcome::Accepted;
+            tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
+            let details = format!(
+                "{sender} sent the request again: {}",
+                if accepted {
+                    "accepted, it replaces the ticket's request"
+                } else if cited.state.has_accepted_request() {
+                    "rejected, the ticket keeps its last accepted request"
+                } else {
+                    "rejected again"
                 }
+            );
+            append_event(
+                tx,
+                now,
+                &Event::new(EventKind::Resubmitted, &details).ticket(cited.id).message(message).by(sender),
+            )?;
+            if accepted || !cited.state.has_accepted_request() {
+                (assignments, objects) = record_request(tx, checked, accepted, cited.id, message, now, true)?;
+            } else {
+                objects = resolve::rewrite(checked, &[]);
             }
-            objects = resolve::rewrite(checked, &assignments);
-            for (position, object) in objects.iter().enumerate() {
-                // The objects are a view of the form: stored without its secrets.
-                // The raw mail, the evidence, keeps them as received.
-                let rewritten = (outcome == MessageOutcome::Accepted).then(|| mask_text(&object.rewritten));
-                tx.execute(
-                    "INSERT INTO objects (ticket_id, position, class, submitted, rewritten) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![ticket_id, position as i64, object.class, mask_text(&object.submitted), rewritten],
-                )?;
-            }
-            let errors = checked.errors().count();
-            let details = match outcome {
-                MessageOutcome::Accepted => format!(
-                    "{} object(s) accepted, {} handle(s) assigned, {} warning(s)",
-                    objects.len(),
-                    assignments.len(),
-                    checked.warnings().count()
-                ),
-                _ => format!("{} object(s) with {errors} error(s)", objects.len()),
+            log_checked(tx, now, checked, outcome, cited.id, message, &objects, &assignments)?;
+            let next = match (accepted, cited.state) {
+                (true, _) | (false, TicketState::WaitingForRequester) => TicketState::PendingReview,
+                (false, state) => state,
             };
-            log_event(tx, now, EventLevel::Info, Some(ticket_id), Some(message), state.event_kind(), &details)?;
+            if next != cited.state {
+                change_state(tx, now, &cited, next, sender, Some(message))?;
+            } else {
+                touch_ticket(tx, cited.id, now)?;
+            }
+            ticket = Some((cited.id, cited.tag));
+        }
+        (Verdict::Submission(checked), _) => {
+            let accepted = outcome == MessageOutcome::Accepted;
+            let state = if accepted { TicketState::PendingReview } else { TicketState::Rejected };
+            let (ticket_id, tag) = create_ticket(tx, checked, state, mail, now)?;
+            tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket_id, message])?;
+            (assignments, objects) = record_request(tx, checked, accepted, ticket_id, message, now, false)?;
+            log_checked(tx, now, checked, outcome, ticket_id, message, &objects, &assignments)?;
             ticket = Some((ticket_id, tag));
         }
-        Verdict::DryRun(checked) => {
+        (Verdict::DryRun(checked), _) => {
             let (kind, found) = match outcome {
                 MessageOutcome::Accepted => (EventKind::Accepted, "no errors".to_owned()),
                 _ => (EventKind::Rejected, format!("{} error(s)", checked.errors().count())),
@@ -345,14 +431,18 @@ fn record_message(
             let details = format!("dry run: {found}; checked only, no ticket opened and no handle claimed");
             log_event(tx, now, EventLevel::Info, None, Some(message), kind, &details)?
         }
-        Verdict::Help => log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Help, "help requested")?,
-        Verdict::Ignored(reason) => {
+        (Verdict::Help, _) => {
+            log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Help, "help requested")?
+        }
+        (Verdict::Ignored(reason), _) => {
             log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Ignored, reason)?
         }
-        Verdict::Refused(reason) => {
+        (Verdict::Refused(reason), _) => {
             log_event(tx, now, EventLevel::Warn, None, Some(message), EventKind::Refused, reason)?
         }
     }
+    // A stranger's mail is not the ticket's: its attachments and reply stay off it.
+    let on_ticket = if follow_up == FollowUp::NotRequester { None } else { ticket.as_ref().map(|(id, _)| *id) };
 
     for attachment in mail.attachments {
         tx.execute(
@@ -360,7 +450,7 @@ fn record_message(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 message,
-                ticket.as_ref().map(|(id, _)| *id),
+                on_ticket,
                 attachment.filename,
                 attachment.content_type,
                 attachment.content.len() as i64,
@@ -374,60 +464,60 @@ fn record_message(
             .iter()
             .map(|a| format!("{} ({}, {} bytes)", a.filename.unwrap_or("unnamed"), a.content_type, a.content.len()))
             .collect();
-        log_event(
-            tx,
-            now,
-            EventLevel::Info,
-            ticket.as_ref().map(|(id, _)| *id),
-            Some(message),
-            EventKind::AttachmentsKept,
-            &names.join(", "),
-        )?;
+        log_event(tx, now, EventLevel::Info, on_ticket, Some(message), EventKind::AttachmentsKept, &names.join(", "))?;
     }
 
     let context = ReplyContext {
         ticket: ticket.as_ref().map(|(_, tag)| tag.as_str()),
         assignments: &assignments,
         objects: &objects,
+        follow_up,
     };
     let reply = compose(&context);
     if let Some(reply) = &reply {
-        tx.execute(
-            "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-            params![
-                message,
-                ticket.as_ref().map(|(id, _)| *id),
-                reply.to,
-                reply.subject,
-                reply.message,
-                OutboxState::Queued,
-                now
-            ],
-        )?;
+        let outbox_id = queue_reply(tx, now, message, on_ticket, reply)?;
         if let Some(limit) = mail.reply_limit {
-            count_reply(tx, limit, tx.last_insert_rowid(), now)?;
+            count_reply(tx, limit, outbox_id, now)?;
         }
-        log_event(
-            tx,
-            now,
-            EventLevel::Info,
-            ticket.as_ref().map(|(id, _)| *id),
-            Some(message),
-            EventKind::ReplyQueued,
-            &format!("to {}: {}", reply.to, reply.subject),
-        )?;
     }
     Ok(Recorded {
         message,
         outcome,
-        ticket: ticket.map(|(_, tag)| tag),
+        ticket: if follow_up == FollowUp::NotRequester { None } else { ticket.map(|(_, tag)| tag) },
+        follow_up,
         duplicate_of: None,
         withheld: None,
         assignments,
         objects,
         reply,
     })
+}
+
+/// Queues `reply` in the outbox, answering message `message`, and logs it; its outbox row id.
+pub(crate) fn queue_reply(
+    connection: &rusqlite::Connection,
+    now: i64,
+    message: i64,
+    ticket: Option<i64>,
+    reply: &Outgoing,
+) -> Result<i64, StoreError> {
+    connection.execute(
+        "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at,
+                             header_message_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+        params![message, ticket, reply.to, reply.subject, reply.message, OutboxState::Queued, now, reply.message_id],
+    )?;
+    let outbox_id = connection.last_insert_rowid();
+    log_event(
+        connection,
+        now,
+        EventLevel::Info,
+        ticket,
+        Some(message),
+        EventKind::ReplyQueued,
+        &format!("to {}: {}", reply.to, reply.subject),
+    )?;
+    Ok(outbox_id)
 }
 
 /// The first receipt of a mail that came again.
@@ -495,6 +585,7 @@ fn record_duplicate(
         message,
         outcome: MessageOutcome::Duplicate,
         ticket: ticket.map(|(_, tag)| tag),
+        follow_up: FollowUp::NewTicket,
         duplicate_of: Some(original),
         withheld: None,
         assignments: Vec::new(),
@@ -543,6 +634,7 @@ fn record_withheld(
         message,
         outcome: MessageOutcome::Ignored,
         ticket: None,
+        follow_up: FollowUp::NewTicket,
         duplicate_of: None,
         withheld: Some(reason),
         assignments: Vec::new(),
@@ -601,7 +693,7 @@ fn create_ticket(
     tx: &Transaction<'_>,
     checked: &Checked,
     state: TicketState,
-    sender: Option<&str>,
+    mail: &IncomingMail<'_>,
     now: i64,
 ) -> Result<(i64, String), StoreError> {
     let dialect = checked.submission.dialect.to_string();
@@ -609,14 +701,126 @@ fn create_ticket(
         let random: Vec<u8> = tx.query_row("SELECT randomblob(?1)", [TAG_LENGTH as i64], |row| row.get(0))?;
         let tag = ticket_tag(&random);
         let inserted = tx.execute(
-            "INSERT OR IGNORE INTO tickets (tag, status, dialect, sender, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![tag, state, dialect, sender, now],
+            "INSERT OR IGNORE INTO tickets (tag, status, dialect, sender, requester_from, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![tag, state, dialect, mail.sender, mail.from.or(mail.sender), now],
         )?;
         if inserted == 1 {
             return Ok((tx.last_insert_rowid(), tag));
         }
     }
+}
+
+/// The open or closed ticket a mail cites: a tag in its subject first, else
+/// the nearest Message-ID it answers that is a mail of a ticket, in or out.
+fn find_cited_ticket(tx: &Transaction<'_>, cites: &Citations<'_>) -> Result<Option<TicketRow>, StoreError> {
+    for tag in cites.tags {
+        if let Some(ticket) = TicketRow::by_tag(tx, tag)? {
+            return Ok(Some(ticket));
+        }
+    }
+    let mut statement = tx.prepare_cached(
+        "SELECT ticket_id FROM messages WHERE message_id = ?1 AND ticket_id IS NOT NULL
+         UNION ALL
+         SELECT ticket_id FROM outbox WHERE header_message_id = ?1 AND ticket_id IS NOT NULL
+         LIMIT 1",
+    )?;
+    for id in cites.message_ids {
+        let found: Option<i64> = statement.query_row([id], |row| row.get(0)).optional()?;
+        if let Some(ticket) = found {
+            return TicketRow::by_id(tx, ticket);
+        }
+    }
+    Ok(None)
+}
+
+/// Stores a ticket's request: for an accepted one, its handles (a
+/// resubmission keeps the handle each contact with the same placeholder and
+/// name already has, and gives back the ones no longer asked for) and its
+/// objects with real handles; for a rejected one, its objects as submitted.
+/// The objects replace the ticket's earlier ones.
+fn record_request(
+    tx: &Transaction<'_>,
+    checked: &Checked,
+    accepted: bool,
+    ticket: i64,
+    message: i64,
+    now: i64,
+    resubmission: bool,
+) -> Result<(Vec<Assignment>, Vec<RenderedObject>), StoreError> {
+    let mut assignments = Vec::new();
+    let mut held = if resubmission { crate::lifecycle::held_handles(tx, ticket)? } else { Vec::new() };
+    if accepted {
+        for request in resolve::requests(checked) {
+            let same_contact = held.iter().position(|h| {
+                h.placeholder.as_deref() == Some(request.label.as_str())
+                    && h.name == request.name
+                    && h.suffix == request.suffix
+            });
+            let (assignment, note) = match same_contact {
+                Some(index) => {
+                    let kept = held.swap_remove(index);
+                    let request = HandleRequest { initials: kept.initials, ..request };
+                    (Assignment { request, number: kept.number }, ", kept from the earlier request")
+                }
+                None => (claim_handle(tx, request, ticket, now)?, ""),
+            };
+            let details =
+                format!("{} -> {} ({}){note}", assignment.request.label, assignment.handle(), assignment.request.name);
+            log_event(tx, now, EventLevel::Info, Some(ticket), Some(message), EventKind::HandleAssigned, &details)?;
+            assignments.push(assignment);
+        }
+        for gone in held {
+            crate::lifecycle::release_handle(tx, now, &gone.handle, ticket, Some(message), "no longer in the request")?;
+        }
+    }
+    let objects = resolve::rewrite(checked, &assignments);
+    tx.execute("DELETE FROM objects WHERE ticket_id = ?1", [ticket])?;
+    for (position, object) in objects.iter().enumerate() {
+        // The objects as submitted are a view of the form: stored without its secrets (the raw mail, the
+        // evidence, keeps them). The rewritten ones are what approval registers, auth hashes included, as
+        // a registry keeps them (`export --public` filters them).
+        let rewritten = accepted.then_some(object.rewritten.as_str());
+        tx.execute(
+            "INSERT INTO objects (ticket_id, position, class, submitted, rewritten) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![ticket, position as i64, object.class, mask_text(&object.submitted), rewritten],
+        )?;
+    }
+    if accepted {
+        let summary = crate::lifecycle::RequestSummary::of(checked);
+        tx.execute(
+            "UPDATE tickets SET as_name = ?2, neighbours = ?3 WHERE id = ?1",
+            params![ticket, summary.as_name, summary.neighbours],
+        )?;
+    }
+    Ok((assignments, objects))
+}
+
+/// Logs what the form engine said of a submission on `ticket`.
+#[allow(clippy::too_many_arguments)] // One call per branch of `record_message`; a struct would only rename them.
+fn log_checked(
+    tx: &Transaction<'_>,
+    now: i64,
+    checked: &Checked,
+    outcome: MessageOutcome,
+    ticket: i64,
+    message: i64,
+    objects: &[RenderedObject],
+    assignments: &[Assignment],
+) -> Result<(), StoreError> {
+    let (kind, details) = match outcome {
+        MessageOutcome::Accepted => (
+            EventKind::Accepted,
+            format!(
+                "{} object(s) accepted, {} handle(s) assigned, {} warning(s)",
+                objects.len(),
+                assignments.len(),
+                checked.warnings().count()
+            ),
+        ),
+        _ => (EventKind::Rejected, format!("{} object(s) with {} error(s)", objects.len(), checked.errors().count())),
+    };
+    log_event(tx, now, EventLevel::Info, Some(ticket), Some(message), kind, &details)
 }
 
 /// `FR-` and [`TAG_LENGTH`] characters drawn from `random` (one byte each).
@@ -679,11 +883,15 @@ pub(crate) fn log_event(
     kind: EventKind,
     details: &str,
 ) -> Result<(), StoreError> {
-    connection.execute(
-        "INSERT INTO events (at, level, ticket_id, message_id, kind, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![now, level, ticket, message, kind, details],
-    )?;
-    Ok(())
+    let event = Event::new(kind, details).level(level).message_opt(message);
+    append_event(
+        connection,
+        now,
+        &match ticket {
+            Some(id) => event.ticket(id),
+            None => event,
+        },
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {

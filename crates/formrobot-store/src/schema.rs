@@ -249,7 +249,103 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (mailbox, uidvalidity, uid)
     ) WITHOUT ROWID;
     "#,
-    // 6: duplicates found by what identifies a mail (its headers that say what it
+    // 6: a request's whole life (issue 11). Tickets take the lifecycle's states
+    // (an old 'accepted' ticket waits for review), remember the From of the mail
+    // that opened them (the requester may also write from its Reply-To) and what
+    // the queue shows (as-name, neighbours); messages may be correspondence or
+    // come from someone who is not the requester; events say who made each
+    // change (`actor`: the robot, a requester's address, an operator's name) and
+    // take the new kinds; each reply keeps its Message-ID so that an answer to it
+    // finds its ticket; AS numbers are assigned once (the primary key, not luck,
+    // keeps two approvals from sharing one); registered objects remember their
+    // ticket. Tables are rebuilt as in migration 4.
+    r#"
+    CREATE TABLE new_tickets (
+        id              INTEGER PRIMARY KEY,
+        tag             TEXT NOT NULL UNIQUE,
+        status          TEXT NOT NULL CHECK (status IN (
+            'rejected', 'pending-review', 'waiting-for-requester', 'approved', 'declined'
+        )),
+        dialect         TEXT NOT NULL,
+        sender          TEXT,
+        requester_from  TEXT,
+        as_name         TEXT,
+        neighbours      INTEGER,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL
+    );
+    INSERT INTO new_tickets (id, tag, status, dialect, sender, requester_from, created_at, updated_at)
+        SELECT id, tag, CASE status WHEN 'accepted' THEN 'pending-review' ELSE status END,
+               dialect, sender, sender, created_at, updated_at FROM tickets;
+    DROP TABLE tickets;
+    ALTER TABLE new_tickets RENAME TO tickets;
+    CREATE INDEX tickets_by_status ON tickets(status, created_at);
+
+    CREATE TABLE new_messages (
+        id          INTEGER PRIMARY KEY,
+        message_id  TEXT,
+        sender      TEXT,
+        size        INTEGER NOT NULL,
+        sha256      TEXT NOT NULL,
+        raw         BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        origin      TEXT NOT NULL,
+        outcome     TEXT NOT NULL CHECK (outcome IN (
+            'accepted', 'rejected', 'help', 'ignored', 'refused', 'duplicate', 'correspondence', 'not-requester'
+        )),
+        ticket_id   INTEGER REFERENCES tickets(id)
+    );
+    INSERT INTO new_messages (id, message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id)
+        SELECT id, message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE new_messages RENAME TO messages;
+    CREATE INDEX messages_by_message_id ON messages(message_id, sha256);
+    CREATE INDEX messages_by_sender ON messages(sender, received_at);
+    CREATE INDEX messages_by_ticket ON messages(ticket_id);
+
+    CREATE TABLE new_events (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        level       TEXT NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+        ticket_id   INTEGER REFERENCES tickets(id),
+        message_id  INTEGER REFERENCES messages(id),
+        kind        TEXT NOT NULL CHECK (kind IN (
+            'received', 'accepted', 'rejected', 'help', 'ignored', 'refused', 'duplicate',
+            'handle-assigned', 'attachments-kept',
+            'reply-withheld', 'reply-queued', 'reply-sent', 'reply-deferred', 'reply-refused',
+            'import', 'imap-connected', 'imap-error', 'quarantined',
+            'state-changed', 'resubmitted', 'correspondence', 'not-requester',
+            'question-asked', 'approved', 'declined', 'asn-assigned', 'handle-released', 'registered'
+        )),
+        details     TEXT NOT NULL,
+        actor       TEXT NOT NULL DEFAULT 'formrobot'
+    );
+    INSERT INTO new_events (id, at, level, ticket_id, message_id, kind, details)
+        SELECT id, at, level, ticket_id, message_id, kind, details FROM events;
+    DROP TABLE events;
+    ALTER TABLE new_events RENAME TO events;
+    CREATE INDEX events_by_ticket ON events(ticket_id);
+    CREATE INDEX events_by_time ON events(at);
+    CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+    ALTER TABLE outbox ADD COLUMN header_message_id TEXT;
+    CREATE INDEX outbox_by_header_message_id ON outbox(header_message_id);
+
+    CREATE TABLE asn_assignments (
+        asn         INTEGER PRIMARY KEY CHECK (asn BETWEEN 1 AND 4294967295),
+        ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+        position    INTEGER NOT NULL,
+        operator    TEXT NOT NULL,
+        assigned_at INTEGER NOT NULL,
+        UNIQUE (ticket_id, position)
+    );
+
+    ALTER TABLE registry_objects ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);
+    "#,
+    // 7: duplicates found by what identifies a mail (its headers that say what it
     // is, and its body: not the trace headers each hop adds), a duplicate's
     // reference to its first receipt, and the replies counted per sender mailbox.
     r#"
@@ -350,28 +446,35 @@ mod tests {
             .expect("rows inserted");
     }
 
-    /// Every table and its columns.
-    fn columns(connection: &Connection) -> Vec<(String, String)> {
-        let mut statement = connection
-            .prepare(
-                "SELECT m.name, group_concat(c.name, ', ') FROM sqlite_master m, pragma_table_info(m.name) c
-                 WHERE m.type = 'table' GROUP BY m.name ORDER BY m.name",
-            )
-            .expect("prepares");
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).expect("queries");
-        rows.collect::<Result<_, _>>().expect("columns")
-    }
-
     /// Every row of every table, as text, sorted.
     fn contents(connection: &Connection) -> Vec<String> {
         contents_of(connection, &columns(connection))
     }
 
-    /// Every row of the tables and columns given (those of an older version), as text, sorted.
-    fn contents_of(connection: &Connection, columns: &[(String, String)]) -> Vec<String> {
+    /// Each table's columns, in order.
+    fn columns(connection: &Connection) -> Vec<(String, Vec<String>)> {
+        let mut names =
+            connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").expect("prepares");
+        let tables: Vec<String> =
+            names.query_map([], |row| row.get(0)).expect("queries").collect::<Result<_, _>>().expect("names");
+        tables
+            .into_iter()
+            .map(|table| {
+                let mut info = connection.prepare(&format!("PRAGMA table_info({table})")).expect("prepares");
+                let columns: Vec<String> =
+                    info.query_map([], |row| row.get(1)).expect("queries").collect::<Result<_, _>>().expect("columns");
+                (table, columns)
+            })
+            .collect()
+    }
+
+    /// The rows of the tables and columns named, as text, sorted: what a later
+    /// migration must keep of an older database.
+    fn contents_of(connection: &Connection, columns: &[(String, Vec<String>)]) -> Vec<String> {
         let mut all = Vec::new();
         for (table, names) in columns {
-            let mut statement = connection.prepare(&format!("SELECT {names} FROM {table}")).expect("prepares");
+            let mut statement =
+                connection.prepare(&format!("SELECT {} FROM {table}", names.join(", "))).expect("prepares");
             let width = statement.column_count();
             let rows = statement
                 .query_map([], |row| {
@@ -481,8 +584,12 @@ mod tests {
         let path = dir.path().join("formrobot.db");
         let old = database_at(&path, 3);
         fill(&old);
-        let before = contents(&old);
         let old_columns = columns(&old);
+        // Migration 6 gives the lifecycle's name to a ticket that waited for a hostmaster.
+        let before: Vec<String> = contents(&old)
+            .into_iter()
+            .map(|row| row.replace("Text(\"accepted\"), Text(\"ripe\")", "Text(\"pending-review\"), Text(\"ripe\")"))
+            .collect();
         let structure_before = indexes_and_triggers(&old);
         drop(old);
 
@@ -536,7 +643,7 @@ mod tests {
         store.mark_sent(1, 20, "250 ok").expect("marked");
         assert!(store.due_replies(20, 10).expect("due").is_empty());
         let detail = store.ticket("FR-0000000001").expect("ticket");
-        assert_eq!(detail.status, TicketState::Accepted);
+        assert_eq!(detail.state, TicketState::PendingReview);
         assert_eq!(detail.messages[0].outcome, MessageOutcome::Accepted);
         let kinds: Vec<EventKind> = detail.events.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, [EventKind::HandleAssigned, EventKind::ReplySent]);
@@ -546,7 +653,42 @@ mod tests {
     }
 
     #[test]
-    fn version_6_counts_the_replies_already_queued_against_their_mailboxes() {
+    fn a_version_3_database_with_an_unknown_word_is_left_as_it_was() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formrobot.db");
+        let old = database_at(&path, 3);
+        fill(&old);
+        old.execute("UPDATE outbox SET status = 'bounced' WHERE id = 2", []).expect("version 3 takes any word");
+        let before = contents(&old);
+        drop(old);
+
+        let error = Store::open(&path).err().expect("the upgrade fails");
+        assert!(error.to_string().contains("CHECK constraint failed"), "{error}");
+        let old = Connection::open(&path).expect("opens");
+        let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+        assert_eq!(version, 3);
+        assert_eq!(contents(&old), before);
+    }
+
+    #[test]
+    fn a_migration_that_would_break_references_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formrobot.db");
+        let old = database_at(&path, 3);
+        fill(&old);
+        old.pragma_update(None, "foreign_keys", false).expect("off");
+        old.execute("DELETE FROM tickets WHERE id = 1", []).expect("a dangling reference, as no formrobot wrote");
+        drop(old);
+
+        let error = Store::open(&path).err().expect("the upgrade fails");
+        assert!(matches!(error, StoreError::BrokenReferences { version: 4, .. }), "{error}");
+        let old = Connection::open(&path).expect("opens");
+        let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+        assert_eq!(version, 3);
+    }
+
+    #[test]
+    fn version_7_counts_the_replies_already_queued_against_their_mailboxes() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("formrobot.db");
         let old = database_at(&path, 5);
@@ -584,40 +726,5 @@ mod tests {
             })
             .expect("columns added");
         assert_eq!(message, (None, None));
-    }
-
-    #[test]
-    fn a_version_3_database_with_an_unknown_word_is_left_as_it_was() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("formrobot.db");
-        let old = database_at(&path, 3);
-        fill(&old);
-        old.execute("UPDATE outbox SET status = 'bounced' WHERE id = 2", []).expect("version 3 takes any word");
-        let before = contents(&old);
-        drop(old);
-
-        let error = Store::open(&path).err().expect("the upgrade fails");
-        assert!(error.to_string().contains("CHECK constraint failed"), "{error}");
-        let old = Connection::open(&path).expect("opens");
-        let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
-        assert_eq!(version, 3);
-        assert_eq!(contents(&old), before);
-    }
-
-    #[test]
-    fn a_migration_that_would_break_references_is_refused() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("formrobot.db");
-        let old = database_at(&path, 3);
-        fill(&old);
-        old.pragma_update(None, "foreign_keys", false).expect("off");
-        old.execute("DELETE FROM tickets WHERE id = 1", []).expect("a dangling reference, as no formrobot wrote");
-        drop(old);
-
-        let error = Store::open(&path).err().expect("the upgrade fails");
-        assert!(matches!(error, StoreError::BrokenReferences { version: 4, .. }), "{error}");
-        let old = Connection::open(&path).expect("opens");
-        let version: i64 = old.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
-        assert_eq!(version, 3);
     }
 }

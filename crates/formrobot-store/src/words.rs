@@ -164,6 +164,26 @@ words! {
         ImapError => "imap-error",
         /// A mail that kept failing was moved to the quarantine mailbox.
         Quarantined => "quarantined",
+        /// A ticket moved from one state to another (details: `old -> new`).
+        StateChanged => "state-changed",
+        /// The requester sent templates again on a ticket.
+        Resubmitted => "resubmitted",
+        /// The requester wrote on a ticket without templates; recorded, not answered.
+        Correspondence => "correspondence",
+        /// Someone who is not the ticket's requester wrote citing it.
+        NotRequester => "not-requester",
+        /// An operator asked the requester a question.
+        QuestionAsked => "question-asked",
+        /// An operator approved a ticket.
+        Approved => "approved",
+        /// An operator declined a ticket.
+        Declined => "declined",
+        /// An AS number was assigned to a ticket.
+        AsnAssigned => "asn-assigned",
+        /// A NIC handle a ticket held was given back (a declined ticket, a resubmission without that contact).
+        HandleReleased => "handle-released",
+        /// Objects entered the registry.
+        Registered => "registered",
     }
 }
 
@@ -182,26 +202,38 @@ words! {
         Refused => "refused",
         /// The same mail again; nothing was done.
         Duplicate => "duplicate",
+        /// The requester wrote on a ticket without templates.
+        Correspondence => "correspondence",
+        /// Someone else wrote citing a ticket; only its requester may act on it.
+        NotRequester => "not-requester",
     }
 }
 
 words! {
-    /// Where a ticket stands (`tickets.status`).
+    /// Where a ticket stands (`tickets.status`), the lifecycle of a request.
     pub enum TicketState("ticket state") {
-        /// The submission had no errors; its handles are claimed.
-        Accepted => "accepted",
-        /// The submission had errors; the sender was told which.
+        /// The last submission had errors and none was accepted before; the requester may resubmit.
         Rejected => "rejected",
+        /// An accepted request waits for a hostmaster.
+        PendingReview => "pending-review",
+        /// A hostmaster asked the requester something and waits for the answer.
+        WaitingForRequester => "waiting-for-requester",
+        /// Approved: AS numbers assigned, objects registered. Closed.
+        Approved => "approved",
+        /// Declined by a hostmaster. Closed.
+        Declined => "declined",
     }
 }
 
 impl TicketState {
-    /// The event that records a ticket opened in this state.
-    pub const fn event_kind(self) -> EventKind {
-        match self {
-            TicketState::Accepted => EventKind::Accepted,
-            TicketState::Rejected => EventKind::Rejected,
-        }
+    /// Whether the ticket's life is over (no more review, no resubmission).
+    pub const fn is_closed(self) -> bool {
+        matches!(self, TicketState::Approved | TicketState::Declined)
+    }
+
+    /// Whether the ticket holds an accepted request (its handles claimed).
+    pub const fn has_accepted_request(self) -> bool {
+        !matches!(self, TicketState::Rejected | TicketState::Declined)
     }
 }
 
@@ -267,10 +299,26 @@ mod tests {
                 "imap-connected",
                 "imap-error",
                 "quarantined",
+                "state-changed",
+                "resubmitted",
+                "correspondence",
+                "not-requester",
+                "question-asked",
+                "approved",
+                "declined",
+                "asn-assigned",
+                "handle-released",
+                "registered",
             ]
         );
-        assert_eq!(words(MessageOutcome::ALL), ["accepted", "rejected", "help", "ignored", "refused", "duplicate"]);
-        assert_eq!(words(TicketState::ALL), ["accepted", "rejected"]);
+        assert_eq!(
+            words(MessageOutcome::ALL),
+            ["accepted", "rejected", "help", "ignored", "refused", "duplicate", "correspondence", "not-requester"]
+        );
+        assert_eq!(
+            words(TicketState::ALL),
+            ["rejected", "pending-review", "waiting-for-requester", "approved", "declined"]
+        );
         assert_eq!(format!("[{:<5}]", EventLevel::Warn), "[warn ]");
         assert_eq!(
             "bogus".parse::<OutboxState>().map_err(|e| e.to_string()),

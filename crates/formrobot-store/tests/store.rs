@@ -34,6 +34,8 @@ fn record(store: &mut Store, text: &str, message_id: &str) -> Recorded {
         identity: None,
         reply_limit: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded")
 }
@@ -72,7 +74,7 @@ fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
     assert!(aut_num.contains("tech-c:         JD1-RIPE\n"), "{aut_num}");
 
     let detail = store.ticket(&ticket).expect("ticket stored");
-    assert_eq!(detail.status, TicketState::Accepted);
+    assert_eq!(detail.state, TicketState::PendingReview);
     assert_eq!(detail.handles.len(), 2);
     assert_eq!(detail.objects.len(), 4);
     assert!(detail.objects.iter().all(|o| o.rewritten.is_some()));
@@ -183,6 +185,8 @@ fn a_failure_midway_leaves_nothing_behind() {
         identity: None,
         reply_limit: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
         Some(Outgoing {
@@ -190,6 +194,7 @@ fn a_failure_midway_leaves_nothing_behind() {
             subject: "Re: x".into(),
             body: "b".into(),
             message: b"m".to_vec(),
+            message_id: "<m@example.net>".into(),
         })
     };
     let result = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, reply);
@@ -218,6 +223,8 @@ fn a_dry_run_sees_the_registry_but_keeps_nothing() {
         identity: None,
         reply_limit: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     let recorded = store.record(&mail, Verdict::Submission(&checked), NOW, Commit::DryRun, |_| None).expect("runs");
     assert_eq!(handle_of(&recorded, "AUTO-1"), "JQE1-RIPE");
@@ -292,6 +299,8 @@ fn tries_at_an_imap_mail_outlive_the_process_until_it_is_recorded() {
         identity: None,
         reply_limit: None,
         imap: Some(&key),
+        from: None,
+        cites: Default::default(),
     };
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded");
     assert!(store.imap_seen(&key).expect("reads"));
@@ -316,6 +325,8 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
         identity: None,
         reply_limit: None,
         imap: None,
+        from: None,
+        cites: Default::default(),
     };
     let reply = |_: &formrobot_store::record::ReplyContext<'_>| {
         Some(Outgoing {
@@ -323,6 +334,7 @@ fn a_queued_reply_is_claimed_by_one_sender_only() {
             subject: "Re: x".into(),
             body: "b".into(),
             message: b"m".to_vec(),
+            message_id: "<m@example.net>".into(),
         })
     };
     first.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, reply).expect("recorded");

@@ -60,6 +60,20 @@ impl HashScheme {
 }
 
 /// Checks an `auth:` value.
+/// An `auth:` value as public registry dumps show it: a password hash
+/// scheme keeps its name and loses its hash (`MD5-PW # Filtered`); a key
+/// reference (`PGPKEY-...`) is public and stays; anything else is filtered whole.
+pub fn filtered_auth(v: &str) -> String {
+    let scheme = v.split_whitespace().next().unwrap_or_default();
+    if HashScheme::from_name(scheme).is_some() {
+        format!("{} # Filtered", scheme.to_ascii_uppercase())
+    } else if strip_prefix_ignore_case(scheme, "PGPKEY-").is_some() && v.split_whitespace().count() == 1 {
+        v.trim().to_owned()
+    } else {
+        "# Filtered".to_owned()
+    }
+}
+
 pub(super) fn check_auth(v: &str) -> Result<(), SyntaxError> {
     let value = v.trim();
     let (scheme, rest) = value.split_once(char::is_whitespace).unwrap_or((value, ""));

@@ -8,6 +8,7 @@
 
 mod object;
 pub mod registry;
+pub mod registry_policy;
 mod rules;
 
 use crate::diagnostic::Diagnostic;
@@ -15,6 +16,7 @@ use crate::forms::FormSet;
 use crate::parse::{Name, Submission};
 use crate::policy::Direction;
 use crate::syntax::{Contact, SyntaxContext};
+use registry_policy::RegistryPolicy;
 use std::sync::Arc;
 
 /// How the validator treated one object of the submission.
@@ -129,12 +131,17 @@ pub struct Validation {
     pub maintainers: Vec<MaintainerFact>,
 }
 
-/// Validates `submission` against `forms`.
-pub fn validate(submission: &Submission, forms: &FormSet, context: &SyntaxContext) -> Validation {
+/// Validates `submission` against `forms` and the registry's `policy`.
+pub fn validate(
+    submission: &Submission,
+    forms: &FormSet,
+    context: &SyntaxContext,
+    policy: &RegistryPolicy,
+) -> Validation {
     let mut validation = Validation::default();
     for (index, parsed) in submission.objects.iter().enumerate() {
         object::check_object(index, parsed, submission, forms, context, &mut validation);
     }
-    rules::check_rules(submission, &mut validation);
+    rules::check_rules(submission, &mut validation, policy);
     validation
 }

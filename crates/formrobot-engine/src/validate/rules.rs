@@ -1,5 +1,6 @@
 //! Rules that span the objects of one submission.
 
+use super::registry_policy::{check_registry_policy, RegistryPolicy};
 use super::{Disposition, NicHdlRequest, PolicyFact, Validation};
 use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
@@ -9,11 +10,8 @@ use crate::policy::Direction;
 use crate::syntax::{self, Contact};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// How many distinct neighbours, each with an inbound and an outbound rule, make an AS multihomed.
-const MIN_NEIGHBOURS: usize = 2;
-
-/// Checks the rules across objects, adding diagnostics to `validation`.
-pub(super) fn check_rules(submission: &Submission, validation: &mut Validation) {
+/// Checks the rules across objects, and the registry's policy, adding diagnostics to `validation`.
+pub(super) fn check_rules(submission: &Submission, validation: &mut Validation, policy: &RegistryPolicy) {
     let mut found = Vec::new();
     if !check_something_was_sent(submission, validation, &mut found) {
         validation.diagnostics.extend(found);
@@ -21,8 +19,9 @@ pub(super) fn check_rules(submission: &Submission, validation: &mut Validation) 
     }
     check_placeholders(validation, &mut found);
     check_contacts(submission, validation, &mut found);
-    check_multihoming(submission.dialect, validation, &mut found);
+    check_multihoming(submission.dialect, validation, policy.min_neighbours, &mut found);
     check_apnic_as_count(submission, validation, &mut found);
+    check_registry_policy(submission, validation, policy, &mut found);
     validation.diagnostics.extend(found);
     // Stable, so that problems on one line keep the order they were found in.
     validation.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
@@ -229,8 +228,9 @@ fn significant_words(name: &str) -> Vec<String> {
     name.split_whitespace().map(letters).filter(|w| w.chars().count() > 1).collect()
 }
 
-/// Each aut-num needs at least two neighbours with both an inbound and an outbound rule.
-fn check_multihoming(dialect: Dialect, validation: &Validation, found: &mut Vec<Diagnostic>) {
+/// Each aut-num needs at least `min_neighbours` (two by default: multihomed)
+/// neighbours with both an inbound and an outbound rule.
+fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: usize, found: &mut Vec<Diagnostic>) {
     // Indexed once, so that the work stays linear however many aut-nums a submission holds.
     let mut policies_of: HashMap<usize, Vec<&PolicyFact>> = HashMap::new();
     for fact in &validation.policies {
@@ -253,7 +253,7 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, found: &mut Vec<
             }
         }
         let both = seen.values().filter(|(inbound, outbound)| *inbound && *outbound).count();
-        if both >= MIN_NEIGHBOURS {
+        if both >= min_neighbours {
             continue;
         }
         let listed = if order.is_empty() {
@@ -278,9 +278,13 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, found: &mut Vec<
             Dialect::Apnic => ("as-in", "as-out"),
             Dialect::Ripe => ("import or mp-import", "export or mp-export"),
         };
+        let needed = if min_neighbours == 1 {
+            "the AS needs at least one neighbouring AS".to_owned()
+        } else {
+            format!("the AS must be multihomed: it needs at least {min_neighbours} different neighbouring ASes")
+        };
         let mut message = format!(
-            "the AS must be multihomed: it needs at least {MIN_NEIGHBOURS} different neighbouring ASes, each with \
-             an inbound rule ({inbound}) and an outbound rule ({outbound}); neighbours found: {listed}"
+            "{needed}, each with an inbound rule ({inbound}) and an outbound rule ({outbound}); neighbours found: {listed}"
         );
         if summary.policy_errors > 0 {
             message.push_str(&format!(

@@ -34,6 +34,8 @@ pub struct Headers {
     pub message_id: Option<String>,
     /// `References:` ids, in order.
     pub references: Vec<String>,
+    /// `In-Reply-To:` ids, in order (usually one).
+    pub in_reply_to: Vec<String>,
     /// `Auto-Submitted:`, lower case.
     pub auto_submitted: Option<String>,
     /// `Precedence:`, lower case.
@@ -328,6 +330,9 @@ fn deciding_headers(headers: &[MailHeader<'_>], mimetype: &str) -> Headers {
         subject: first("Subject").unwrap_or_default(),
         message_id: first("Message-ID").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
         references: first("References").map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default(),
+        in_reply_to: first("In-Reply-To")
+            .map(|v| v.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default(),
         auto_submitted: lower("Auto-Submitted"),
         precedence: lower("Precedence"),
         list_id: headers.get_first_header("List-Id").is_some(),

@@ -10,6 +10,7 @@
 mod acknowledgement;
 mod dry_run;
 mod help;
+mod lifecycle;
 mod refusal;
 mod rejection;
 
@@ -17,6 +18,7 @@ pub use acknowledgement::acknowledgement;
 pub use dry_run::dry_run;
 pub use formrobot_engine::secrets::{mask_secrets, SecretMasker};
 pub use help::{blank_forms, help};
+pub use lifecycle::{approval, decline, kept_request, not_requester, question, Registered};
 pub use refusal::refusal;
 pub use rejection::rejection;
 
@@ -38,6 +40,8 @@ pub struct Reply {
     pub body: String,
     /// The whole message as it will be sent (headers and body).
     pub message: Vec<u8>,
+    /// Its `Message-ID`, with angle brackets: an answer citing it finds the ticket.
+    pub message_id: String,
 }
 
 /// Who the robot is when it writes.
@@ -65,6 +69,14 @@ pub enum SubjectStatus {
     Help,
     /// `DRY RUN`: checked only, on no ticket.
     DryRun,
+    /// A hostmaster's question: the tag alone.
+    Question,
+    /// `APPROVED`.
+    Approved,
+    /// `DECLINED`.
+    Declined,
+    /// A refusal to someone who is not the requester: the tag they cited, `REFUSED`.
+    Refused,
 }
 
 /// The longest subject we quote from the original mail.
@@ -79,7 +91,7 @@ pub fn subject(original: &str, status: SubjectStatus, ticket: Option<&str>) -> S
     let words: Vec<&str> = rest
         .split_whitespace()
         .filter(|w| !(w.starts_with("[FR-") && w.ends_with(']')))
-        .filter(|w| !matches!(*w, "ACCEPTED" | "REJECTED"))
+        .filter(|w| !matches!(*w, "ACCEPTED" | "REJECTED" | "APPROVED" | "DECLINED" | "REFUSED"))
         .collect();
     let mut quoted: String = words.join(" ").chars().take(MAX_QUOTED_SUBJECT).collect();
     if quoted.is_empty() {
@@ -91,6 +103,10 @@ pub fn subject(original: &str, status: SubjectStatus, ticket: Option<&str>) -> S
         SubjectStatus::Rejected => " REJECTED",
         SubjectStatus::Help => " (help)",
         SubjectStatus::DryRun => " DRY RUN",
+        SubjectStatus::Question => "",
+        SubjectStatus::Approved => " APPROVED",
+        SubjectStatus::Declined => " DECLINED",
+        SubjectStatus::Refused => " REFUSED",
     };
     format!("Re: {quoted}{tag}{status}")
 }
@@ -201,6 +217,7 @@ pub fn compose(
     let seed = format!("{now}\n{to}\n{subject}\n{}\n{body}", original.message_id.as_deref().unwrap_or(""));
     let digest = Sha256::digest(seed.as_bytes());
     let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let message_id = format!("<formrobot.{id}@{}>", settings.domain());
     let when = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(now).unwrap_or(0));
 
     let mut builder = Message::builder()
@@ -208,7 +225,7 @@ pub fn compose(
         .to(recipient)
         .subject(subject.clone())
         .date(when)
-        .message_id(Some(format!("<formrobot.{id}@{}>", settings.domain())))
+        .message_id(Some(message_id.clone()))
         .header(ContentType::parse("text/plain; charset=us-ascii").ok()?)
         .raw_header(HeaderValue::new(HeaderName::new_from_ascii("Auto-Submitted".into()).ok()?, "auto-replied".into()))
         .raw_header(HeaderValue::new(
@@ -231,7 +248,7 @@ pub fn compose(
         Body::new_with_encoding(original, ContentTransferEncoding::QuotedPrintable).unwrap_or_else(Body::new)
     });
     let message = builder.body(encoded).ok()?;
-    Some(Reply { to: to.to_owned(), subject, body, message: message.formatted() })
+    Some(Reply { to: to.to_owned(), subject, body, message: message.formatted(), message_id })
 }
 
 /// The width replies are wrapped to: 7-bit encoding (no quoted-printable) needs lines under 76 characters.

@@ -1,0 +1,290 @@
+//! What hostmasters do with tickets: the queue, a ticket's whole story, and
+//! the actions `ask`, `approve` and `decline`. This is the ONE code path of
+//! every front end (the command line today, a web console later): each
+//! action checks the ticket's state, changes it, writes to the requester and
+//! records who did it, in one store transaction (`Store::review`), or, when
+//! anything is refused, changes nothing.
+
+use crate::config::RegistryConfig;
+use crate::pipeline::{outgoing, Settings};
+use formrobot_engine::date::Date;
+use formrobot_engine::dialect::Dialect;
+use formrobot_engine::register::{self, asn_text, Completion, ObjectText, RegisterError};
+use formrobot_mail::intake;
+use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
+use formrobot_store::query::TicketDetail;
+use formrobot_store::review::{QueueRow, Review};
+use formrobot_store::{EventKind, Store, StoreError, TicketState};
+use serde::Serialize;
+
+/// Why an operator's action was refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    /// The store refused (unknown ticket, wrong state, no free AS number) or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The objects could not be completed for the registry.
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    /// The ticket holds no accepted request to approve.
+    #[error("ticket {0} holds no accepted request")]
+    NoRequest(String),
+    /// There is nobody to write to (the request came without a usable address).
+    #[error("ticket {0} has no requester address to write to")]
+    NoRequester(String),
+    /// A text the action needs is empty.
+    #[error("the {0} must not be empty")]
+    Empty(&'static str),
+}
+
+impl OperatorError {
+    /// Whether the action was refused for what was asked (exit 1), not a failure of the database.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            OperatorError::Store(error) => {
+                matches!(error, StoreError::NoSuchTicket(_) | StoreError::WrongState { .. } | StoreError::Asn(_))
+            }
+            _ => true,
+        }
+    }
+}
+
+/// What an action did, for the operator (and `--json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionReport {
+    /// The ticket's tag.
+    pub ticket: String,
+    /// Its state after the action.
+    pub state: TicketState,
+    /// The AS numbers assigned (approval).
+    pub asns: Vec<String>,
+    /// Handles released (decline).
+    pub handles_released: Vec<String>,
+    /// The mail queued to the requester.
+    pub mail: Option<MailSummary>,
+}
+
+/// A mail queued to the requester.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailSummary {
+    /// Its recipient.
+    pub to: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its body.
+    pub body: String,
+}
+
+/// The open tickets (or those in `state`), oldest first.
+pub fn queue(store: &Store, state: Option<TicketState>) -> Result<Vec<QueueRow>, OperatorError> {
+    Ok(store.queue(state)?)
+}
+
+/// Asks the requester `message`; the ticket waits for the answer, which moves it back to review.
+pub fn ask(
+    store: &mut Store,
+    settings: &Settings,
+    tag: &str,
+    operator: &str,
+    message: &str,
+    now: i64,
+) -> Result<ActionReport, OperatorError> {
+    let message = non_empty(message, "question")?;
+    let mut review = store.review(tag, operator, now)?;
+    review.require(
+        &[TicketState::PendingReview, TicketState::WaitingForRequester],
+        "pending-review or waiting-for-requester",
+    )?;
+    review.log(EventKind::QuestionAsked, message)?;
+    if review.state() != TicketState::WaitingForRequester {
+        review.move_to(TicketState::WaitingForRequester)?;
+    }
+    let body = reply::question(review.tag(), message);
+    let mail = mail_requester(&review, settings, SubjectStatus::Question, body, now)?;
+    finish(review, Vec::new(), Vec::new(), mail)
+}
+
+/// Declines the request for `reason`; the handles it holds are released.
+pub fn decline(
+    store: &mut Store,
+    settings: &Settings,
+    tag: &str,
+    operator: &str,
+    reason: &str,
+    now: i64,
+) -> Result<ActionReport, OperatorError> {
+    let reason = non_empty(reason, "reason")?;
+    let mut review = store.review(tag, operator, now)?;
+    review.require(
+        &[TicketState::Rejected, TicketState::PendingReview, TicketState::WaitingForRequester],
+        "open (rejected, pending-review or waiting-for-requester)",
+    )?;
+    review.log(EventKind::Declined, reason)?;
+    let released = review.release_handles("the request was declined")?;
+    review.move_to(TicketState::Declined)?;
+    let body = reply::decline(review.tag(), reason, &released);
+    let mail = mail_requester(&review, settings, SubjectStatus::Declined, body, now)?;
+    finish(review, Vec::new(), released, mail)
+}
+
+/// What approving asks besides the ticket.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Approval<'a> {
+    /// The AS number to assign, instead of the lowest free one.
+    pub asn: Option<u32>,
+    /// A note to the requester.
+    pub note: Option<&'a str>,
+}
+
+/// Approves the request: assigns its AS numbers, completes and registers its
+/// objects, and sends the requester the final mail.
+pub fn approve(
+    store: &mut Store,
+    settings: &Settings,
+    registry: &RegistryConfig,
+    tag: &str,
+    operator: &str,
+    approval: Approval<'_>,
+    now: i64,
+) -> Result<ActionReport, OperatorError> {
+    let mut review = store.review(tag, operator, now)?;
+    review.require(
+        &[TicketState::PendingReview, TicketState::WaitingForRequester],
+        "pending-review or waiting-for-requester",
+    )?;
+    let objects = review.objects()?;
+    if objects.is_empty() {
+        return Err(OperatorError::NoRequest(review.tag().to_owned()));
+    }
+    let requester = review.requester().ok_or_else(|| OperatorError::NoRequester(review.tag().to_owned()))?.to_owned();
+    let dialect = dialect_of(review.dialect());
+    let texts: Vec<ObjectText<'_>> = objects.iter().map(|(class, text)| ObjectText { class, text }).collect();
+    let count = register::numbers_needed(dialect, &texts);
+    let asns = review.assign_asns(&registry.asn_pools, count, approval.asn)?;
+    let source = registry.source.as_deref().unwrap_or(dialect.source_name());
+    let completion =
+        Completion { dialect, asns: &asns, requester: &requester, today: Date::from_unix_seconds(now), source };
+    let completed = register::complete(&texts, &completion)?;
+    review.register(&completed)?;
+    let numbers: Vec<String> = asns.iter().map(|asn| asn_text(*asn)).collect();
+    let note = approval.note.map(str::trim).filter(|note| !note.is_empty());
+    review.log(
+        EventKind::Approved,
+        &format!("{}{}", numbers.join(", "), note.map(|n| format!(": {n}")).unwrap_or_default()),
+    )?;
+    review.move_to(TicketState::Approved)?;
+    let registered = reply::Registered { asns: &numbers, objects: &completed };
+    let body = reply::approval(review.tag(), &registered, note);
+    let mail = mail_requester(&review, settings, SubjectStatus::Approved, body, now)?;
+    finish(review, numbers, Vec::new(), mail)
+}
+
+/// The dialect a ticket stores by name (`APNIC-038`, `RIPE-228`).
+fn dialect_of(stored: &str) -> Dialect {
+    if stored.to_ascii_uppercase().starts_with("APNIC") {
+        Dialect::Apnic
+    } else {
+        Dialect::Ripe
+    }
+}
+
+fn non_empty<'a>(text: &'a str, what: &'static str) -> Result<&'a str, OperatorError> {
+    Some(text.trim()).filter(|t| !t.is_empty()).ok_or(OperatorError::Empty(what))
+}
+
+/// Queues `body` to the requester, threaded under their latest mail on the ticket, tag in the subject.
+fn mail_requester(
+    review: &Review<'_>,
+    settings: &Settings,
+    status: SubjectStatus,
+    body: String,
+    now: i64,
+) -> Result<MailSummary, OperatorError> {
+    let no_requester = || OperatorError::NoRequester(review.tag().to_owned());
+    let to = review.requester().ok_or_else(no_requester)?;
+    let last = review.last_requester_mail()?.ok_or_else(no_requester)?;
+    let headers = intake::read_headers(&last.raw);
+    let subject = reply::subject(&headers.subject, status, Some(review.tag()));
+    let reply_settings = ReplySettings { robot_address: settings.robot_address.clone() };
+    let mail = outgoing(reply::compose(&reply_settings, &headers, to, subject, body, now)).ok_or_else(no_requester)?;
+    review.queue_mail(last.message, &mail)?;
+    Ok(MailSummary { to: mail.to, subject: mail.subject, body: mail.body })
+}
+
+fn finish(
+    review: Review<'_>,
+    asns: Vec<String>,
+    handles_released: Vec<String>,
+    mail: MailSummary,
+) -> Result<ActionReport, OperatorError> {
+    let report = ActionReport {
+        ticket: review.tag().to_owned(),
+        state: review.state(),
+        asns,
+        handles_released,
+        mail: Some(mail),
+    };
+    review.commit()?;
+    Ok(report)
+}
+
+/// Writes the registry as an RPSL dump to `out`; `public` filters `auth:`
+/// hashes as public registry dumps do. Returns how many objects were written.
+pub fn export(store: &Store, out: &mut dyn std::io::Write, public: bool) -> Result<u64, OperatorError> {
+    let shown = |text: &str| if public { register::public_text(text) } else { text.to_owned() };
+    Ok(store.export_dump(out, &shown)?)
+}
+
+/// A mail of a ticket, in or out, as operators read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketMail {
+    /// `in` (from the requester) or `out` (from the robot or a hostmaster).
+    pub direction: &'static str,
+    /// When it was received or queued, Unix seconds.
+    pub date: i64,
+    /// Who sent it (in) or whom it went to (out).
+    pub address: Option<String>,
+    /// Its subject.
+    pub subject: String,
+    /// Its text, passwords and `auth:` hashes masked.
+    pub body: String,
+}
+
+/// Everything about a ticket, its whole correspondence included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketView {
+    /// What the store records of it (`state`, mails' metadata, objects, handles, events).
+    #[serde(flatten)]
+    pub detail: TicketDetail,
+    /// The AS numbers assigned to it.
+    pub asns: Vec<String>,
+    /// Every mail in and out, in order.
+    pub mails: Vec<TicketMail>,
+}
+
+/// `text` with passwords and `auth:` hashes masked, line by line.
+fn masked(text: &str) -> String {
+    let mut masker = reply::SecretMasker::new();
+    text.lines().map(|line| format!("{}\n", masker.line(line))).collect()
+}
+
+/// The ticket `tag` with its AS numbers and its correspondence.
+pub fn show(store: &Store, tag: &str) -> Result<TicketView, OperatorError> {
+    let detail = store.ticket(tag)?;
+    let asns = store.ticket_asns(&detail.tag)?.into_iter().map(asn_text).collect();
+    let mails = store
+        .ticket_mails(&detail.tag)?
+        .into_iter()
+        .map(|stored| {
+            let mail = intake::read_mail(&stored.raw);
+            TicketMail {
+                direction: if stored.outgoing { "out" } else { "in" },
+                date: stored.at,
+                address: stored.address,
+                subject: mail.headers.subject,
+                body: masked(mail.text.as_deref().unwrap_or("")),
+            }
+        })
+        .collect();
+    Ok(TicketView { detail, asns, mails })
+}
