@@ -29,6 +29,12 @@ if kind == "rpsl-parser":
     def work():
         return len(parse_whois_server_response(text))
 else:
+    # IRRd reads its settings (password hashers) from a configuration file;
+    # its built-in defaults are all the parser needs.
+    import pathlib, yaml
+    import irrd.conf as conf
+    defaults = conf.DottedDict(yaml.safe_load(open(pathlib.Path(conf.__file__).parent / "default_config.yaml"))["irrd"])
+    conf.get_setting = lambda name, default=None: defaults.get(name, default)
     from irrd.rpsl.rpsl_objects import rpsl_object_from_text
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     def work():
@@ -43,16 +49,19 @@ print(best, objects, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 
 
-def run_formrobot(binary, path):
-    """Seconds and peak RSS (bytes) of one `formrobot check` process."""
+def run_formrobot(binary, path, must_accept=True):
+    """Seconds and peak RSS (bytes) of one `formrobot check` process.
+
+    The peak comes from /usr/bin/time, whose own small process forks it: a
+    child forked from Python would count Python's pages in its peak.
+    """
     start = time.perf_counter()
-    child = subprocess.Popen([binary, "check", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
+    child = subprocess.run(["/usr/bin/time", "-f", "%M", binary, "check", path],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"formrobot check {path} exited {code}: the corpus must be accepted")
-    return elapsed, usage.ru_maxrss * 1024
+    if child.returncode != 0 and must_accept:
+        sys.exit(f"formrobot check {path} exited {child.returncode}: the corpus must be accepted")
+    return elapsed, int(child.stderr.strip().splitlines()[-1]) * 1024
 
 
 def run_peer(python, kind, path, runs):
@@ -70,16 +79,25 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--formrobot", required=True)
     parser.add_argument("--python", required=True)
+    parser.add_argument("--baseline", help="an older formrobot binary, run in turn with the others")
+    parser.add_argument("--baseline-max-bytes", type=int, default=12_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--irrd-max-bytes", type=int, default=12_000_000)
     parser.add_argument("corpus", nargs="+")
     args = parser.parse_args()
 
+    # What the process holds before any form: the binary, the template definitions.
+    empty = os.path.join(os.path.dirname(args.corpus[0]), "empty.txt")
+    open(empty, "w").close()
+    _, resting_rss = run_formrobot(args.formrobot, empty, must_accept=False)
     rows = []
+    baselines = []
     for path in args.corpus:
         size = os.path.getsize(path)
         runs = args.runs if size < 50_000_000 else max(2, args.runs // 2)
         formrobot_best, formrobot_rss, rpsl_best, rpsl_rss = None, 0, None, 0
+        baseline_best, baseline_rss = None, 0
+        with_baseline = args.baseline and size <= args.baseline_max_bytes
         # In turn, so that both see the same load; best of the runs.
         for _ in range(runs):
             seconds, rss = run_formrobot(args.formrobot, path)
@@ -88,12 +106,19 @@ def main():
             seconds, objects, rss = run_peer(args.python, "rpsl-parser", path, 1)
             rpsl_best = seconds if rpsl_best is None else min(rpsl_best, seconds)
             rpsl_rss = max(rpsl_rss, rss)
+            if with_baseline:
+                seconds, rss = run_formrobot(args.baseline, path, must_accept=False)
+                baseline_best = seconds if baseline_best is None else min(baseline_best, seconds)
+                baseline_rss = max(baseline_rss, rss)
         irrd = None
         if size <= args.irrd_max_bytes:
             irrd = run_peer(args.python, "irrd", path, 1)
         rows.append((path, size, objects, formrobot_best, formrobot_rss, rpsl_best, rpsl_rss, irrd))
+        if with_baseline:
+            baselines.append((path, size, baseline_best, baseline_rss, formrobot_best))
 
-    print(f"{'corpus':<34} {'MB':>7} {'objects':>8} | {'formrobot check':>22} {'peak':>9} {'x input':>7}"
+    print(f"formrobot check on an empty form: peak RSS {resting_rss / 2**20:.1f} MiB (the 'above' column subtracts it)")
+    print(f"{'corpus':<26} {'MB':>7} {'objects':>7} | {'formrobot check':>30} {'peak':>9} {'above':>6}"
           f" | {'rpsl-parser':>20} {'peak':>9} | {'IRRd strict':>17} | {'vs rpsl':>7} {'vs IRRd':>7}")
     for path, size, objects, fr, fr_rss, rp, rp_rss, irrd in rows:
         fr_rate, rp_rate = mb(size) / fr, mb(size) / rp
@@ -102,14 +127,20 @@ def main():
             irrd_rate = mb(size) / irrd[0]
             irrd_text = f"{irrd[0]:7.3f} s {irrd_rate:5.1f} MB/s"
             versus_irrd = f"{fr_rate / irrd_rate:6.1f}x"
-        print(f"{os.path.basename(path):<34} {mb(size):7.2f} {objects:>8} | "
-              f"{fr:7.3f} s {fr_rate:7.1f} MB/s {fr_rss / 2**20:6.1f}MiB {fr_rss / size:6.2f}x | "
+        print(f"{os.path.basename(path):<26} {mb(size):7.2f} {objects:>7} | "
+              f"{fr:7.3f} s {fr_rate:6.1f} MB/s {fr * 1000 / mb(size):5.1f} ms/MB {fr_rss / 2**20:6.1f}MiB "
+              f"{(fr_rss - resting_rss) / size:5.2f}x | "
               f"{rp:7.3f} s {rp_rate:6.1f} MB/s {rp_rss / 2**20:6.1f}MiB | {irrd_text:>17} | "
               f"{fr_rate / rp_rate:6.2f}x {versus_irrd:>7}")
-    first, last = rows[0], rows[-1]
+    for path, size, seconds, rss, now in baselines:
+        print(f"baseline {os.path.basename(path)}: {seconds:.3f} s {mb(size) / seconds:.1f} MB/s"
+              f" {rss / 2**20:.1f} MiB ({rss / size:.2f}x input); this build is {seconds / now:.1f}x as fast")
     per_mb = lambda row: row[3] / mb(row[1])  # noqa: E731
-    print(f"formrobot time per MB, largest over smallest corpus: {per_mb(last) / per_mb(first):.2f}"
-          " (1.00 is flat; the smallest includes the process start)")
+    reference = rows[1] if len(rows) > 1 else rows[0]
+    for row in rows[2:]:
+        print(f"formrobot time per MB, {os.path.basename(row[0])} over {os.path.basename(reference[0])}: "
+              f"{per_mb(row) / per_mb(reference):.2f} (1.00 is flat; the 100 kB corpus is left out, as the process "
+              "start is most of its time)")
 
 
 if __name__ == "__main__":

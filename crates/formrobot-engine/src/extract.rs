@@ -164,14 +164,16 @@ impl<'a> Frame<'a> {
         self.text
     }
 
+    /// Whether line `number` (1-based, as in the whole text) belongs to the submission.
+    pub fn holds(&self, number: usize) -> bool {
+        let Some(index) = number.checked_sub(1) else { return false };
+        let part = self.parts.partition_point(|part| part.end <= index);
+        self.parts.get(part).is_some_and(|part| part.contains(&index))
+    }
+
     /// The submission's lines, numbered as in the whole text.
     pub fn lines(&self) -> impl Iterator<Item = Line<'a>> + Clone + '_ {
-        let parts = &self.parts;
-        numbered(self.text).filter(move |line| {
-            let index = line.number - 1;
-            let part = parts.partition_point(|part| part.end <= index);
-            parts.get(part).is_some_and(|part| part.contains(&index))
-        })
+        numbered(self.text).filter(move |line| self.holds(line.number))
     }
 }
 

@@ -245,18 +245,27 @@ fn render(object: &Object, replace: impl Fn(&Attribute, &str) -> Option<String>,
             }
             wrote_nic_hdl = true;
         }
-        let lines: Vec<String> = match replace(attribute, value.text()) {
-            Some(replaced) => vec![replaced],
-            None if continuations => attribute.pieces().map(|p| p.text.to_owned()).collect(),
-            None => vec![value.text().to_owned()],
-        };
         let label = format!("{}:", attribute.name);
-        for (index, line) in lines.iter().enumerate() {
-            let lead = if index == 0 { label.as_str() } else { "" };
-            text.push_str(format!("{lead:<NAME_COLUMN$}{line}").trim_end());
+        // Written line by line straight into the text: a value of a million
+        // continuation lines is never copied into a string per line.
+        let mut written = 0;
+        let mut write_line = |line: &str| {
+            let lead = if written == 0 { label.as_str() } else { "" };
+            let start = text.len();
+            text.push_str(lead);
+            text.extend(std::iter::repeat_n(' ', NAME_COLUMN.saturating_sub(lead.len())));
+            text.push_str(line);
+            let kept = text[start..].trim_end().len();
+            text.truncate(start + kept);
             text.push('\n');
+            written += 1;
+        };
+        match replace(attribute, value.text()) {
+            Some(replaced) => write_line(&replaced),
+            None if continuations => attribute.pieces().for_each(|piece| write_line(piece.text)),
+            None => write_line(value.text()),
         }
-        if lines.is_empty() {
+        if written == 0 {
             text.push_str(&label);
             text.push('\n');
         }

@@ -39,12 +39,15 @@ pub fn rejection(checked: &Checked, ticket: Option<&str>, text: &str) -> String 
          Please correct them and send the whole form again.",
     ));
 
-    let extraction = extract::extract(text);
-    let echoed: Vec<usize> = extraction.lines.iter().map(|l| l.number).collect();
+    // The form's lines are read from the text as they are echoed, never all
+    // held at once: a form of millions of short lines costs a byte per line here.
+    let frame = extract::Frame::new(text);
+    let line_count = frame.lines().count();
+    let last_line = frame.lines().last().map_or(0, |line| line.number);
     let mut by_line: BTreeMap<usize, Vec<&Diagnostic>> = BTreeMap::new();
     let mut general: Vec<&Diagnostic> = Vec::new();
     for diagnostic in &checked.diagnostics {
-        match diagnostic.line.filter(|l| echoed.binary_search(l).is_ok()) {
+        match diagnostic.line.filter(|&l| l <= last_line && frame.holds(l)) {
             Some(line) => by_line.entry(line).or_default().push(diagnostic),
             None => general.push(diagnostic),
         }
@@ -67,14 +70,14 @@ pub fn rejection(checked: &Checked, ticket: Option<&str>, text: &str) -> String 
         }
     }
 
-    if !extraction.lines.is_empty() {
+    if line_count > 0 {
         body.push_str("\nYour form, as received:\n\n");
         body.push_str(&rule());
         let mut masker = SecretMasker::new();
-        let shown_lines = lines_to_echo(&extraction.lines, &by_line);
+        let shown_lines = lines_to_echo(frame.lines(), line_count, &by_line);
         let mut skipped = 0usize;
         let mut cut_at = None;
-        for (index, line) in extraction.lines.iter().enumerate() {
+        for (index, line) in frame.lines().enumerate() {
             // The masker must see every line, shown or not: a secret's continuation lines follow it.
             let masked = masker.line(line.text.trim_end());
             if !shown_lines[index] {
@@ -102,12 +105,12 @@ pub fn rejection(checked: &Checked, ticket: Option<&str>, text: &str) -> String 
                 }
             }
         }
-        match cut_at.and_then(|index| Some((index, extraction.lines.get(index)?))) {
+        match cut_at.and_then(|index| Some((index, frame.lines().nth(index)?))) {
             Some((index, next)) => {
                 let rest: usize = by_line.range(next.number..).map(|(_, d)| d.len()).sum();
                 body.push_str(&format!(
                     "       ... {} more lines not shown, with {rest} more problem(s)\n",
-                    extraction.lines.len() - index
+                    line_count - index
                 ));
             }
             None if skipped > 0 => body.push_str(&format!("       ... {skipped} line(s) without problems not shown\n")),
@@ -142,15 +145,19 @@ pub fn rejection(checked: &Checked, ticket: Option<&str>, text: &str) -> String 
 
 /// Which lines of the form to echo: all of a form up to [`MAX_ECHOED_LINES`]
 /// lines; of a longer one, each problem's line with [`CONTEXT_LINES`] around it.
-fn lines_to_echo(lines: &[extract::Line<'_>], by_line: &BTreeMap<usize, Vec<&Diagnostic>>) -> Vec<bool> {
-    if lines.len() <= MAX_ECHOED_LINES {
-        return vec![true; lines.len()];
+fn lines_to_echo<'a>(
+    lines: impl Iterator<Item = extract::Line<'a>>,
+    count: usize,
+    by_line: &BTreeMap<usize, Vec<&Diagnostic>>,
+) -> Vec<bool> {
+    if count <= MAX_ECHOED_LINES {
+        return vec![true; count];
     }
-    let mut shown = vec![false; lines.len()];
-    for (index, line) in lines.iter().enumerate() {
+    let mut shown = vec![false; count];
+    for (index, line) in lines.enumerate().take(count) {
         if by_line.contains_key(&line.number) {
             let from = index.saturating_sub(CONTEXT_LINES);
-            let to = (index + CONTEXT_LINES).min(lines.len() - 1);
+            let to = (index + CONTEXT_LINES).min(count - 1);
             shown[from..=to].iter_mut().for_each(|s| *s = true);
         }
     }
