@@ -22,6 +22,11 @@
 /// The deepest nesting of `multipart/*` parts read; deeper mail is refused as unreadable.
 pub const MAX_NESTING: usize = 50;
 
+/// The most MIME parts a mail may have. A mail program sends a handful; the
+/// parser keeps a record of every part, so a mail of a million empty parts
+/// (one boundary line each) would cost forty times its size in memory.
+pub const MAX_PARTS: usize = 10_000;
+
 /// The longest MIME boundary read (RFC 2046 allows 70 characters).
 pub const MAX_BOUNDARY: usize = 70;
 
@@ -77,6 +82,8 @@ struct Walk {
     content_type_lines: usize,
     /// A boundary could not be read exactly.
     uncertain: bool,
+    /// The parts opened so far, at any level.
+    parts: usize,
 }
 
 impl Walk {
@@ -101,6 +108,13 @@ impl Walk {
                 } else {
                     self.open.truncate(level + 1);
                     self.in_headers = true;
+                    self.parts += 1;
+                    if self.parts > MAX_PARTS {
+                        return Some(format!(
+                            "the mail has more than {MAX_PARTS} MIME parts, more than this robot reads \
+                             (a mail program sends a handful)"
+                        ));
+                    }
                 }
                 return None;
             }
@@ -203,6 +217,24 @@ fn is_content_type(line: &[u8]) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_mail_of_too_many_parts_is_not_parsed() {
+        let mail = |parts: usize| {
+            let mut raw = b"From: a@example.org\nContent-Type: multipart/mixed; boundary=\"b\"\n\n".to_vec();
+            for _ in 0..parts {
+                raw.extend_from_slice(b"--b\n\nx\n");
+            }
+            raw.extend_from_slice(b"--b--\n");
+            raw
+        };
+        assert_eq!(structure_problem(&mail(MAX_PARTS)), None);
+        let problem = structure_problem(&mail(MAX_PARTS + 1)).expect("refused");
+        assert!(problem.contains("more than 10000 MIME parts"), "{problem}");
+        // The refusal is decided in one pass, before the parser would keep a record per part.
+        let refused = crate::intake::read_mail(&mail(1_000_000));
+        assert_eq!(refused.problems.len(), 1, "{:?}", refused.problems);
+    }
 
     /// How deep mailparse actually nests a mail's parts.
     fn parsed_depth(part: &mailparse::ParsedMail<'_>) -> usize {
