@@ -234,16 +234,25 @@ fn an_invalid_message_id_or_an_8bit_sender_is_not_echoed() {
 
 #[test]
 fn a_hundred_thousand_tiny_parts_get_a_short_reply() {
+    let mail = |parts: usize| {
+        let mut mail = format!(
+            "From: jo@example.org\nSubject: AS\nMessage-ID: <parts-{parts}@example.org>\nContent-Type: multipart/mixed; boundary=P\n\n--P\nContent-Type: text/plain\n\naut-num: NEW\n",
+        );
+        for i in 0..parts {
+            mail.push_str(&format!("--P\nContent-Type: application/octet-stream; name=p{i}.bin\n\nx\n"));
+        }
+        mail.push_str("--P--\n");
+        mail
+    };
+    // Up to the limit of parts, the attachments are summarised.
     let scratch = Scratch::new("parts");
-    let mut mail = String::from(
-        "From: jo@example.org\nSubject: AS\nMessage-ID: <parts@example.org>\nContent-Type: multipart/mixed; boundary=P\n\n--P\nContent-Type: text/plain\n\naut-num: NEW\n",
-    );
-    for i in 0..100_000 {
-        mail.push_str(&format!("--P\nContent-Type: application/octet-stream; name=p{i}.bin\n\nx\n"));
-    }
-    mail.push_str("--P--\n");
-    let outcome = process(&scratch.db(), mail.as_bytes());
+    let outcome = process(&scratch.db(), mail(9_000).as_bytes());
     let reply = body(&outcome);
     assert!(reply.len() < 300 * 1024, "the reply is {} bytes", reply.len());
-    assert!(reply.contains("100000 attachments") || reply.contains("more attachment"), "{}", &reply[..2000]);
+    assert!(reply.contains("9000 attachments") || reply.contains("more attachment"), "{}", &reply[..2000]);
+    // Past it, the mail is refused unread, in a few lines.
+    let outcome = process(&scratch.db(), mail(100_000).as_bytes());
+    let reply = body(&outcome);
+    assert!(reply.len() < 4 * 1024, "the reply is {} bytes", reply.len());
+    assert!(reply.contains("more than 10000 MIME parts"), "{reply}");
 }
