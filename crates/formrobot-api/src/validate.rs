@@ -18,22 +18,8 @@ use formrobot_engine::validate::registry::{LookupError, Registry};
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The registry's policy for requests, the same as for mailed forms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// How many distinct peering partners an AS needs (2: multihomed).
-    pub min_neighbours: usize,
-    /// A maintainer every aut-num must carry in `mnt-by` (a sponsoring LIR's), if any.
-    pub required_mnt_by: Option<String>,
-    /// The ISO country codes served; empty means everywhere.
-    pub service_region: Vec<String>,
-}
-
-impl Default for Policy {
-    fn default() -> Policy {
-        Policy { min_neighbours: 2, required_mnt_by: None, service_region: Vec::new() }
-    }
-}
+/// The registry's policy for requests: the one mailed forms are held to.
+pub use formrobot_engine::validate::registry_policy::RegistryPolicy as Policy;
 
 /// Why a request was not taken.
 #[derive(Debug)]
