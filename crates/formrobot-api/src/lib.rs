@@ -35,6 +35,7 @@
 //! ```
 
 pub mod json;
+pub mod objects;
 pub mod request;
 pub mod validate;
 

@@ -16,6 +16,7 @@
 //! - [`words`]: the words stored in state columns (outbox states, event levels
 //!   and kinds, message outcomes, ticket states), as enums.
 
+pub mod api;
 pub mod import;
 pub mod lifecycle;
 pub mod outbox;
@@ -84,6 +85,9 @@ pub enum StoreError {
         /// The states that would allow it, in words.
         wanted: &'static str,
     },
+    /// An API key could not be made or revoked; nothing was changed.
+    #[error(transparent)]
+    Key(#[from] api::KeyError),
     /// A migration would leave rows referring to rows that do not exist; nothing was changed.
     #[error("migrating the database to schema version {version} would break references from table {table}; the database was not changed")]
     BrokenReferences {

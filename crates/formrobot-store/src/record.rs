@@ -285,11 +285,11 @@ fn record_in(
 }
 
 /// What the store works out about a received mail's bytes.
-struct Received<'a> {
+pub(crate) struct Received<'a> {
     /// SHA-256 of the bytes, hex.
-    sha256: &'a str,
+    pub sha256: &'a str,
     /// What identifies the mail (see [`IncomingMail::identity`]).
-    identity: Option<&'a str>,
+    pub identity: Option<&'a str>,
 }
 
 fn record_message(
@@ -444,28 +444,7 @@ fn record_message(
     // A stranger's mail is not the ticket's: its attachments and reply stay off it.
     let on_ticket = if follow_up == FollowUp::NotRequester { None } else { ticket.as_ref().map(|(id, _)| *id) };
 
-    for attachment in mail.attachments {
-        tx.execute(
-            "INSERT INTO attachments (message_id, ticket_id, filename, content_type, size, content)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                message,
-                on_ticket,
-                attachment.filename,
-                attachment.content_type,
-                attachment.content.len() as i64,
-                attachment.content
-            ],
-        )?;
-    }
-    if !mail.attachments.is_empty() {
-        let names: Vec<String> = mail
-            .attachments
-            .iter()
-            .map(|a| format!("{} ({}, {} bytes)", a.filename.unwrap_or("unnamed"), a.content_type, a.content.len()))
-            .collect();
-        log_event(tx, now, EventLevel::Info, on_ticket, Some(message), EventKind::AttachmentsKept, &names.join(", "))?;
-    }
+    keep_attachments(tx, mail, message, on_ticket, now)?;
 
     let context = ReplyContext {
         ticket: ticket.as_ref().map(|(_, tag)| tag.as_str()),
@@ -491,6 +470,40 @@ fn record_message(
         objects,
         reply,
     })
+}
+
+/// Keeps a mail's unread parts (or a request's documents) with it and its ticket.
+pub(crate) fn keep_attachments(
+    tx: &Transaction<'_>,
+    mail: &IncomingMail<'_>,
+    message: i64,
+    ticket: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    for attachment in mail.attachments {
+        tx.execute(
+            "INSERT INTO attachments (message_id, ticket_id, filename, content_type, size, content)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                message,
+                ticket,
+                attachment.filename,
+                attachment.content_type,
+                attachment.content.len() as i64,
+                attachment.content
+            ],
+        )?;
+    }
+    if !mail.attachments.is_empty() {
+        let names: Vec<String> = mail
+            .attachments
+            .iter()
+            .map(|a| format!("{} ({}, {} bytes)", a.filename.unwrap_or("unnamed"), a.content_type, a.content.len()))
+            .collect();
+        log_event(tx, now, EventLevel::Info, ticket, Some(message), EventKind::AttachmentsKept, &names.join(", "))?;
+    }
+
+    Ok(())
 }
 
 /// Queues `reply` in the outbox, answering message `message`, and logs it; its outbox row id.
@@ -643,7 +656,7 @@ fn record_withheld(
     })
 }
 
-fn log_received(tx: &Transaction<'_>, mail: &IncomingMail<'_>, message: i64, now: i64) -> Result<(), StoreError> {
+pub(crate) fn log_received(tx: &Transaction<'_>, mail: &IncomingMail<'_>, message: i64, now: i64) -> Result<(), StoreError> {
     let sender = mail.sender.unwrap_or("unknown sender");
     log_event(
         tx,
@@ -657,7 +670,7 @@ fn log_received(tx: &Transaction<'_>, mail: &IncomingMail<'_>, message: i64, now
 }
 
 /// Inserts the message row. A duplicate keeps its size and hashes but not its bytes.
-fn insert_message(
+pub(crate) fn insert_message(
     tx: &Transaction<'_>,
     mail: &IncomingMail<'_>,
     received: &Received<'_>,
@@ -688,7 +701,7 @@ fn insert_message(
     Ok(tx.last_insert_rowid())
 }
 
-/// Creates a ticket with a fresh random tag; a collision, however unlikely, draws again.
+/// Creates a ticket for a mailed submission.
 fn create_ticket(
     tx: &Transaction<'_>,
     checked: &Checked,
@@ -697,13 +710,31 @@ fn create_ticket(
     now: i64,
 ) -> Result<(i64, String), StoreError> {
     let dialect = checked.submission.dialect.to_string();
+    let opening = NewTicket { state, dialect: &dialect, sender: mail.sender, requester_from: mail.from.or(mail.sender) };
+    insert_ticket(tx, &opening, now)
+}
+
+/// What a new ticket starts with.
+pub(crate) struct NewTicket<'a> {
+    /// Its first state.
+    pub state: TicketState,
+    /// The form's dialect (`RIPE-228`, `APNIC-038`).
+    pub dialect: &'a str,
+    /// Where mail to the requester goes (comma-separated when several are told).
+    pub sender: Option<&'a str>,
+    /// The requester's own address.
+    pub requester_from: Option<&'a str>,
+}
+
+/// Inserts a ticket with a fresh random tag; a collision, however unlikely, draws again.
+pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &NewTicket<'_>, now: i64) -> Result<(i64, String), StoreError> {
     loop {
         let random: Vec<u8> = tx.query_row("SELECT randomblob(?1)", [TAG_LENGTH as i64], |row| row.get(0))?;
         let tag = ticket_tag(&random);
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO tickets (tag, status, dialect, sender, requester_from, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![tag, state, dialect, mail.sender, mail.from.or(mail.sender), now],
+            params![tag, ticket.state, ticket.dialect, ticket.sender, ticket.requester_from, now],
         )?;
         if inserted == 1 {
             return Ok((tx.last_insert_rowid(), tag));
@@ -894,7 +925,7 @@ pub(crate) fn log_event(
     )
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

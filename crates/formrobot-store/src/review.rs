@@ -60,14 +60,14 @@ pub enum AsnError {
 }
 
 impl Store {
-    /// The tickets in `state`, or every open one (not approved or declined), oldest first.
+    /// The tickets in `state`, or every open one (not approved, declined or forwarded), oldest first.
     pub fn queue(&self, state: Option<TicketState>) -> Result<Vec<QueueRow>, StoreError> {
         let mut statement = self.connection.prepare_cached(
             "SELECT tag, status, created_at, sender, as_name, neighbours, updated_at FROM tickets
-             WHERE (?1 IS NULL AND status NOT IN (?2, ?3)) OR status = ?1
+             WHERE (?1 IS NULL AND status NOT IN (?2, ?3, ?4)) OR status = ?1
              ORDER BY created_at, id",
         )?;
-        let rows = statement.query_map(params![state, TicketState::Approved, TicketState::Declined], |row| {
+        let rows = statement.query_map(params![state, TicketState::Approved, TicketState::Declined, TicketState::Forwarded], |row| {
             Ok(QueueRow {
                 ticket: row.get(0)?,
                 state: row.get(1)?,

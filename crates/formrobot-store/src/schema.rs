@@ -373,6 +373,71 @@ pub(super) const MIGRATIONS: &[&str] = &[
                           ELSE lower(recipient) END AS local
               FROM outbox);
     "#,
+    // 8: the Resource Request API. Keys are stored as hashes only; a ticket
+    // opened through the API remembers the key that opened it (only that key
+    // reads its state), its request type, and may be `forwarded` to an
+    // upstream registry; the events say when keys are made and revoked and how
+    // each forward went. Tables are rebuilt as in migration 4.
+    r#"
+    CREATE TABLE api_keys (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        sha256      TEXT NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+    );
+
+    CREATE TABLE new_tickets (
+        id              INTEGER PRIMARY KEY,
+        tag             TEXT NOT NULL UNIQUE,
+        status          TEXT NOT NULL CHECK (status IN (
+            'rejected', 'pending-review', 'waiting-for-requester', 'approved', 'declined', 'forwarded'
+        )),
+        dialect         TEXT NOT NULL,
+        sender          TEXT,
+        requester_from  TEXT,
+        as_name         TEXT,
+        neighbours      INTEGER,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        api_key_id      INTEGER REFERENCES api_keys(id),
+        request_type    TEXT
+    );
+    INSERT INTO new_tickets (id, tag, status, dialect, sender, requester_from, as_name, neighbours, created_at, updated_at)
+        SELECT id, tag, status, dialect, sender, requester_from, as_name, neighbours, created_at, updated_at FROM tickets;
+    DROP TABLE tickets;
+    ALTER TABLE new_tickets RENAME TO tickets;
+    CREATE INDEX tickets_by_status ON tickets(status, created_at);
+
+    CREATE TABLE new_events (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        level       TEXT NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+        ticket_id   INTEGER REFERENCES tickets(id),
+        message_id  INTEGER REFERENCES messages(id),
+        kind        TEXT NOT NULL CHECK (kind IN (
+            'received', 'accepted', 'rejected', 'help', 'ignored', 'refused', 'duplicate',
+            'handle-assigned', 'attachments-kept',
+            'reply-withheld', 'reply-queued', 'reply-sent', 'reply-deferred', 'reply-refused',
+            'import', 'imap-connected', 'imap-error', 'quarantined',
+            'state-changed', 'resubmitted', 'correspondence', 'not-requester',
+            'question-asked', 'approved', 'declined', 'asn-assigned', 'handle-released', 'registered',
+            'api-key-created', 'api-key-revoked', 'forwarded', 'forward-failed', 'forward-rejected'
+        )),
+        details     TEXT NOT NULL,
+        actor       TEXT NOT NULL DEFAULT 'formrobot'
+    );
+    INSERT INTO new_events (id, at, level, ticket_id, message_id, kind, details, actor)
+        SELECT id, at, level, ticket_id, message_id, kind, details, actor FROM events;
+    DROP TABLE events;
+    ALTER TABLE new_events RENAME TO events;
+    CREATE INDEX events_by_ticket ON events(ticket_id);
+    CREATE INDEX events_by_time ON events(at);
+    CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    "#,
 ];
 
 #[cfg(test)]

@@ -184,6 +184,16 @@ words! {
         HandleReleased => "handle-released",
         /// Objects entered the registry.
         Registered => "registered",
+        /// An operator made an API key (details: its name, never the key).
+        ApiKeyCreated => "api-key-created",
+        /// An operator revoked an API key.
+        ApiKeyRevoked => "api-key-revoked",
+        /// The request was passed on to the upstream registry's API, which took it.
+        Forwarded => "forwarded",
+        /// Passing the request on failed in transit; the ticket keeps it, to try again.
+        ForwardFailed => "forward-failed",
+        /// The upstream registry's API refused the request (details: its errors).
+        ForwardRejected => "forward-rejected",
     }
 }
 
@@ -222,13 +232,15 @@ words! {
         Approved => "approved",
         /// Declined by a hostmaster. Closed.
         Declined => "declined",
+        /// Passed on to the upstream registry's API, which took it. Closed here.
+        Forwarded => "forwarded",
     }
 }
 
 impl TicketState {
     /// Whether the ticket's life is over (no more review, no resubmission).
     pub const fn is_closed(self) -> bool {
-        matches!(self, TicketState::Approved | TicketState::Declined)
+        matches!(self, TicketState::Approved | TicketState::Declined | TicketState::Forwarded)
     }
 
     /// Whether the ticket holds an accepted request (its handles claimed).
@@ -309,6 +321,11 @@ mod tests {
                 "asn-assigned",
                 "handle-released",
                 "registered",
+                "api-key-created",
+                "api-key-revoked",
+                "forwarded",
+                "forward-failed",
+                "forward-rejected",
             ]
         );
         assert_eq!(
@@ -317,7 +334,7 @@ mod tests {
         );
         assert_eq!(
             words(TicketState::ALL),
-            ["rejected", "pending-review", "waiting-for-requester", "approved", "declined"]
+            ["rejected", "pending-review", "waiting-for-requester", "approved", "declined", "forwarded"]
         );
         assert_eq!(format!("[{:<5}]", EventLevel::Warn), "[warn ]");
         assert_eq!(
