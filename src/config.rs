@@ -38,6 +38,72 @@ pub struct Config {
     /// What the registry asks of every request: `min_neighbours`, `required_mnt_by`, `service_region`.
     #[serde(default)]
     pub policy: RegistryPolicy,
+    /// Where `formrobot serve` listens, and how much it reads.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// The upstream registry's Resource Request API that `formrobot forward` passes requests on to.
+    #[serde(default)]
+    pub upstream_api: Option<UpstreamApiConfig>,
+}
+
+/// `[http]`: the Resource Request API server (`formrobot serve`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// The address and port to listen on; TLS is a reverse proxy's work.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Request bodies larger than this are refused (413) before they are parsed.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig { listen: default_listen(), max_body_bytes: default_max_body_bytes() }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".to_owned()
+}
+fn default_max_body_bytes() -> usize {
+    8 * 1024 * 1024
+}
+
+/// `[upstream_api]`: the registry a sponsoring LIR passes its customers' requests on to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamApiConfig {
+    /// The AS number assignment endpoint, e.g. `https://my.ripe.net/api/external/v1/request/asn/assignment`.
+    pub url: String,
+    /// The environment variable holding the API key (never the key itself in the file).
+    pub key_env: String,
+    /// The country a forwarded request gives when none of its objects names one.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// The prefix length the AS will announce, which a mailed form does not ask.
+    #[serde(default = "default_address_prefix")]
+    pub address_prefix: String,
+    /// How many times a transport failure is tried again before the forward gives up for now.
+    #[serde(default = "default_forward_retries")]
+    pub retries: u32,
+    /// The first wait before trying again, doubled after each failure.
+    #[serde(default = "default_forward_backoff_ms")]
+    pub backoff_ms: u64,
+    /// An extra trusted CA certificate (PEM).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+fn default_address_prefix() -> String {
+    "24".to_owned()
+}
+fn default_forward_retries() -> u32 {
+    4
+}
+fn default_forward_backoff_ms() -> u64 {
+    500
 }
 
 /// `[registry]`: what approval gives out.
@@ -79,6 +145,8 @@ impl Default for Config {
             smtp: None,
             registry: RegistryConfig::default(),
             policy: RegistryPolicy::default(),
+            http: HttpConfig::default(),
+            upstream_api: None,
         }
     }
 }

@@ -14,14 +14,19 @@
 //! - [`mailbox`]: where `replay` finds mail (files, directories, Maildir, mbox);
 //! - [`operator`]: hostmasters' actions on tickets (queue, show, ask, approve,
 //!   decline), the one code path of every front end;
+//! - [`api`]: a Resource Request API request through the same stages, and [`http`]: `formrobot serve`;
+//! - [`upstream`]: the upstream registry's API, as a client (`formrobot forward`);
 //! - [`daemon`]: IMAP intake and the SMTP sender;
 //! - [`clock`]: the one place the shell reads the time;
 //! - [`fault`]: faults injected by tests (debug builds only).
 
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod fault;
+pub mod http;
 pub mod mailbox;
 pub mod operator;
 pub mod pipeline;
+pub mod upstream;

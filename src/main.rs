@@ -119,10 +119,29 @@ enum Command {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the accepted request as the Resource Request API's AsnAssignment payload instead.
+        #[arg(long, conflicts_with = "json")]
+        request_json: bool,
+    },
+    /// Serve the Resource Request API (JSON over HTTP) on [http] listen, until SIGTERM or SIGINT.
+    Serve,
+    /// Make, list and revoke the keys of the Resource Request API.
+    #[command(subcommand)]
+    ApiKey(cli::api::KeyCommand),
+    /// Pass an accepted request on to the upstream registry's API ([upstream_api]) and record its answer.
+    ///
+    /// Exits 0 when the upstream took it (the ticket is then forwarded), 1 when it refused it
+    /// (its errors are recorded and printed), 75 when it could not be reached (tried again later).
+    Forward {
+        /// The ticket tag, FR-...
+        ticket: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List the open tickets, oldest first, with age, requester, as-name, neighbours and last activity.
     Queue {
-        /// Only tickets in this state: rejected, pending-review, waiting-for-requester, approved, declined.
+        /// Only tickets in this state: rejected, pending-review, waiting-for-requester, approved, declined, forwarded.
         #[arg(long, value_name = "S")]
         state: Option<String>,
         /// Print as JSON.
@@ -211,7 +230,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log { ticket, since, follow, json } => {
             cli::log::run_log(&context, ticket, since.as_deref(), follow, json)
         }
-        Command::Show { ticket, json } => cli::log::run_show(&context, &ticket, json),
+        Command::Show { ticket, json, request_json: false } => cli::log::run_show(&context, &ticket, json),
+        Command::Show { ticket, request_json: true, .. } => cli::forward::run_request_json(&context, &ticket),
+        Command::Serve => cli::api::run_serve(&context),
+        Command::ApiKey(command) => cli::api::run_key(&context, command, &cli::review::operator_name(operator)),
+        Command::Forward { ticket, json } => {
+            cli::forward::run(&context, &ticket, &cli::review::operator_name(operator), json)
+        }
         Command::Queue { state, json } => cli::review::run_queue(&context, state.as_deref(), json),
         Command::Approve { ticket, asn, note, json } => {
             let action = cli::review::Action::Approve { ticket, asn, note };

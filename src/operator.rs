@@ -10,11 +10,13 @@ use crate::pipeline::{outgoing, Settings};
 use formrobot_engine::date::Date;
 use formrobot_engine::dialect::Dialect;
 use formrobot_engine::register::{self, asn_text, Completion, ObjectText, RegisterError};
-use formrobot_mail::intake;
+use formrobot_api::objects::{asn_request_from_objects, first_person_name, Defaults};
+use formrobot_api::{ApiError, RequestType};
+use formrobot_mail::intake::{self, Headers};
 use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
 use formrobot_store::query::TicketDetail;
 use formrobot_store::review::{QueueRow, Review};
-use formrobot_store::{EventKind, Store, StoreError, TicketState};
+use formrobot_store::{EventKind, EventLevel, Store, StoreError, TicketState};
 use serde::Serialize;
 
 /// Why an operator's action was refused; nothing was changed.
@@ -35,6 +37,25 @@ pub enum OperatorError {
     /// A text the action needs is empty.
     #[error("the {0} must not be empty")]
     Empty(&'static str),
+    /// The robot assigns AS numbers only; address space is the upstream's or a hostmaster's by hand.
+    #[error(
+        "ticket {ticket} asks for address space ({request_type}), which this robot does not assign: \
+         forward it to the upstream registry (formrobot forward) or decline it"
+    )]
+    NotAssignable {
+        /// The ticket.
+        ticket: String,
+        /// What it asks for.
+        request_type: String,
+    },
+    /// The ticket's request cannot be written as the API's payload.
+    #[error("ticket {ticket}: {why}")]
+    NoPayload {
+        /// The ticket.
+        ticket: String,
+        /// Why.
+        why: String,
+    },
 }
 
 impl OperatorError {
@@ -152,6 +173,10 @@ pub fn approve(
         &[TicketState::PendingReview, TicketState::WaitingForRequester],
         "pending-review or waiting-for-requester",
     )?;
+    if let Some(request_type) = review.request_type().filter(|t| *t != RequestType::AsnAssignment.name()) {
+        let (ticket, request_type) = (review.tag().to_owned(), request_type.to_owned());
+        return Err(OperatorError::NotAssignable { ticket, request_type });
+    }
     let objects = review.objects()?;
     if objects.is_empty() {
         return Err(OperatorError::NoRequest(review.tag().to_owned()));
@@ -203,8 +228,16 @@ fn mail_requester(
     let no_requester = || OperatorError::NoRequester(review.tag().to_owned());
     let to = review.requester().ok_or_else(no_requester)?;
     let last = review.last_requester_mail()?.ok_or_else(no_requester)?;
-    let headers = intake::read_headers(&last.raw);
-    let subject = reply::subject(&headers.subject, status, Some(review.tag()));
+    // A request made through the API is JSON, not a mail: there are no headers to answer.
+    let (headers, about) = match review.request_type() {
+        Some(request_type) if last.origin.starts_with("api:") => (Headers::default(), format!("{request_type} request")),
+        _ => {
+            let headers = intake::read_headers(&last.raw);
+            let about = headers.subject.clone();
+            (headers, about)
+        }
+    };
+    let subject = reply::subject(&about, status, Some(review.tag()));
     let reply_settings = ReplySettings { robot_address: settings.robot_address.clone() };
     let mail = outgoing(reply::compose(&reply_settings, &headers, to, subject, body, now)).ok_or_else(no_requester)?;
     review.queue_mail(last.message, &mail)?;
@@ -268,6 +301,23 @@ fn masked(text: &str) -> String {
     text.lines().map(|line| format!("{}\n", masker.line(line))).collect()
 }
 
+/// A request's JSON body as operators read it: indented, each document's
+/// base64 content replaced by its size (the documents are kept as the ticket's attachments).
+fn api_body_for_operators(raw: &[u8]) -> String {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(raw) else {
+        return String::from_utf8_lossy(raw).into_owned();
+    };
+    if let Some(attachments) = value.pointer_mut("/requestContent/attachments").and_then(|a| a.as_array_mut()) {
+        for attachment in attachments {
+            if let Some(content) = attachment.get_mut("content") {
+                let size = content.as_str().map_or(0, str::len);
+                *content = serde_json::Value::String(format!("({size} characters of base64, kept as an attachment)"));
+            }
+        }
+    }
+    serde_json::to_string_pretty(&value).map_or_else(|_| String::from_utf8_lossy(raw).into_owned(), |text| text + "\n")
+}
+
 /// The ticket `tag` with its AS numbers and its correspondence.
 pub fn show(store: &Store, tag: &str) -> Result<TicketView, OperatorError> {
     let detail = store.ticket(tag)?;
@@ -276,9 +326,19 @@ pub fn show(store: &Store, tag: &str) -> Result<TicketView, OperatorError> {
         .ticket_mails(&detail.tag)?
         .into_iter()
         .map(|stored| {
+            let direction = if stored.outgoing { "out" } else { "in" };
+            if let Some(key) = stored.origin.as_deref().and_then(|origin| origin.strip_prefix("api:")) {
+                return TicketMail {
+                    direction,
+                    date: stored.at,
+                    address: stored.address,
+                    subject: format!("(a request through the Resource Request API, key {key})"),
+                    body: api_body_for_operators(&stored.raw),
+                };
+            }
             let mail = intake::read_mail(&stored.raw);
             TicketMail {
-                direction: if stored.outgoing { "out" } else { "in" },
+                direction,
                 date: stored.at,
                 address: stored.address,
                 subject: mail.headers.subject,
@@ -287,4 +347,75 @@ pub fn show(store: &Store, tag: &str) -> Result<TicketView, OperatorError> {
         })
         .collect();
     Ok(TicketView { detail, asns, mails })
+}
+
+/// The request of ticket `tag` as the Resource Request API's payload: the
+/// body it came with, for a ticket opened through the API; for a mailed one,
+/// its accepted objects as an `AsnAssignment` (`defaults` fill in what a
+/// mailed form does not ask).
+pub fn request_payload(store: &Store, tag: &str, defaults: &Defaults) -> Result<serde_json::Value, OperatorError> {
+    let request = store.ticket_request(tag)?;
+    let no_payload = |why: String| OperatorError::NoPayload { ticket: request.tag.clone(), why };
+    if let Some(body) = &request.api_body {
+        return serde_json::from_slice(body).map_err(|e| no_payload(format!("its stored request is not JSON: {e}")));
+    }
+    if !request.state.has_accepted_request() || request.objects.is_empty() {
+        return Err(no_payload("it holds no accepted request".to_owned()));
+    }
+    let email = request.requester.clone().ok_or_else(|| OperatorError::NoRequester(request.tag.clone()))?;
+    let name = first_person_name(&request.objects).unwrap_or_else(|| email.clone());
+    let payload = asn_request_from_objects(&request.objects, &name, &email, defaults)
+        .map_err(|error| no_payload(error.to_string()))?;
+    serde_json::to_value(payload).map_err(|e| no_payload(e.to_string()))
+}
+
+/// How passing a request on to the upstream registry ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForwardOutcome {
+    /// It took the request (HTTP status, its answer).
+    Taken(u16, String),
+    /// It refused the request, with these errors (HTTP status, errors, its answer).
+    Refused(u16, Vec<ApiError>, String),
+    /// It could not be reached (what happened).
+    Unreachable(String),
+}
+
+/// Refuses a forward unless ticket `tag` is open for review; nothing is changed.
+pub fn check_forwardable(store: &mut Store, tag: &str, operator: &str, now: i64) -> Result<(), OperatorError> {
+    let review = store.review(tag, operator, now)?;
+    review.require(FORWARDABLE, "pending-review or waiting-for-requester")?;
+    Ok(())
+}
+
+const FORWARDABLE: &[TicketState] = &[TicketState::PendingReview, TicketState::WaitingForRequester];
+
+/// Records how passing ticket `tag` on ended: taken moves it to `forwarded`;
+/// a refusal or a transport failure is logged and the ticket stays as it was,
+/// its request kept, to be corrected or tried again.
+pub fn record_forward(
+    store: &mut Store,
+    tag: &str,
+    operator: &str,
+    outcome: &ForwardOutcome,
+    now: i64,
+) -> Result<TicketState, OperatorError> {
+    let mut review = store.review(tag, operator, now)?;
+    review.require(FORWARDABLE, "pending-review or waiting-for-requester")?;
+    match outcome {
+        ForwardOutcome::Taken(status, answer) => {
+            review.log(EventKind::Forwarded, &format!("HTTP {status}: {}", crate::upstream::shortened(answer)))?;
+            review.move_to(TicketState::Forwarded)?;
+        }
+        ForwardOutcome::Refused(status, errors, answer) => {
+            let listed: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.path, e.msg)).collect();
+            let details = if listed.is_empty() { crate::upstream::shortened(answer) } else { listed.join("; ") };
+            review.log_at(EventLevel::Warn, EventKind::ForwardRejected, &format!("HTTP {status}: {details}"))?;
+        }
+        ForwardOutcome::Unreachable(why) => {
+            review.log_at(EventLevel::Warn, EventKind::ForwardFailed, why)?;
+        }
+    }
+    let state = review.state();
+    review.commit()?;
+    Ok(state)
 }

@@ -1,7 +1,9 @@
 //! The commands behind `formrobot`, one module each, and what they share.
 
+pub mod api;
 pub mod check;
 pub mod daemon;
+pub mod forward;
 pub mod import;
 pub mod log;
 pub mod process;
@@ -66,6 +68,11 @@ impl Context {
     /// The current time, Unix seconds (or the fixed one).
     pub fn now(&self) -> i64 {
         self.fixed_now.unwrap_or_else(now)
+    }
+
+    /// The fixed time given by `--today`, if any.
+    pub fn fixed_now(&self) -> Option<i64> {
+        self.fixed_now
     }
 
     /// Today's date in UTC (or the fixed one).

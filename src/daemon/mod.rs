@@ -177,7 +177,8 @@ fn why_ended(ended: Result<Result<(), DaemonError>, tokio::task::JoinError>) -> 
     }
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGTERM or SIGINT.
+pub async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
         (Ok(mut term), Ok(mut int)) => {

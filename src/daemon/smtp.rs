@@ -225,12 +225,14 @@ impl Link {
         slot: &mut Slot,
         reply: &QueuedReply,
         claim: Claim,
-        recipient: Address,
+        recipients: Vec<Address>,
     ) -> Result<String, SendError> {
         let from = self.from.clone();
         let connection = self.connection(slot).await?;
         connection.command(Mail::new(Some(from), vec![])).await?;
-        connection.command(Rcpt::new(recipient, vec![])).await?;
+        for recipient in recipients {
+            connection.command(Rcpt::new(recipient, vec![])).await?;
+        }
         connection.command(Data).await?;
         if !self.db(move |store| store.mark_sending(&claim)).await.map_err(SendError::Store)? {
             return Err(SendError::Lost);
@@ -333,12 +335,15 @@ impl Link {
         let Some(claim) = self.db(move |store| store.claim_reply(id, now())).await? else {
             return Ok(Attempt::Taken);
         };
-        let Ok(recipient) = reply.recipient.parse::<Address>() else {
+        // A request made through the API tells its contact and the addresses
+        // it adds: one mail, every address a recipient (comma-separated).
+        let recipients: Result<Vec<Address>, _> = reply.recipient.split(',').map(|a| a.trim().parse()).collect();
+        let Ok(recipients) = recipients else {
             let error = format!("{} is not a deliverable address", reply.recipient);
             self.db(move |store| store.mark_failed(id, now(), &error)).await?;
             return Ok(Attempt::Refused);
         };
-        match self.transmit(slot, reply, claim, recipient).await {
+        match self.transmit(slot, reply, claim, recipients).await {
             Ok(said) => {
                 self.db(move |store| store.mark_sent(id, now(), &said)).await?;
                 tracing::info!(outbox = reply.id, to = %reply.recipient, "reply sent");

@@ -31,9 +31,11 @@ pub(crate) struct TicketRow {
     pub requester_from: Option<String>,
     /// The form's dialect, `apnic` or `ripe`.
     pub dialect: String,
+    /// The API request type it was opened with; `None` for a mailed request.
+    pub request_type: Option<String>,
 }
 
-const TICKET_COLUMNS: &str = "SELECT id, tag, status, sender, requester_from, dialect FROM tickets";
+const TICKET_COLUMNS: &str = "SELECT id, tag, status, sender, requester_from, dialect, request_type FROM tickets";
 
 impl TicketRow {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
@@ -44,6 +46,7 @@ impl TicketRow {
             sender: row.get(3)?,
             requester_from: row.get(4)?,
             dialect: row.get(5)?,
+            request_type: row.get(6)?,
         })
     }
 

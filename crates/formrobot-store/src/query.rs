@@ -155,6 +155,8 @@ pub struct StoredMail {
     pub address: Option<String>,
     /// The whole message.
     pub raw: Vec<u8>,
+    /// Where an incoming one came from (`imap:...`, `process`, `api:KEY`); `None` for outgoing mail.
+    pub origin: Option<String>,
 }
 
 impl Store {
@@ -170,10 +172,10 @@ impl Store {
     /// Every mail of ticket `tag`, in and out, in the order they came and went.
     pub fn ticket_mails(&self, tag: &str) -> Result<Vec<StoredMail>, StoreError> {
         let mut statement = self.connection.prepare_cached(
-            "SELECT 0, m.received_at, m.sender, m.raw, m.id, 0 FROM messages m JOIN tickets t ON t.id = m.ticket_id
+            "SELECT 0, m.received_at, m.sender, m.raw, m.id, 0, m.origin FROM messages m JOIN tickets t ON t.id = m.ticket_id
              WHERE t.tag = ?1
              UNION ALL
-             SELECT 1, o.created_at, o.recipient, o.body, o.message_id, o.id FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+             SELECT 1, o.created_at, o.recipient, o.body, o.message_id, o.id, NULL FROM outbox o JOIN tickets t ON t.id = o.ticket_id
              WHERE t.tag = ?1
              ORDER BY 2, 5, 1, 6",
         )?;
@@ -183,6 +185,7 @@ impl Store {
                 at: row.get(1)?,
                 address: row.get(2)?,
                 raw: row.get(3)?,
+                origin: row.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -11,7 +11,7 @@
 use crate::import::identify_text;
 use crate::lifecycle::{self, append_event, change_state, Event, TicketRow};
 use crate::record::{queue_reply, Outgoing};
-use crate::words::{EventKind, MessageOutcome, TicketState};
+use crate::words::{EventKind, EventLevel, MessageOutcome, TicketState};
 use crate::{Store, StoreError};
 use formrobot_engine::register::AsnRange;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -81,6 +81,37 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Ticket `tag`'s request: what opened it and its accepted objects.
+    pub fn ticket_request(&self, tag: &str) -> Result<TicketRequest, StoreError> {
+        let ticket = TicketRow::by_tag(&self.connection, tag)?
+            .ok_or_else(|| StoreError::NoSuchTicket(lifecycle::normalise_tag(tag)))?;
+        let api_body = match ticket.request_type {
+            Some(_) => self
+                .connection
+                .query_row(
+                    "SELECT raw FROM messages WHERE ticket_id = ?1 AND origin LIKE 'api:%' ORDER BY id LIMIT 1",
+                    [ticket.id],
+                    |row| row.get(0),
+                )
+                .optional()?,
+            None => None,
+        };
+        let mut statement = self.connection.prepare_cached(
+            "SELECT class, rewritten FROM objects WHERE ticket_id = ?1 AND rewritten IS NOT NULL ORDER BY position",
+        )?;
+        let objects = statement
+            .query_map([ticket.id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(TicketRequest {
+            tag: ticket.tag,
+            state: ticket.state,
+            request_type: ticket.request_type,
+            api_body,
+            objects,
+            requester: ticket.requester_from.or(ticket.sender),
+        })
+    }
+
     /// Starts an operator's action on ticket `tag`: one write transaction,
     /// kept only by [`Review::commit`].
     pub fn review(&mut self, tag: &str, operator: &str, now: i64) -> Result<Review<'_>, StoreError> {
@@ -98,6 +129,25 @@ pub struct RequesterMail {
     pub message: i64,
     /// Its bytes, as received.
     pub raw: Vec<u8>,
+    /// Where it came from (`api:KEY` for a request made through the API, whose bytes are JSON, not a mail).
+    pub origin: String,
+}
+
+/// A ticket's request, as passing it on to another registry needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRequest {
+    /// The tag.
+    pub tag: String,
+    /// The state.
+    pub state: TicketState,
+    /// The API request type it was opened with; `None` for a mailed request.
+    pub request_type: Option<String>,
+    /// The body of the API request that opened it, as received.
+    pub api_body: Option<Vec<u8>>,
+    /// The accepted objects, `(class, text with real handles)`.
+    pub objects: Vec<(String, String)>,
+    /// The requester's address.
+    pub requester: Option<String>,
 }
 
 /// One operator action on one ticket, in one transaction.
@@ -129,6 +179,11 @@ impl Review<'_> {
         self.ticket.sender.as_deref()
     }
 
+    /// The API request type the ticket was opened with; `None` for a mailed request.
+    pub fn request_type(&self) -> Option<&str> {
+        self.ticket.request_type.as_deref()
+    }
+
     /// Refuses the action unless the ticket is in one of `allowed` (`wanted` says them in words).
     pub fn require(&self, allowed: &[TicketState], wanted: &'static str) -> Result<(), StoreError> {
         if allowed.contains(&self.ticket.state) {
@@ -143,9 +198,9 @@ impl Review<'_> {
         Ok(self
             .tx
             .query_row(
-                "SELECT id, raw FROM messages WHERE ticket_id = ?1 AND outcome IN (?2, ?3, ?4) ORDER BY id DESC LIMIT 1",
+                "SELECT id, raw, origin FROM messages WHERE ticket_id = ?1 AND outcome IN (?2, ?3, ?4) ORDER BY id DESC LIMIT 1",
                 params![self.ticket.id, MessageOutcome::Accepted, MessageOutcome::Rejected, MessageOutcome::Correspondence],
-                |row| Ok(RequesterMail { message: row.get(0)?, raw: row.get(1)? }),
+                |row| Ok(RequesterMail { message: row.get(0)?, raw: row.get(1)?, origin: row.get(2)? }),
             )
             .optional()?)
     }
@@ -168,7 +223,13 @@ impl Review<'_> {
 
     /// Logs `kind` on the ticket in the operator's name.
     pub fn log(&self, kind: EventKind, details: &str) -> Result<(), StoreError> {
-        append_event(&self.tx, self.now, &Event::new(kind, details).ticket(self.ticket.id).by(&self.operator))
+        self.log_at(EventLevel::Info, kind, details)
+    }
+
+    /// Logs `kind` at `level` on the ticket in the operator's name.
+    pub fn log_at(&self, level: EventLevel, kind: EventKind, details: &str) -> Result<(), StoreError> {
+        let event = Event::new(kind, details).level(level).ticket(self.ticket.id).by(&self.operator);
+        append_event(&self.tx, self.now, &event)
     }
 
     /// Queues `mail` to the requester, answering their message `answering`.

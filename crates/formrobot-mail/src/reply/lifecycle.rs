@@ -129,3 +129,28 @@ mod tests {
         assert!(body.contains("  not multihomed\n") && body.contains("  - JD1-AP\n"), "{body}");
     }
 }
+
+/// The acknowledgement of a request made through the Resource Request API:
+/// the ticket, what was asked for, and the objects it will create.
+pub fn api_acknowledgement(ticket: &str, what: &str, contact: &str, objects: &[String]) -> String {
+    let mut body = paragraph(&format!(
+        "Dear {contact}, your {what} request was received through the Resource Request API and is now \
+         waiting for a hostmaster's review. Its ticket is [{ticket}]; please keep the tag in the subject \
+         of any mail about it."
+    ));
+    body.push('\n');
+    body.push_str(&paragraph("What the request will create once it is approved:"));
+    for object in objects {
+        body.push('\n');
+        for line in object.lines() {
+            body.push_str(&format!("  {line}\n"));
+        }
+    }
+    body.push('\n');
+    body.push_str(&paragraph(
+        "You will hear from us again by mail when the request is approved or declined, or if a \
+         hostmaster needs to ask you something. You can also ask for its state at any time with the \
+         key you sent it with.",
+    ));
+    body
+}

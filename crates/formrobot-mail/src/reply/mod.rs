@@ -18,7 +18,7 @@ pub use acknowledgement::acknowledgement;
 pub use dry_run::dry_run;
 pub use formrobot_engine::secrets::{mask_secrets, SecretMasker};
 pub use help::{blank_forms, help};
-pub use lifecycle::{approval, decline, kept_request, not_requester, question, Registered};
+pub use lifecycle::{api_acknowledgement, approval, decline, kept_request, not_requester, question, Registered};
 pub use refusal::refusal;
 pub use rejection::rejection;
 
@@ -212,7 +212,8 @@ pub fn compose(
     if !to.bytes().all(|b| b.is_ascii_graphic()) {
         return None;
     }
-    let recipient: Mailbox = to.parse().ok()?;
+    // Several recipients (a request made through the API and its additional addresses) are comma-separated.
+    let recipients: Vec<Mailbox> = to.split(',').map(|address| address.parse().ok()).collect::<Option<_>>()?;
     let body = bounded_body(ascii(&body));
     let seed = format!("{now}\n{to}\n{subject}\n{}\n{body}", original.message_id.as_deref().unwrap_or(""));
     let digest = Sha256::digest(seed.as_bytes());
@@ -220,9 +221,11 @@ pub fn compose(
     let message_id = format!("<formrobot.{id}@{}>", settings.domain());
     let when = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(now).unwrap_or(0));
 
-    let mut builder = Message::builder()
-        .from(robot)
-        .to(recipient)
+    let mut builder = Message::builder().from(robot);
+    for recipient in recipients {
+        builder = builder.to(recipient);
+    }
+    let mut builder = builder
         .subject(subject.clone())
         .date(when)
         .message_id(Some(message_id.clone()))
