@@ -82,9 +82,8 @@ pub fn submit(
     key: &ApiKey,
     now: i64,
 ) -> Result<Taken, ApiFailure> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
-        ApiFailure::Invalid(ErrorBody::single(format!("the body is not valid JSON ({error})")))
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| ApiFailure::Invalid(ErrorBody::single(format!("the body is not valid JSON ({error})"))))?;
     let request = validate(kind, &value, &settings.policy, &*store).map_err(|rejection| match rejection {
         Rejection::Invalid(errors) => ApiFailure::Invalid(ErrorBody { errors }),
         Rejection::Lookup(error) => ApiFailure::Unavailable(format!("looking up the registry failed: {error}")),
@@ -162,6 +161,8 @@ fn summary(request: &ResourceRequest) -> (Option<String>, i64) {
 pub fn error_body(failure: &ApiFailure) -> ErrorBody {
     match failure {
         ApiFailure::Invalid(body) => body.clone(),
-        other => ErrorBody { errors: vec![ApiError { path: formrobot_api::json::ROOT.to_owned(), msg: other.to_string() }] },
+        other => {
+            ErrorBody { errors: vec![ApiError { path: formrobot_api::json::ROOT.to_owned(), msg: other.to_string() }] }
+        }
     }
 }

@@ -19,8 +19,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use formrobot_api::request::ENDPOINTS;
 use formrobot_api::{ErrorBody, RequestType};
-use serde::Serialize;
 use formrobot_store::{Store, TicketState};
+use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
@@ -220,8 +220,8 @@ async fn create(
     let body = match to_bytes(body, limit).await {
         Ok(body) => body,
         Err(error) => {
-            let too_long = std::error::Error::source(&error)
-                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            let too_long =
+                std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
             if too_long {
                 return too_large(limit);
             }
@@ -229,7 +229,15 @@ async fn create(
         }
     };
     let taken = with_store(&service, move |store, service| {
-        api::submit(store, &service.settings, &service.registry, kind, &body, &key, service.fixed_now.unwrap_or_else(crate::clock::now))
+        api::submit(
+            store,
+            &service.settings,
+            &service.registry,
+            kind,
+            &body,
+            &key,
+            service.fixed_now.unwrap_or_else(crate::clock::now),
+        )
     })
     .await;
     match taken {

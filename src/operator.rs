@@ -7,11 +7,11 @@
 
 use crate::config::RegistryConfig;
 use crate::pipeline::{outgoing, Settings};
+use formrobot_api::objects::{asn_request_from_objects, first_person_name, Defaults};
+use formrobot_api::{ApiError, RequestType};
 use formrobot_engine::date::Date;
 use formrobot_engine::dialect::Dialect;
 use formrobot_engine::register::{self, asn_text, Completion, ObjectText, RegisterError};
-use formrobot_api::objects::{asn_request_from_objects, first_person_name, Defaults};
-use formrobot_api::{ApiError, RequestType};
 use formrobot_mail::intake::{self, Headers};
 use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
 use formrobot_store::query::TicketDetail;
@@ -230,7 +230,9 @@ fn mail_requester(
     let last = review.last_requester_mail()?.ok_or_else(no_requester)?;
     // A request made through the API is JSON, not a mail: there are no headers to answer.
     let (headers, about) = match review.request_type() {
-        Some(request_type) if last.origin.starts_with("api:") => (Headers::default(), format!("{request_type} request")),
+        Some(request_type) if last.origin.starts_with("api:") => {
+            (Headers::default(), format!("{request_type} request"))
+        }
         _ => {
             let headers = intake::read_headers(&last.raw);
             let about = headers.subject.clone();

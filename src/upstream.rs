@@ -78,7 +78,10 @@ impl Upstream {
             return Err(DaemonError::Config(format!("[upstream_api] url {} names no host", config.url)));
         }
         let key = std::env::var(&config.key_env).map_err(|_| {
-            DaemonError::Config(format!("[upstream_api] key_env: the environment variable {} is not set", config.key_env))
+            DaemonError::Config(format!(
+                "[upstream_api] key_env: the environment variable {} is not set",
+                config.key_env
+            ))
         })?;
         Ok(Upstream { uri, key, tls, retries: config.retries, backoff: Duration::from_millis(config.backoff_ms) })
     }
@@ -97,7 +100,12 @@ impl Upstream {
             if attempts > self.retries {
                 return Err(Unreachable { attempts, last: failure });
             }
-            tracing::warn!(attempt = attempts, error = failure, retry_in_ms = wait.as_millis() as u64, "forward failed");
+            tracing::warn!(
+                attempt = attempts,
+                error = failure,
+                retry_in_ms = wait.as_millis() as u64,
+                "forward failed"
+            );
             tokio::time::sleep(wait).await;
             wait = wait.saturating_mul(2);
         }

@@ -63,7 +63,8 @@ pub fn run_key(context: &Context, command: KeyCommand, operator: &str) -> Result
                 writeln!(out, "No API keys.")?;
             }
             for key in keys.iter().filter(|_| !json) {
-                let revoked = key.revoked_at.map(|at| format!("  revoked {}", format_timestamp(at))).unwrap_or_default();
+                let revoked =
+                    key.revoked_at.map(|at| format!("  revoked {}", format_timestamp(at))).unwrap_or_default();
                 writeln!(out, "{}  made {}{revoked}", key.name, format_timestamp(key.created_at))?;
             }
         }
@@ -107,7 +108,8 @@ pub fn run_serve(context: &Context) -> Result<ExitCode> {
         let wake = Arc::new(Notify::new());
         let sender = match &config.smtp {
             Some(smtp_config) => {
-                let sender = smtp::Sender::new(smtp_config, formrobot_store::Store::open(&config.database)?, wake.clone())?;
+                let sender =
+                    smtp::Sender::new(smtp_config, formrobot_store::Store::open(&config.database)?, wake.clone())?;
                 Some(tokio::spawn(sender.run(shutdown)))
             }
             None => None,

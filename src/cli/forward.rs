@@ -75,7 +75,9 @@ pub fn run(context: &Context, ticket: &str, operator_name: &str, json: bool) -> 
             ExitCode::from(1),
             serde_json::json!({"result": "refused", "http_status": status, "errors": errors, "answer": body}),
         ),
-        ForwardOutcome::Unreachable(why) => (ExitCode::from(75), serde_json::json!({"result": "unreachable", "error": why})),
+        ForwardOutcome::Unreachable(why) => {
+            (ExitCode::from(75), serde_json::json!({"result": "unreachable", "error": why}))
+        }
     };
     if json {
         let mut report = said;
@@ -87,7 +89,9 @@ pub fn run(context: &Context, ticket: &str, operator_name: &str, json: bool) -> 
     }
     let tag = formrobot_store::lifecycle::normalise_tag(ticket);
     match &outcome {
-        ForwardOutcome::Taken(status, _) => writeln!(out, "{tag}: the upstream took the request (HTTP {status}); the ticket is {state}")?,
+        ForwardOutcome::Taken(status, _) => {
+            writeln!(out, "{tag}: the upstream took the request (HTTP {status}); the ticket is {state}")?
+        }
         ForwardOutcome::Refused(status, errors, body) => {
             writeln!(out, "{tag}: the upstream refused the request (HTTP {status}); the ticket stays {state}")?;
             for error in errors {

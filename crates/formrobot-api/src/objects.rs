@@ -61,10 +61,7 @@ impl Builder {
 /// address space an `inetnum`/`inet6num` whose range the hostmaster chooses.
 /// `today` dates the `changed:` line.
 pub fn render(request: &ResourceRequest, today: Date, source: &str) -> Vec<ObjectText> {
-    let changed = format!(
-        "{} {:04}{:02}{:02}",
-        request.contact_person_email, today.year, today.month, today.day
-    );
+    let changed = format!("{} {:04}{:02}{:02}", request.contact_person_email, today.year, today.month, today.day);
     let mut object = match &request.request_content {
         RequestContent::Asn(asn) => {
             let mut object = Builder::new("aut-num", "NEW");
@@ -115,7 +112,10 @@ pub fn render(request: &ResourceRequest, today: Date, source: &str) -> Vec<Objec
             }
             object.add_opt("remarks", pi.additional_provider_independent_rationale.as_deref());
             for plan in &pi.addressing_plans {
-                object.add("remarks", &format!("plan: a /{} within {}: {}", plan.prefix_length, plan.period, plan.purpose));
+                object.add(
+                    "remarks",
+                    &format!("plan: a /{} within {}: {}", plan.prefix_length, plan.period, plan.purpose),
+                );
             }
             if let Some(organisation) = &pi.customer_organisation {
                 object.add("remarks", &format!("for the customer {organisation}"));
@@ -226,11 +226,14 @@ pub fn asn_request_from_objects(
     // one rule only gives it as its advanced policy.
     for partner in &mut partners {
         if partner.import.is_some() != partner.export.is_some() {
-            let rules: Vec<String> = [partner.import.take().map(|r| format!("import: {r}")), partner.export.take().map(|r| format!("export: {r}"))]
-                .into_iter()
-                .flatten()
-                .chain(partner.advanced_routing_policy.take())
-                .collect();
+            let rules: Vec<String> = [
+                partner.import.take().map(|r| format!("import: {r}")),
+                partner.export.take().map(|r| format!("export: {r}")),
+            ]
+            .into_iter()
+            .flatten()
+            .chain(partner.advanced_routing_policy.take())
+            .collect();
             partner.advanced_routing_policy = Some(rules.join("; "));
         }
     }
@@ -342,7 +345,10 @@ mod tests {
         let request = asn_request_from_objects(&objects, "X", "x@example.org", &defaults).expect("converts");
         let RequestContent::Asn(asn) = &request.request_content else { panic!("an ASN request") };
         assert_eq!(asn.peering_partners[0].asn, "AS1");
-        assert_eq!(asn.peering_partners[0].advanced_routing_policy.as_deref(), Some("as-in: AS1 100 ANY; as-out: AS1 ANY"));
+        assert_eq!(
+            asn.peering_partners[0].advanced_routing_policy.as_deref(),
+            Some("as-in: AS1 100 ANY; as-out: AS1 ANY")
+        );
         assert_eq!(asn.peering_partners[1].advanced_routing_policy.as_deref(), Some("import: from AS2 accept ANY"));
         assert_eq!(asn.mnt_routes, "M-MNT");
     }

@@ -656,7 +656,12 @@ fn record_withheld(
     })
 }
 
-pub(crate) fn log_received(tx: &Transaction<'_>, mail: &IncomingMail<'_>, message: i64, now: i64) -> Result<(), StoreError> {
+pub(crate) fn log_received(
+    tx: &Transaction<'_>,
+    mail: &IncomingMail<'_>,
+    message: i64,
+    now: i64,
+) -> Result<(), StoreError> {
     let sender = mail.sender.unwrap_or("unknown sender");
     log_event(
         tx,
@@ -710,7 +715,8 @@ fn create_ticket(
     now: i64,
 ) -> Result<(i64, String), StoreError> {
     let dialect = checked.submission.dialect.to_string();
-    let opening = NewTicket { state, dialect: &dialect, sender: mail.sender, requester_from: mail.from.or(mail.sender) };
+    let opening =
+        NewTicket { state, dialect: &dialect, sender: mail.sender, requester_from: mail.from.or(mail.sender) };
     insert_ticket(tx, &opening, now)
 }
 
@@ -727,7 +733,11 @@ pub(crate) struct NewTicket<'a> {
 }
 
 /// Inserts a ticket with a fresh random tag; a collision, however unlikely, draws again.
-pub(crate) fn insert_ticket(tx: &Transaction<'_>, ticket: &NewTicket<'_>, now: i64) -> Result<(i64, String), StoreError> {
+pub(crate) fn insert_ticket(
+    tx: &Transaction<'_>,
+    ticket: &NewTicket<'_>,
+    now: i64,
+) -> Result<(i64, String), StoreError> {
     loop {
         let random: Vec<u8> = tx.query_row("SELECT randomblob(?1)", [TAG_LENGTH as i64], |row| row.get(0))?;
         let tag = ticket_tag(&random);

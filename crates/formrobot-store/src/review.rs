@@ -67,17 +67,20 @@ impl Store {
              WHERE (?1 IS NULL AND status NOT IN (?2, ?3, ?4)) OR status = ?1
              ORDER BY created_at, id",
         )?;
-        let rows = statement.query_map(params![state, TicketState::Approved, TicketState::Declined, TicketState::Forwarded], |row| {
-            Ok(QueueRow {
-                ticket: row.get(0)?,
-                state: row.get(1)?,
-                created_at: row.get(2)?,
-                requester: row.get(3)?,
-                as_name: row.get(4)?,
-                neighbours: row.get(5)?,
-                last_activity: row.get(6)?,
-            })
-        })?;
+        let rows = statement.query_map(
+            params![state, TicketState::Approved, TicketState::Declined, TicketState::Forwarded],
+            |row| {
+                Ok(QueueRow {
+                    ticket: row.get(0)?,
+                    state: row.get(1)?,
+                    created_at: row.get(2)?,
+                    requester: row.get(3)?,
+                    as_name: row.get(4)?,
+                    neighbours: row.get(5)?,
+                    last_activity: row.get(6)?,
+                })
+            },
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -99,9 +102,8 @@ impl Store {
         let mut statement = self.connection.prepare_cached(
             "SELECT class, rewritten FROM objects WHERE ticket_id = ?1 AND rewritten IS NOT NULL ORDER BY position",
         )?;
-        let objects = statement
-            .query_map([ticket.id], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<Result<_, _>>()?;
+        let objects =
+            statement.query_map([ticket.id], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
         Ok(TicketRequest {
             tag: ticket.tag,
             state: ticket.state,

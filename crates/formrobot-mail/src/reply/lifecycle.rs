@@ -106,30 +106,6 @@ pub fn decline(ticket: &str, reason: &str, handles_released: &[String]) -> Strin
     body
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_approval_names_the_numbers_and_masks_secrets() {
-        let objects = vec![
-            "aut-num:        AS64496\nas-name:        EXAMPLE-AP\n".to_owned(),
-            "mntner: X\nauth: CRYPT-PW abcdefgh\n".to_owned(),
-        ];
-        let asns = vec!["AS64496".to_owned()];
-        let body = approval("FR-1", &Registered { asns: &asns, objects: &objects }, Some("welcome"));
-        assert!(body.contains("The AS number is assigned to you:\nAS64496."), "{body}");
-        assert!(body.contains("  welcome\n") && body.contains("EXAMPLE-AP"), "{body}");
-        assert!(!body.contains("abcdefgh"), "{body}");
-    }
-
-    #[test]
-    fn a_decline_lists_the_released_handles() {
-        let body = decline("FR-1", "not multihomed", &["JD1-AP".to_owned()]);
-        assert!(body.contains("  not multihomed\n") && body.contains("  - JD1-AP\n"), "{body}");
-    }
-}
-
 /// The acknowledgement of a request made through the Resource Request API:
 /// the ticket, what was asked for, and the objects it will create.
 pub fn api_acknowledgement(ticket: &str, what: &str, contact: &str, objects: &[String]) -> String {
@@ -153,4 +129,28 @@ pub fn api_acknowledgement(ticket: &str, what: &str, contact: &str, objects: &[S
          key you sent it with.",
     ));
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_approval_names_the_numbers_and_masks_secrets() {
+        let objects = vec![
+            "aut-num:        AS64496\nas-name:        EXAMPLE-AP\n".to_owned(),
+            "mntner: X\nauth: CRYPT-PW abcdefgh\n".to_owned(),
+        ];
+        let asns = vec!["AS64496".to_owned()];
+        let body = approval("FR-1", &Registered { asns: &asns, objects: &objects }, Some("welcome"));
+        assert!(body.contains("The AS number is assigned to you:\nAS64496."), "{body}");
+        assert!(body.contains("  welcome\n") && body.contains("EXAMPLE-AP"), "{body}");
+        assert!(!body.contains("abcdefgh"), "{body}");
+    }
+
+    #[test]
+    fn a_decline_lists_the_released_handles() {
+        let body = decline("FR-1", "not multihomed", &["JD1-AP".to_owned()]);
+        assert!(body.contains("  not multihomed\n") && body.contains("  - JD1-AP\n"), "{body}");
+    }
 }
