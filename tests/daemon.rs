@@ -797,3 +797,79 @@ fn a_whole_life_by_mail_from_request_to_approval() {
     assert_eq!(messages(SUBMITTER, "INBOX").len(), 3, "the letter and the answer got no robot reply");
     assert!(daemon.stop().success());
 }
+
+/// `formrobot serve` with `[smtp]`: a request made through the API is
+/// acknowledged by mail to its contact and its additional address, through
+/// the real Postfix, and the hostmaster's approval reaches both.
+#[test]
+fn serve_mails_api_requests_to_the_contact_and_every_additional_address() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let _turn = turn();
+    clear_all();
+    let scratch = Scratch::new("daemon-serve");
+    let config = Daemon::config(&scratch, 30, true);
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("[http]\nlisten = \"127.0.0.1:0\"\n");
+    std::fs::write(&config, text).expect("config");
+    let config_arg = config.to_str().expect("UTF-8");
+    let made = common::formrobot(&["--config", config_arg, "api-key", "create", "lir"], None);
+    assert_eq!(made.status.code(), Some(0), "{}", String::from_utf8_lossy(&made.stderr));
+    let key = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(["--config", config_arg, "serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().expect("stdout")).read_line(&mut line).expect("reads");
+    let address = line.trim().strip_prefix("listening on ").expect("an address").to_owned();
+
+    let body = serde_json::json!({
+        "requestType": "AsnAssignment", "contactPreferred": true,
+        "contactPersonName": "Sam Submitter", "contactPersonEmail": SUBMITTER.0,
+        "additionalEmailDetail": ROBOT.0,
+        "requestContent": {
+            "asnName": "SUBMITTER-AS", "adminc": "SS1-RIPE", "techc": "SS1-RIPE", "mntBy": "SUB-MNT",
+            "mntRoutes": "SUB-MNT", "country": "NL", "currentAsns": [],
+            "peeringPartners": [
+                {"asn": "AS64500", "email": "a@example.net", "import": "from AS64500 accept ANY", "export": "to AS64500 announce ASNEW"},
+                {"asn": "AS64501", "email": "b@example.net", "import": "from AS64501 accept ANY", "export": "to AS64501 announce ASNEW"}
+            ],
+            "addressPrefix": "24", "onBehalfOfCustomer": false, "attachments": []
+        }
+    })
+    .to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connects");
+    write!(
+        stream,
+        "POST /api/external/v1/request/asn/assignment HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nncc-api-authorization: {key}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("writes");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("reads");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let ticket = answer.split('"').skip_while(|part| *part != "ticket").nth(2).expect("a ticket").to_owned();
+
+    wait_until(Duration::from_secs(20), "the acknowledgement to both", || {
+        count(SUBMITTER, "INBOX") == 1 && count(ROBOT, "INBOX") == 1
+    });
+    for user in [SUBMITTER, ROBOT] {
+        let subject = subjects(&messages(user, "INBOX")).remove(0);
+        assert!(subject.contains(&format!("[{ticket}] ACCEPTED")), "{subject}");
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+
+    // The hostmaster approves from the command line; the decision goes to both addresses.
+    let approved = common::formrobot(&["--config", config_arg, "--operator", "hm", "approve", &ticket], None);
+    assert_eq!(approved.status.code(), Some(0), "{}", String::from_utf8_lossy(&approved.stderr));
+    wait_until(Duration::from_secs(20), "the approval to both", || {
+        count(SUBMITTER, "INBOX") == 2 && count(ROBOT, "INBOX") == 2
+    });
+    let approval = messages(SUBMITTER, "INBOX").into_iter().find(|m| m.contains("APPROVED")).expect("the approval");
+    assert!(approval.contains("aut-num:        AS64496"), "{approval}");
+}
