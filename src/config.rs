@@ -75,7 +75,9 @@ fn default_max_body_bytes() -> usize {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpstreamApiConfig {
-    /// The AS number assignment endpoint, e.g. `https://my.ripe.net/api/external/v1/request/asn/assignment`.
+    /// The upstream API: one of its endpoints, e.g.
+    /// `https://my.ripe.net/api/external/v1/request/asn/assignment` (each request goes to its own
+    /// type's endpoint beside it), or its base, `https://my.ripe.net`.
     pub url: String,
     /// The environment variable holding the API key (never the key itself in the file).
     pub key_env: String,

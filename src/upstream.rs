@@ -11,7 +11,8 @@ use crate::config::UpstreamApiConfig;
 use crate::daemon::connect::{self, MailStream};
 use crate::daemon::DaemonError;
 use crate::http::KEY_HEADER;
-use formrobot_api::ApiError;
+use formrobot_api::request::ENDPOINTS;
+use formrobot_api::{ApiError, RequestType};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper::{Request, Uri};
@@ -86,13 +87,28 @@ impl Upstream {
         Ok(Upstream { uri, key, tls, retries: config.retries, backoff: Duration::from_millis(config.backoff_ms) })
     }
 
-    /// POSTs `payload`, trying again while the transport fails.
-    pub async fn post(&self, payload: &[u8]) -> Result<Answer, Unreachable> {
+    /// The path a request of `kind` goes to: the configured URL's path when
+    /// it is one of the API's endpoints, with that endpoint swapped for
+    /// `kind`'s (so one setting serves every type), or `kind`'s endpoint below
+    /// any other path (a base such as `https://my.ripe.net`).
+    pub fn path_for(&self, kind: RequestType) -> String {
+        let configured = self.uri.path();
+        let base = ENDPOINTS
+            .iter()
+            .find_map(|(endpoint, _)| configured.strip_suffix(endpoint))
+            .unwrap_or(configured.trim_end_matches('/'));
+        let query = self.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        format!("{base}{}{query}", kind.endpoint())
+    }
+
+    /// POSTs `payload` as a request of `kind`, trying again while the transport fails.
+    pub async fn post(&self, kind: RequestType, payload: &[u8]) -> Result<Answer, Unreachable> {
+        let path = self.path_for(kind);
         let mut wait = self.backoff;
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let failure = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.attempt(payload)).await {
+            let failure = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.attempt(&path, payload)).await {
                 Ok(Ok(answer)) => return Ok(answer),
                 Ok(Err(failure)) => failure,
                 Err(_) => format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()),
@@ -112,7 +128,7 @@ impl Upstream {
     }
 
     /// One attempt; a 5xx counts as a transport failure (the upstream may recover).
-    async fn attempt(&self, payload: &[u8]) -> Result<Answer, String> {
+    async fn attempt(&self, path: &str, payload: &[u8]) -> Result<Answer, String> {
         let host = self.uri.host().unwrap_or_default();
         let port = self.uri.port_u16().unwrap_or(if self.tls.is_some() { 443 } else { 80 });
         let stream = connect::tcp(host, port).await.map_err(|e| e.to_string())?;
@@ -124,7 +140,6 @@ impl Upstream {
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
         let driver = tokio::spawn(connection);
-        let path = self.uri.path_and_query().map_or("/", |p| p.as_str());
         let authority = self.uri.authority().map_or(host, |a| a.as_str());
         let request = Request::post(path)
             .header(hyper::header::HOST, authority)
@@ -173,5 +188,31 @@ pub fn shortened(text: &str) -> String {
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upstream(url: &str) -> Upstream {
+        Upstream {
+            uri: url.parse().expect("a URL"),
+            key: String::new(),
+            tls: None,
+            retries: 0,
+            backoff: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn each_request_type_goes_to_its_own_endpoint() {
+        let asn = upstream("https://my.example.net/api/external/v1/request/asn/assignment");
+        assert_eq!(asn.path_for(RequestType::AsnAssignment), "/api/external/v1/request/asn/assignment");
+        assert_eq!(asn.path_for(RequestType::Ipv6PiAssignment), "/api/external/v1/request/ipv6/pi-assignment");
+        let base = upstream("http://127.0.0.1:8080/");
+        assert_eq!(base.path_for(RequestType::Ipv4FirstAllocation), "/api/external/v1/request/ipv4/allocation");
+        let prefixed = upstream("http://proxy.example/ripe/api/external/v1/request/ipv4/allocation?x=1");
+        assert_eq!(prefixed.path_for(RequestType::AsnAssignment), "/ripe/api/external/v1/request/asn/assignment?x=1");
     }
 }

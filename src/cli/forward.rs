@@ -6,6 +6,7 @@ use anyhow::{Context as _, Result};
 use formrobot::operator::{self, ForwardOutcome, OperatorError};
 use formrobot::upstream::{Answer, Upstream};
 use formrobot_api::objects::Defaults;
+use formrobot_api::RequestType;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -51,13 +52,17 @@ pub fn run(context: &Context, ticket: &str, operator_name: &str, json: bool) -> 
     let mut store = context.store()?;
     let checked = operator::check_forwardable(&mut store, ticket, operator_name, context.now())
         .and_then(|()| operator::request_payload(&store, ticket, &defaults(context)));
-    let payload = match checked {
-        Ok(payload) => serde_json::to_vec(&payload)?,
+    let (kind, payload) = match checked {
+        Ok(payload) => {
+            let kind =
+                payload["requestType"].as_str().and_then(RequestType::from_name).unwrap_or(RequestType::AsnAssignment);
+            (kind, serde_json::to_vec(&payload)?)
+        }
         Err(error) => return refused(&error),
     };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
-    let outcome = match runtime.block_on(upstream.post(&payload)) {
+    let outcome = match runtime.block_on(upstream.post(kind, &payload)) {
         Ok(Answer::Taken { status, body }) => ForwardOutcome::Taken(status, body),
         Ok(Answer::Refused { status, errors, body }) => ForwardOutcome::Refused(status, errors, body),
         Err(unreachable) => ForwardOutcome::Unreachable(unreachable.to_string()),
