@@ -251,17 +251,30 @@ fn check_submission(
     text: &str,
     now: i64,
 ) -> Result<Checked, PipelineError> {
-    let mut checked = check_text_under(text, forms, Date::from_unix_seconds(now), policy);
+    // Only the first lines are read as a form: every stage costs a multiple of
+    // a form's size per line, and no request needs more.
+    let (read, total_lines) = match text.match_indices('\n').nth(MAX_FORM_LINES - 1) {
+        Some((end, _)) if end + 1 < text.len() => (&text[..end + 1], Some(text.lines().count())),
+        _ => (text, None),
+    };
+    let mut checked = check_text_under(read, forms, Date::from_unix_seconds(now), policy);
     checked.check_references(store).map_err(|e| PipelineError::Lookup(e.to_string()))?;
-    if mail.base64_text {
-        checked.diagnostics.insert(
-            0,
-            Diagnostic::warning(
-                None,
-                None,
-                "the form was sent base64-encoded; it was decoded, but please send plain text next time",
+    if let Some(total) = total_lines {
+        checked.diagnostics.insert_first(Diagnostic::error(
+            None,
+            None,
+            format!(
+                "the mail's text has {total} lines; a request form is read up to line {MAX_FORM_LINES} (a request \
+                 needs a few hundred at most), so the rest was not read. Send only the form"
             ),
-        );
+        ));
+    }
+    if mail.base64_text {
+        checked.diagnostics.insert_first(Diagnostic::warning(
+            None,
+            None,
+            "the form was sent base64-encoded; it was decoded, but please send plain text next time",
+        ));
     }
     for attachment in mail.attachments.iter().take(ATTACHMENTS_LISTED) {
         checked.diagnostics.push(Diagnostic::warning(
@@ -286,6 +299,9 @@ fn check_submission(
     }
     Ok(checked)
 }
+
+/// The most lines of a mail's text read as a form.
+pub const MAX_FORM_LINES: usize = 50_000;
 
 /// How many attachments are named one by one in the warnings; the others are counted.
 const ATTACHMENTS_LISTED: usize = 10;

@@ -74,8 +74,8 @@ fn print_like_a_compiler(out: &mut impl Write, name: &str, checked: &Checked) ->
             writeln!(out, "    help: {help}")?;
         }
     }
-    let errors = checked.errors().count();
-    let warnings = checked.warnings().count();
+    let errors = checked.error_count();
+    let warnings = checked.warning_count();
     let status = if errors == 0 { "accepted" } else { "rejected" };
     writeln!(out, "{name}: {status}: {}, {}", counted(errors, "error"), counted(warnings, "warning"))?;
     Ok(())

@@ -4,7 +4,7 @@
 //! all call; it performs no I/O and takes today's date as an argument.
 
 use crate::date::Date;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::extract;
 use crate::forms::FormSet;
 use crate::outcome::{Outcome, Problem, Status};
@@ -23,7 +23,7 @@ pub struct Checked {
     /// What validation found out about it.
     pub validation: Validation,
     /// Every problem from every stage, in line order (problems without a line first).
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Diagnostics,
 }
 
 impl Checked {
@@ -45,6 +45,16 @@ impl Checked {
     /// The errors, in line order.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// How many errors the form has, listed or not.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.error_count()
+    }
+
+    /// How many warnings the form has, listed or not.
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.warning_count()
     }
 
     /// The warnings, in line order.
@@ -86,16 +96,20 @@ pub fn check_text_under(text: &str, forms: &FormSet, today: Date, policy: &Regis
     let context = SyntaxContext { dialect: submission.dialect, today };
     let validation = validate::validate(&submission, forms, &context, policy);
 
-    let mut diagnostics: Vec<Diagnostic> = frame.diagnostics;
-    diagnostics.extend(submission.diagnostics.iter().cloned());
-    diagnostics.extend(validation.diagnostics.iter().cloned());
+    let mut submission = submission;
+    let mut validation = validation;
+    // Moved, not copied: the stages' lists are read only through `Checked::diagnostics` from here on.
+    let mut diagnostics: Diagnostics = frame.diagnostics.into();
+    diagnostics.append(std::mem::take(&mut submission.diagnostics));
+    diagnostics.append(std::mem::take(&mut validation.diagnostics));
     if submission.objects.is_empty() {
         // Warnings about how the form was read are moot when nothing could be read.
-        diagnostics.retain(Diagnostic::is_error);
+        diagnostics.retain_errors();
     }
     let mut checked = Checked { submission, validation, diagnostics };
     checked.diagnostics.extend(crate::resolve::too_many_handles(&checked));
     checked.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+    checked.diagnostics.note_unlisted();
     checked
 }
 

@@ -156,8 +156,187 @@ impl Diagnostic {
     }
 }
 
+/// How many diagnostics a list keeps in full. A form with more problems
+/// than this gets the first of them and a count of the rest: nobody reads
+/// further, and a diagnostic per line of a 10 MB mail of junk would cost many
+/// times the mail in memory in every stage that copies the list.
+pub const MAX_LISTED: usize = 1_000;
+
+/// A list of diagnostics that keeps the first [`MAX_LISTED`] and counts the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    listed: Vec<Diagnostic>,
+    unlisted_errors: usize,
+    unlisted_warnings: usize,
+    /// Whether `listed[0]` is the note that counts the unlisted ones ([`Diagnostics::note_unlisted`]).
+    has_note: bool,
+}
+
+impl Diagnostics {
+    /// An empty list.
+    pub fn new() -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    /// Adds `diagnostic`, or only counts it when the list is full.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        if self.listed.len() < MAX_LISTED {
+            self.listed.push(diagnostic);
+        } else {
+            if diagnostic.is_error() {
+                self.unlisted_errors += 1;
+            } else {
+                self.unlisted_warnings += 1;
+            }
+            if self.has_note {
+                self.note_unlisted();
+            }
+        }
+    }
+
+    /// Puts in front the note that says how many diagnostics are not listed
+    /// (an error when an error is among them), or brings it up to date; it is
+    /// kept up to date from then on.
+    pub fn note_unlisted(&mut self) {
+        let Some(note) = self.unlisted_note() else { return };
+        if self.has_note {
+            if let Some(first) = self.listed.first_mut() {
+                *first = note;
+            }
+        } else {
+            self.listed.insert(0, note);
+            self.has_note = true;
+        }
+    }
+
+    /// Errors in all, listed or not (the note not counted).
+    pub fn error_count(&self) -> usize {
+        let note = usize::from(self.has_note && self.unlisted_errors > 0);
+        self.listed.iter().filter(|d| d.is_error()).count() - note + self.unlisted_errors
+    }
+
+    /// Warnings in all, listed or not (the note not counted).
+    pub fn warning_count(&self) -> usize {
+        let note = usize::from(self.has_note && self.unlisted_errors == 0);
+        self.listed.iter().filter(|d| !d.is_error()).count() - note + self.unlisted_warnings
+    }
+
+    /// Adds `diagnostic` in front (after the note on unlisted ones), listed whatever the count: a
+    /// note about the whole mail.
+    pub fn insert_first(&mut self, diagnostic: Diagnostic) {
+        self.listed.insert(usize::from(self.has_note), diagnostic);
+    }
+
+    /// Adds every diagnostic of `other`, and its counts.
+    pub fn append(&mut self, other: Diagnostics) {
+        self.extend(other.listed);
+        self.unlisted_errors += other.unlisted_errors;
+        self.unlisted_warnings += other.unlisted_warnings;
+    }
+
+    /// Keeps the errors only (before any note on unlisted ones is made).
+    pub fn retain_errors(&mut self) {
+        self.listed.retain(Diagnostic::is_error);
+        self.unlisted_warnings = 0;
+    }
+
+    /// Errors counted but not listed.
+    pub fn unlisted_errors(&self) -> usize {
+        self.unlisted_errors
+    }
+
+    /// Warnings counted but not listed.
+    pub fn unlisted_warnings(&self) -> usize {
+        self.unlisted_warnings
+    }
+
+    /// The note that says how many were not listed (an error when any error was not), if any were not.
+    fn unlisted_note(&self) -> Option<Diagnostic> {
+        let (errors, warnings) = (self.unlisted_errors, self.unlisted_warnings);
+        let what = match (errors, warnings) {
+            (0, 0) => return None,
+            (e, 0) => format!("{e} more error(s)"),
+            (0, w) => format!("{w} more warning(s)"),
+            (e, w) => format!("{e} more error(s) and {w} more warning(s)"),
+        };
+        let message = format!(
+            "the form has more problems than are listed here: {what} after the first {MAX_LISTED} are not \
+             shown. Correct the ones listed and check the form again"
+        );
+        Some(if errors > 0 { Diagnostic::error(None, None, message) } else { Diagnostic::warning(None, None, message) })
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, items: I) {
+        for diagnostic in items {
+            self.push(diagnostic);
+        }
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(items: I) -> Diagnostics {
+        let mut list = Diagnostics::new();
+        list.extend(items);
+        list
+    }
+}
+
+impl From<Vec<Diagnostic>> for Diagnostics {
+    fn from(items: Vec<Diagnostic>) -> Diagnostics {
+        items.into_iter().collect()
+    }
+}
+
+/// The listed diagnostics, as a slice.
+impl std::ops::Deref for Diagnostics {
+    type Target = [Diagnostic];
+
+    fn deref(&self) -> &[Diagnostic] {
+        &self.listed
+    }
+}
+
+/// The listed diagnostics, to sort them.
+impl std::ops::DerefMut for Diagnostics {
+    fn deref_mut(&mut self) -> &mut [Diagnostic] {
+        &mut self.listed
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.listed.iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_list_keeps_the_first_thousand_and_counts_the_rest_in_a_note() {
+        let mut list = Diagnostics::new();
+        for line in 1..=3_000 {
+            list.push(Diagnostic::error(Some(line), None, "wrong"));
+        }
+        list.push(Diagnostic::warning(Some(3_001), None, "odd"));
+        assert_eq!(list.len(), MAX_LISTED);
+        list.note_unlisted();
+        assert_eq!(list.len(), MAX_LISTED + 1);
+        assert!(list[0].is_error() && list[0].message.contains("2000 more error(s) and 1 more warning(s)"));
+        // Counted after the note: the note follows.
+        list.push(Diagnostic::error(Some(3_002), None, "wrong"));
+        assert!(list[0].message.contains("2001 more error(s)"), "{}", list[0].message);
+        assert_eq!(list.error_count(), 3_001);
+        assert_eq!(list.warning_count(), 1);
+        list.insert_first(Diagnostic::warning(None, None, "about the whole mail"));
+        assert!(list[0].message.contains("more error(s)") && list[1].message == "about the whole mail");
+    }
+
     use super::*;
 
     #[test]

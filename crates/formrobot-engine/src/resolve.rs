@@ -156,8 +156,16 @@ pub struct RenderedObject {
     pub class: String,
     /// The object as the sender wrote it, normalised to one `name: value` per line.
     pub submitted: String,
-    /// The same with real handles in place of placeholders and person names.
-    pub rewritten: String,
+    /// The same with real handles in place of placeholders and person names;
+    /// `None` when nothing was replaced (the text is `submitted`, kept once).
+    pub replaced: Option<String>,
+}
+
+impl RenderedObject {
+    /// The object with real handles in place of placeholders and person names.
+    pub fn rewritten(&self) -> &str {
+        self.replaced.as_deref().unwrap_or(&self.submitted)
+    }
 }
 
 /// Renders every filled-in object, before and after handle replacement.
@@ -210,12 +218,24 @@ pub fn rewrite(checked: &Checked, assignments: &[Assignment]) -> Vec<RenderedObj
                     Contact::Handle(_) => None,
                 }
             };
-            RenderedObject {
-                object: summary.index,
-                class: summary.class.clone(),
-                submitted: render(object, |_, _| None, by_object.contains_key(&summary.index)),
-                rewritten: render(object, replace, by_object.contains_key(&summary.index)),
-            }
+            let gets_handle = by_object.contains_key(&summary.index);
+            let replaced_any = std::cell::Cell::new(false);
+            let rewritten = render(
+                object,
+                |attribute, value| {
+                    let replaced = replace(attribute, value);
+                    replaced_any.set(replaced_any.get() || replaced.is_some());
+                    replaced
+                },
+                gets_handle,
+            );
+            // A large object is rendered twice only when a handle really changes it.
+            let (submitted, replaced) = if replaced_any.get() {
+                (render(object, |_, _| None, gets_handle), Some(rewritten))
+            } else {
+                (rewritten, None)
+            };
+            RenderedObject { object: summary.index, class: summary.class.clone(), submitted, replaced }
         })
         .collect()
 }

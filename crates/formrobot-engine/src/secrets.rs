@@ -5,6 +5,8 @@
 //! attribute. Replies (`formrobot-mail`), the objects the store keeps and what
 //! operators read (`formrobot-store`'s queries) all mask with this one masker.
 
+use std::borrow::Cow;
+
 /// What replaces a secret.
 const HIDDEN: &str = "<hidden>";
 
@@ -15,16 +17,31 @@ pub fn mask_secrets(line: &str) -> String {
 }
 
 /// Masks the secrets of a whole text (an object, a log entry), line by line.
-pub fn mask_text(text: &str) -> String {
+pub fn mask_text(text: &str) -> Cow<'_, str> {
     let mut masker = SecretMasker::new();
-    let mut masked = String::with_capacity(text.len());
+    // Copied only from the first line that changes: most texts hold no secret.
+    let mut masked: Option<String> = None;
+    let mut start = 0;
     for (index, line) in text.split('\n').enumerate() {
-        if index > 0 {
-            masked.push('\n');
+        let shown = masker.line(line);
+        match &mut masked {
+            Some(out) => {
+                if index > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&shown);
+            }
+            None if shown != line => {
+                let mut out = String::with_capacity(text.len());
+                out.push_str(&text[..start]);
+                out.push_str(&shown);
+                masked = Some(out);
+            }
+            None => {}
         }
-        masked.push_str(&masker.line(line));
+        start += line.len() + 1;
     }
-    masked
+    masked.map_or(Cow::Borrowed(text), Cow::Owned)
 }
 
 /// Masks the secrets of a text line by line, remembering whether the

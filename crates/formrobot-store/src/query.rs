@@ -139,7 +139,7 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
         ticket: row.get(3)?,
         message: row.get(4)?,
         kind: row.get(5)?,
-        details: mask_text(&row.get::<_, String>(6)?),
+        details: mask_text(&row.get::<_, String>(6)?).into_owned(),
         actor: row.get(7)?,
     })
 }
@@ -261,8 +261,8 @@ impl Store {
                 Ok(ObjectRow {
                     position: row.get(0)?,
                     class: row.get(1)?,
-                    submitted: mask_text(&row.get::<_, String>(2)?),
-                    rewritten: row.get::<_, Option<String>>(3)?.as_deref().map(mask_text),
+                    submitted: mask_text(&row.get::<_, String>(2)?).into_owned(),
+                    rewritten: row.get::<_, Option<String>>(3)?.as_deref().map(|text| mask_text(text).into_owned()),
                 })
             })?
             .collect::<Result<_, _>>()?;

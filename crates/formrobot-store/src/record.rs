@@ -426,7 +426,7 @@ fn record_message(
         (Verdict::DryRun(checked), _) => {
             let (kind, found) = match outcome {
                 MessageOutcome::Accepted => (EventKind::Accepted, "no errors".to_owned()),
-                _ => (EventKind::Rejected, format!("{} error(s)", checked.errors().count())),
+                _ => (EventKind::Rejected, format!("{} error(s)", checked.error_count())),
             };
             let details = format!("dry run: {found}; checked only, no ticket opened and no handle claimed");
             log_event(tx, now, EventLevel::Info, None, Some(message), kind, &details)?
@@ -821,7 +821,7 @@ fn record_request(
         // The objects as submitted are a view of the form: stored without its secrets (the raw mail, the
         // evidence, keeps them). The rewritten ones are what approval registers, auth hashes included, as
         // a registry keeps them (`export --public` filters them).
-        let rewritten = accepted.then_some(object.rewritten.as_str());
+        let rewritten = accepted.then_some(object.rewritten());
         tx.execute(
             "INSERT INTO objects (ticket_id, position, class, submitted, rewritten) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![ticket, position as i64, object.class, mask_text(&object.submitted), rewritten],
@@ -856,10 +856,10 @@ fn log_checked(
                 "{} object(s) accepted, {} handle(s) assigned, {} warning(s)",
                 objects.len(),
                 assignments.len(),
-                checked.warnings().count()
+                checked.warning_count()
             ),
         ),
-        _ => (EventKind::Rejected, format!("{} object(s) with {} error(s)", objects.len(), checked.errors().count())),
+        _ => (EventKind::Rejected, format!("{} object(s) with {} error(s)", objects.len(), checked.error_count())),
     };
     log_event(tx, now, EventLevel::Info, Some(ticket), Some(message), kind, &details)
 }

@@ -67,9 +67,9 @@ fn an_accepted_ripe_submission_gets_real_handles_everywhere() {
     assert_eq!(handle_of(&recorded, "AUTO-1"), "JQE1-RIPE");
     assert_eq!(handle_of(&recorded, "AUTO-2JD"), "JD1-RIPE");
 
-    let all_objects: String = recorded.objects.iter().map(|o| o.rewritten.as_str()).collect();
+    let all_objects: String = recorded.objects.iter().map(|o| o.rewritten()).collect();
     assert!(!all_objects.contains("AUTO-"), "every placeholder is rewritten:\n{all_objects}");
-    let aut_num = &recorded.objects[0].rewritten;
+    let aut_num = recorded.objects[0].rewritten();
     assert!(aut_num.contains("admin-c:        JQE1-RIPE\n"), "{aut_num}");
     assert!(aut_num.contains("tech-c:         JD1-RIPE\n"), "{aut_num}");
 
@@ -92,10 +92,10 @@ fn an_apnic_blank_nic_hdl_and_names_in_contacts_are_resolved() {
     let recorded = record(&mut store, &fixture("apnic-valid-full.txt"), "<b@example.net>");
     assert_eq!(recorded.outcome, MessageOutcome::Accepted);
     assert_eq!(handle_of(&recorded, "Emily Jane Carter"), "EJC1-AP");
-    let aut_num = &recorded.objects[0].rewritten;
+    let aut_num = recorded.objects[0].rewritten();
     assert!(aut_num.contains("admin-c:        EJC1-AP\n"), "{aut_num}");
     assert!(aut_num.contains("tech-c:         EJC1-AP\n"), "{aut_num}");
-    let person = &recorded.objects[1].rewritten;
+    let person = recorded.objects[1].rewritten();
     assert!(person.contains("nic-hdl:        EJC1-AP\n"), "{person}");
     assert!(
         person.contains("person:         Emily Jane Carter\n"),

@@ -13,8 +13,8 @@
 //! over consecutive lines that repeat the same `<aut-num> <cost>` is one rule,
 //! so such lines are joined here, keeping each piece's source position.
 
-use super::{clip, split_attribute, Attribute, Name, Names, Object, ObjectKind, Piece, Submission};
-use crate::diagnostic::Diagnostic;
+use super::{clip, split_attribute, Attribute, Continued, Name, Names, Object, ObjectKind, Piece, Submission};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
 use crate::extract::Line;
 use crate::grammar::strip_prefix_ignore_case;
@@ -71,7 +71,7 @@ enum State {
 pub(super) fn parse<'a>(lines: impl Iterator<Item = Line<'a>>) -> Submission {
     let mut names = Names::default();
     let mut objects: Vec<Object> = Vec::new();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = Diagnostics::new();
     let mut comments: Vec<&str> = Vec::new();
     let mut state = State::Preamble;
     let mut saw_end = false;
@@ -171,9 +171,11 @@ fn push_attribute(object: &mut Object, name: Name, line: usize, piece: Piece<'_>
             let consecutive = previous.pieces().last().is_some_and(|p| p.start.line + 1 == line);
             if previous.name == "as-in" && consecutive {
                 let rest = previous.pieces().next().and_then(|first| continued_rule(first.text, &piece));
+                // A rule too long to continue goes on as an `as-in` of its own.
                 if let Some(rest) = rest {
-                    previous.push_piece(rest.text, rest.start);
-                    return;
+                    if previous.push_piece(rest.text, rest.start) == Continued::Kept {
+                        return;
+                    }
                 }
             }
         }

@@ -10,7 +10,7 @@
 mod apnic;
 mod rpsl;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
 use crate::extract::{Extraction, Frame, Line, Markers};
 use crate::source::{Position, Value};
@@ -137,17 +137,57 @@ pub struct Attribute {
     pub line: usize,
     /// The value: the pieces with text joined by single spaces, each placed in the source.
     value: Value,
+    /// Continuation lines past [`MAX_VALUE_LINES`], counted, not kept.
+    dropped: usize,
+}
+
+/// The most source lines one attribute's value keeps. No registry attribute
+/// needs more, and every later stage (policy parsing, rendering, storing,
+/// replying) costs a multiple of a value's size: a value of millions of
+/// three-byte continuation lines would cost many times the mail.
+pub const MAX_VALUE_LINES: usize = 1_000;
+
+/// What became of a continuation line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continued {
+    /// It is part of the value.
+    Kept,
+    /// The value has [`MAX_VALUE_LINES`] lines already; `first` for the first line dropped.
+    Dropped {
+        /// Whether it is the first line dropped from this value (the one to report).
+        first: bool,
+    },
 }
 
 impl Attribute {
     /// An attribute whose value starts with `text` at `start` (empty when no value was given).
     pub fn new(name: Name, line: usize, text: &str, start: Position) -> Attribute {
-        Attribute { name, line, value: Value::new(text, start) }
+        Attribute { name, line, value: Value::new(text, start), dropped: 0 }
     }
 
-    /// Adds the text of a continuation line; an empty one adds nothing.
-    pub fn push_piece(&mut self, text: &str, start: Position) {
+    /// Adds the text of a continuation line; an empty one adds nothing. A
+    /// value that has [`MAX_VALUE_LINES`] lines keeps no more.
+    pub fn push_piece(&mut self, text: &str, start: Position) -> Continued {
+        if !text.is_empty() && self.value.piece_count() >= MAX_VALUE_LINES {
+            self.dropped += 1;
+            return Continued::Dropped { first: self.dropped == 1 };
+        }
         self.value.push_piece(text, start);
+        Continued::Kept
+    }
+
+    /// The error for the first line past [`MAX_VALUE_LINES`], at `line`.
+    pub fn too_long(&self, line: usize) -> Diagnostic {
+        Diagnostic::error(
+            Some(line),
+            Some(self.name.as_str()),
+            format!(
+                "the value of '{}' (line {}) goes on for more than {MAX_VALUE_LINES} lines, which no registry \
+                 attribute needs; the lines from here to its end were not read. Split the text over several \
+                 attributes, or shorten it",
+                self.name, self.line
+            ),
+        )
     }
 
     /// The whole value, pieces joined by single spaces.
@@ -201,7 +241,7 @@ pub struct Submission {
     /// APNIC: the free text after `Additional Comments:`.
     pub comments: String,
     /// Structural problems found while parsing.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Diagnostics,
     /// RIPE's pseudo-attributes (`password:`, `override:`, `dry-run:`, `delete:`),
     /// taken out of the objects they were written in or above.
     pub pseudo_attributes: Vec<PseudoAttribute>,

@@ -10,8 +10,10 @@
 //! are instructions, not attributes: they are taken out before the paragraph
 //! is read, so `password: ...` above an aut-num never becomes the class.
 
-use super::{clip, split_attribute, Attribute, Names, Object, ObjectKind, PseudoAttribute, PseudoKind, Submission};
-use crate::diagnostic::Diagnostic;
+use super::{
+    clip, split_attribute, Attribute, Continued, Names, Object, ObjectKind, PseudoAttribute, PseudoKind, Submission,
+};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
 use crate::extract::Line;
 use crate::source::Position;
@@ -63,7 +65,7 @@ struct Reader {
     /// Whether the last attribute line was a pseudo-attribute, which takes the continuation lines after it.
     in_pseudo: bool,
     objects: Vec<Object>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Diagnostics,
     pseudo_attributes: Vec<PseudoAttribute>,
 }
 
@@ -75,7 +77,7 @@ impl Reader {
             paragraph: Paragraph::Opening,
             in_pseudo: false,
             objects: Vec::new(),
-            diagnostics: Vec::new(),
+            diagnostics: Diagnostics::new(),
             pseudo_attributes: Vec::new(),
         }
     }
@@ -158,7 +160,7 @@ impl Reader {
 }
 
 /// One line of an object with content (`text`, its comment removed): an attribute or a continuation line.
-fn read_line(object: &mut Object, line: Line<'_>, text: &str, names: &mut Names, diagnostics: &mut Vec<Diagnostic>) {
+fn read_line(object: &mut Object, line: Line<'_>, text: &str, names: &mut Names, diagnostics: &mut Diagnostics) {
     if is_continuation(text) {
         let body = text.strip_prefix('+').unwrap_or(text);
         let value = body.trim();
@@ -168,7 +170,10 @@ fn read_line(object: &mut Object, line: Line<'_>, text: &str, names: &mut Names,
         if !value.is_empty() {
             let leading = body.len() - body.trim_start().len();
             let column = text.len() - body.len() + leading + 1;
-            attribute.push_piece(value, Position { line: line.number, column });
+            let position = Position { line: line.number, column };
+            if attribute.push_piece(value, position) == (Continued::Dropped { first: true }) {
+                diagnostics.push(attribute.too_long(line.number));
+            }
         }
     } else if let Some((name, value, column)) = split_attribute(text) {
         let start = Position { line: line.number, column };
@@ -228,9 +233,23 @@ fn is_continuation(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::extract::lines;
+    use crate::parse::MAX_VALUE_LINES;
 
     fn parse_text(text: &str, marked: bool) -> Submission {
         parse(lines(text).into_iter(), marked)
+    }
+
+    #[test]
+    fn a_value_keeps_a_thousand_lines_and_one_error_says_the_rest_was_not_read() {
+        let text = format!("aut-num: NEW\ndescr: first\n{}source: RIPE\n", "+ more\n".repeat(5_000));
+        let submission = parse_text(&text, false);
+        let descr = submission.objects[0].first("descr").expect("descr");
+        assert_eq!(descr.pieces().count(), MAX_VALUE_LINES);
+        let found: Vec<_> = submission.diagnostics.iter().collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, Some(2 + MAX_VALUE_LINES));
+        assert!(found[0].message.contains("more than 1000 lines"), "{}", found[0].message);
+        assert!(submission.objects[0].first("source").is_some(), "the object goes on after the long value");
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod registry;
 pub mod registry_policy;
 mod rules;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Diagnostics;
 use crate::forms::FormSet;
 use crate::parse::{Name, Submission};
 use crate::policy::Direction;
@@ -118,7 +118,7 @@ pub struct PolicyFact {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validation {
     /// Every problem found, in line order.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Diagnostics,
     /// One summary per object of the submission.
     pub objects: Vec<ObjectSummary>,
     /// The handles that person and role objects ask for.

@@ -57,7 +57,7 @@ pub fn acknowledgement(
         }
         body.push('\n');
         let mut masker = SecretMasker::new();
-        for line in object.rewritten.lines() {
+        for line in object.rewritten().lines() {
             body.push_str(&masker.line(line));
             body.push('\n');
         }

@@ -17,7 +17,7 @@ pub fn dry_run(checked: &Checked, text: &str) -> String {
         body.push_str(&rejection(checked, None, text));
         return body;
     }
-    let warnings = checked.warnings().count();
+    let warnings = checked.warning_count();
     body.push_str(&paragraph(&format!(
         "Your form has no errors{}. Sent again without the dry-run: line, it would be accepted for \
          processing and you would get a ticket.",

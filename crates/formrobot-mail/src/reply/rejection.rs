@@ -16,8 +16,8 @@ const CONTEXT_LINES: usize = 2;
 
 /// The body of a rejection for the submission `text`, on `ticket` (none for a dry run).
 pub fn rejection(checked: &Checked, ticket: Option<&str>, text: &str) -> String {
-    let errors = checked.errors().count();
-    let warnings = checked.warnings().count();
+    let errors = checked.error_count();
+    let warnings = checked.warning_count();
     let templates = checked
         .validation
         .objects
