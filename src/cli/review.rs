@@ -59,7 +59,7 @@ pub fn run_queue(context: &Context, state: Option<&str>, json: bool) -> Result<E
         }
     };
     let store = context.store_read_only()?;
-    let rows = operator::queue(&store, state)?;
+    let rows = operator::queue(&store, state, None)?;
     let now = context.now();
     let mut out = std::io::stdout().lock();
     if json {

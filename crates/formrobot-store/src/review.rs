@@ -62,13 +62,29 @@ pub enum AsnError {
 impl Store {
     /// The tickets in `state`, or every open one (not approved, declined or forwarded), oldest first.
     pub fn queue(&self, state: Option<TicketState>) -> Result<Vec<QueueRow>, StoreError> {
+        self.queue_matching(state, None)
+    }
+
+    /// As [`Store::queue`], only the tickets where `search` (case-insensitive)
+    /// is part of the tag, the requester's address, the as-name or a handle the ticket holds.
+    pub fn queue_matching(
+        &self,
+        state: Option<TicketState>,
+        search: Option<&str>,
+    ) -> Result<Vec<QueueRow>, StoreError> {
+        // instr, not LIKE: what an operator types is text, never a pattern.
         let mut statement = self.connection.prepare_cached(
-            "SELECT tag, status, created_at, sender, as_name, neighbours, updated_at FROM tickets
-             WHERE (?1 IS NULL AND status NOT IN (?2, ?3, ?4)) OR status = ?1
+            "SELECT tag, status, created_at, sender, as_name, neighbours, updated_at FROM tickets t
+             WHERE ((?1 IS NULL AND status NOT IN (?2, ?3, ?4)) OR status = ?1)
+               AND (?5 IS NULL OR instr(lower(tag), ?5) > 0 OR instr(lower(coalesce(sender, '')), ?5) > 0
+                    OR instr(lower(coalesce(requester_from, '')), ?5) > 0
+                    OR instr(lower(coalesce(as_name, '')), ?5) > 0
+                    OR EXISTS (SELECT 1 FROM nic_handles h WHERE h.ticket_id = t.id AND instr(lower(h.handle), ?5) > 0))
              ORDER BY created_at, id",
         )?;
+        let search = search.map(|text| text.trim().to_lowercase()).filter(|text| !text.is_empty());
         let rows = statement.query_map(
-            params![state, TicketState::Approved, TicketState::Declined, TicketState::Forwarded],
+            params![state, TicketState::Approved, TicketState::Declined, TicketState::Forwarded, search],
             |row| {
                 Ok(QueueRow {
                     ticket: row.get(0)?,
