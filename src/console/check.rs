@@ -53,7 +53,7 @@ fn page(csrf: &str, form: &str, verdict: Option<&Verdict>, problem: Option<&str>
                 }
                 pre.answer #answer {
                     @for line in verdict.answer.lines() {
-                        @let class = if line.contains("^^^ error") { "err" } else if line.contains("^^^ warning") { "warn" } else { "" };
+                        @let class = if line.contains("^^^ ERROR") { "err" } else if line.contains("^^^ WARNING") { "warn" } else { "" };
                         span class=(class) { (line) } "\n"
                     }
                 }
