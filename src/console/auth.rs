@@ -97,6 +97,15 @@ pub fn set_cookie(name: &str, value: &str, path: &str, secure: bool) -> String {
     format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" })
 }
 
+/// The CSRF token of a form shown before a login: the form cookie's, else a
+/// new one (`true`: to be set with the page, [`FORM_COOKIE`]).
+pub fn form_token(headers: &HeaderMap) -> Result<(String, bool), PasswordError> {
+    match cookie(headers, FORM_COOKIE).filter(|token| token.len() == 64) {
+        Some(token) => Ok((token, false)),
+        None => new_token().map(|token| (token, true)),
+    }
+}
+
 /// A `Set-Cookie` value that makes the browser forget cookie `name`.
 pub fn clear_cookie(name: &str, path: &str, secure: bool) -> String {
     format!("{}; Max-Age=0", set_cookie(name, "", path, secure))

@@ -6,12 +6,12 @@
 //! Limited in size (`[console] check_max_bytes`) and in checks per client
 //! address per minute (`checks_per_minute`).
 
-use super::auth::{self, FORM_COOKIE};
+use super::auth;
 use super::pages::{csrf_field, layout, notice, Section};
-use super::{client, html_page, Client};
+use super::{client, html_page, with_form_cookie, Client};
 use crate::http::{on_store, Service};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
 use formrobot_engine::check::check_text_under;
@@ -69,33 +69,14 @@ fn page(csrf: &str, form: &str, verdict: Option<&Verdict>, problem: Option<&str>
     layout("Check a form", Section::Check, None, body)
 }
 
-/// The form token of the page: the cookie's, else a new one to set.
-fn form_token(headers: &HeaderMap) -> Result<(String, bool), Response> {
-    match auth::cookie(headers, FORM_COOKIE).filter(|token| token.len() == 64) {
-        Some(token) => Ok((token, false)),
-        None => auth::new_token().map(|token| (token, true)).map_err(|e| super::failure(&e.to_string())),
-    }
-}
-
-/// A page, setting the form cookie when it is new.
-fn with_cookie(service: &Service, status: StatusCode, markup: Markup, token: &str, new: bool) -> Response {
-    let mut response = html_page(status, markup);
-    if new {
-        if let Ok(value) = auth::set_cookie(FORM_COOKIE, token, "/", service.console.secure_cookies).parse() {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    response
-}
-
 /// `GET /check`: the empty form.
 pub async fn show(State(service): State<Arc<Service>>, headers: HeaderMap) -> Response {
-    let (token, new) = match form_token(&headers) {
+    let (token, new) = match auth::form_token(&headers) {
         Ok(token) => token,
-        Err(response) => return response,
+        Err(error) => return super::failure(&error.to_string()),
     };
     let markup = page(&token, "", None, None, service.console.check_max_bytes);
-    with_cookie(&service, StatusCode::OK, markup, &token, new)
+    with_form_cookie(&service, html_page(StatusCode::OK, markup), &token, new)
 }
 
 /// The check page's form.
@@ -112,15 +93,15 @@ pub async fn check(
     headers: HeaderMap,
     Form(input): Form<CheckForm>,
 ) -> Response {
-    let (token, new) = match form_token(&headers) {
+    let (token, new) = match auth::form_token(&headers) {
         Ok(token) => token,
-        Err(response) => return response,
+        Err(error) => return super::failure(&error.to_string()),
     };
     let limit = service.console.check_max_bytes;
     let text = input.form.unwrap_or_default();
     let refuse = |status: StatusCode, why: &str| {
         let markup = page(&token, &text, None, Some(why), limit);
-        with_cookie(&service, status, markup, &token, new)
+        with_form_cookie(&service, html_page(status, markup), &token, new)
     };
     let sent = input.csrf.unwrap_or_default();
     if new || !auth::same_token(&sent, &token) {
@@ -160,7 +141,7 @@ pub async fn check(
     match verdict {
         Ok(verdict) => {
             let markup = page(&token, &text, Some(&verdict), None, limit);
-            with_cookie(&service, StatusCode::OK, markup, &token, new)
+            with_form_cookie(&service, html_page(StatusCode::OK, markup), &token, new)
         }
         Err(why) => {
             tracing::error!(why, "check page: the form could not be checked");

@@ -117,23 +117,30 @@ fn to_login() -> Response {
     Redirect::to("/console/login").into_response()
 }
 
-/// The session of the request's cookie, or the answer to send instead (to the login page).
-async fn session(service: &Arc<Service>, headers: &HeaderMap) -> Result<Session, Response> {
-    let Some(token) = auth::cookie(headers, SESSION_COOKIE) else { return Err(to_login()) };
-    let idle = i64::from(service.console.session_idle_minutes) * 60;
-    let found = on_store(service, move |store, service| store.session(&token, idle, service.now())).await;
-    match found {
-        Ok(Ok(Some(session))) => Ok(session),
-        Ok(Ok(None)) => Err(to_login()),
+/// Runs `work` on the store (see [`on_store`]); a failure of the worker or
+/// of the store is the answer to send instead: the error page.
+async fn stored<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
+    service: &Arc<Service>,
+    work: impl FnOnce(&mut formrobot_store::Store, &Service) -> Result<T, E> + Send + 'static,
+) -> Result<T, Response> {
+    match on_store(service, work).await {
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(failure(&error.to_string())),
         Err(why) => Err(failure(&why)),
     }
 }
 
-/// Refuses a form whose CSRF token is not the session's; nothing is done.
-fn require_csrf(session: &Session, sent: Option<&str>, what: &str) -> Result<(), Response> {
+/// The session of the request's cookie, or the answer to send instead (to the login page).
+async fn session(service: &Arc<Service>, headers: &HeaderMap) -> Result<Session, Response> {
+    let Some(token) = auth::cookie(headers, SESSION_COOKIE) else { return Err(to_login()) };
+    let idle = i64::from(service.console.session_idle_minutes) * 60;
+    stored(service, move |store, service| store.session(&token, idle, service.now())).await?.ok_or_else(to_login)
+}
+
+/// The refusal of a form whose CSRF token is not the session's (nothing is done); `None` when it is.
+fn csrf_refusal(session: &Session, sent: Option<&str>, what: &str) -> Option<Response> {
     if sent.is_some_and(|sent| auth::same_token(sent, &session.csrf)) {
-        return Ok(());
+        return None;
     }
     tracing::warn!(operator = session.operator, what, "console: a form without its security token was refused");
     let viewer = Viewer { operator: &session.operator, csrf: &session.csrf };
@@ -142,15 +149,17 @@ fn require_csrf(session: &Session, sent: Option<&str>, what: &str) -> Result<(),
         "The form did not carry this session's security token, so nothing was done. Reload the page and try again.",
         Some(&viewer),
     );
-    Err(html_page(StatusCode::FORBIDDEN, markup))
+    Some(html_page(StatusCode::FORBIDDEN, markup))
 }
 
-/// The login page's form token: the cookie's, else a new one.
-fn login_token(headers: &HeaderMap) -> Result<(String, bool), Response> {
-    match auth::cookie(headers, FORM_COOKIE).filter(|token| token.len() == 64) {
-        Some(token) => Ok((token, false)),
-        None => auth::new_token().map(|token| (token, true)).map_err(|e| failure(&e.to_string())),
+/// `response` setting the form cookie to `token` when it is `new`.
+pub fn with_form_cookie(service: &Service, mut response: Response, token: &str, new: bool) -> Response {
+    if new {
+        if let Ok(value) = auth::set_cookie(FORM_COOKIE, token, "/", service.console.secure_cookies).parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
     }
+    response
 }
 
 fn login_answer(
@@ -161,19 +170,13 @@ fn login_answer(
     name: &str,
     problem: Option<&str>,
 ) -> Response {
-    let mut response = html_page(status, pages::login(token, name, problem));
-    if new {
-        if let Ok(value) = auth::set_cookie(FORM_COOKIE, token, "/", service.console.secure_cookies).parse() {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    response
+    with_form_cookie(service, html_page(status, pages::login(token, name, problem)), token, new)
 }
 
 async fn login_page(State(service): State<Arc<Service>>, headers: HeaderMap) -> Response {
-    match login_token(&headers) {
+    match auth::form_token(&headers) {
         Ok((token, new)) => login_answer(&service, StatusCode::OK, &token, new, "", None),
-        Err(response) => response,
+        Err(error) => failure(&error.to_string()),
     }
 }
 
@@ -189,11 +192,11 @@ struct LoginForm {
 async fn log_failure(service: &Arc<Service>, level: EventLevel, name: &str, details: String) {
     tracing::warn!(name, details, "console: login failed");
     let name = formrobot_engine::diagnostic::clip(name, 64);
-    let logged =
-        on_store(service, move |store, service| store.log_login_failure(level, &name, &details, service.now())).await;
-    if let Err(why) = logged.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
-        tracing::error!(why, "console: a failed login could not be logged");
-    }
+    // `stored` logs a failure to write it (through `failure`); the login page is answered all the same.
+    let logging = move |store: &mut formrobot_store::Store, service: &Service| {
+        store.log_login_failure(level, &name, &details, service.now())
+    };
+    let _ = stored(service, logging).await;
 }
 
 async fn login(
@@ -202,9 +205,9 @@ async fn login(
     headers: HeaderMap,
     Form(input): Form<LoginForm>,
 ) -> Response {
-    let (token, new) = match login_token(&headers) {
+    let (token, new) = match auth::form_token(&headers) {
         Ok(token) => token,
-        Err(response) => return response,
+        Err(error) => return failure(&error.to_string()),
     };
     let name = input.name.unwrap_or_default().trim().to_owned();
     let password = input.password.unwrap_or_default();
@@ -229,14 +232,13 @@ async fn login(
         return login_answer(&service, StatusCode::TOO_MANY_REQUESTS, &token, new, &name, Some(&why));
     }
     let wanted = name.clone();
-    let credentials = match on_store(&service, move |store, _| store.credentials(&wanted)).await {
-        Ok(Ok(credentials)) => credentials,
-        Ok(Err(error)) => return failure(&error.to_string()),
-        Err(why) => return failure(&why),
+    let credentials = match stored(&service, move |store, _| store.credentials(&wanted)).await {
+        Ok(credentials) => credentials,
+        Err(response) => return response,
     };
-    let stored = credentials.as_ref().map(|c| c.password_hash.clone());
+    let known_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     // Hashing is slow on purpose: off the async thread.
-    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, stored.as_deref())).await;
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, known_hash.as_deref())).await;
     let credentials = match (matches, credentials) {
         (Ok(true), Some(credentials)) => credentials,
         _ => {
@@ -253,12 +255,12 @@ async fn login(
         (Err(error), _) | (_, Err(error)) => return failure(&error.to_string()),
     };
     let opening = session_token.clone();
-    let opened = on_store(&service, move |store, service| {
+    let opened = stored(&service, move |store, service| {
         store.open_session(&credentials, &opening, &csrf, &client, service.now())
     })
     .await;
     match opened {
-        Ok(Ok(())) => {
+        Ok(()) => {
             tracing::info!(operator = name, "console: logged in");
             let cookie = auth::set_cookie(SESSION_COOKIE, &session_token, "/", service.console.secure_cookies);
             let mut response = Redirect::to("/console/").into_response();
@@ -267,8 +269,7 @@ async fn login(
             }
             response
         }
-        Ok(Err(error)) => failure(&error.to_string()),
-        Err(why) => failure(&why),
+        Err(response) => response,
     }
 }
 
@@ -283,21 +284,18 @@ async fn logout(State(service): State<Arc<Service>>, headers: HeaderMap, Form(in
         Ok(session) => session,
         Err(response) => return response,
     };
-    if let Err(response) = require_csrf(&session, input.csrf.as_deref(), "logout") {
+    if let Some(response) = csrf_refusal(&session, input.csrf.as_deref(), "logout") {
         return response;
     }
     let Some(token) = auth::cookie(&headers, SESSION_COOKIE) else { return to_login() };
-    match on_store(&service, move |store, service| store.close_session(&token, service.now())).await {
-        Ok(Ok(())) => {
-            let mut response = to_login();
-            if let Ok(value) = auth::clear_cookie(SESSION_COOKIE, "/", service.console.secure_cookies).parse() {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-        }
-        Ok(Err(error)) => failure(&error.to_string()),
-        Err(why) => failure(&why),
+    if let Err(response) = stored(&service, move |store, service| store.close_session(&token, service.now())).await {
+        return response;
     }
+    let mut response = to_login();
+    if let Ok(value) = auth::clear_cookie(SESSION_COOKIE, "/", service.console.secure_cookies).parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// The queue's filters.
@@ -315,19 +313,17 @@ async fn queue(State(service): State<Arc<Service>>, headers: HeaderMap, Query(qu
     let state = query.state.as_deref().and_then(|state| state.parse::<TicketState>().ok());
     let search = query.q.unwrap_or_default();
     let wanted = search.clone();
-    let rows = on_store(&service, move |store, service| {
+    let rows = stored(&service, move |store, service| {
         operator::queue(store, state, Some(&wanted)).map(|rows| (rows, service.now()))
     })
     .await;
-    match rows {
-        Ok(Ok((rows, now))) => {
-            let viewer = Viewer { operator: &session.operator, csrf: &session.csrf };
-            let page = pages::QueuePage { rows: &rows, state, search: &search, now };
-            html_page(StatusCode::OK, pages::queue(&viewer, &page))
-        }
-        Ok(Err(error)) => failure(&error.to_string()),
-        Err(why) => failure(&why),
-    }
+    let (rows, now) = match rows {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let viewer = Viewer { operator: &session.operator, csrf: &session.csrf };
+    let page = pages::QueuePage { rows: &rows, state, search: &search, now };
+    html_page(StatusCode::OK, pages::queue(&viewer, &page))
 }
 
 /// What the ticket page was sent back with after an action.
@@ -413,7 +409,7 @@ async fn act(
         Ok(session) => session,
         Err(response) => return response,
     };
-    if let Err(response) = require_csrf(&session, input.csrf.as_deref(), &action) {
+    if let Some(response) = csrf_refusal(&session, input.csrf.as_deref(), &action) {
         return response;
     }
     let entered = Entered {
@@ -510,22 +506,20 @@ async fn log(State(service): State<Arc<Service>>, headers: HeaderMap, Query(quer
     let problem = filter.as_ref().err().cloned();
     let filter = filter.unwrap_or_else(|_| EventFilter { newest: Some(LOG_ROWS), ..EventFilter::default() });
     let follow_query = follow_query(&query);
-    match on_store(&service, move |store, _| store.events(&filter)).await {
-        Ok(Ok(events)) => {
-            let viewer = Viewer { operator: &session.operator, csrf: &session.csrf };
-            let page = pages::LogPage {
-                events: &events,
-                level: query.level.as_deref().and_then(|l| l.parse().ok()),
-                ticket: query.ticket.as_deref().unwrap_or(""),
-                since: query.since.as_deref().unwrap_or(""),
-                problem,
-                follow_query,
-            };
-            html_page(StatusCode::OK, pages::log(&viewer, &page))
-        }
-        Ok(Err(error)) => failure(&error.to_string()),
-        Err(why) => failure(&why),
-    }
+    let events = match stored(&service, move |store, _| store.events(&filter)).await {
+        Ok(events) => events,
+        Err(response) => return response,
+    };
+    let viewer = Viewer { operator: &session.operator, csrf: &session.csrf };
+    let page = pages::LogPage {
+        events: &events,
+        level: query.level.as_deref().and_then(|l| l.parse().ok()),
+        ticket: query.ticket.as_deref().unwrap_or(""),
+        since: query.since.as_deref().unwrap_or(""),
+        problem,
+        follow_query,
+    };
+    html_page(StatusCode::OK, pages::log(&viewer, &page))
 }
 
 /// The log page's filters as a query string for `/console/log/rows`.
@@ -556,10 +550,9 @@ async fn log_rows(State(service): State<Arc<Service>>, headers: HeaderMap, Query
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let Ok(filter) = log_filter(&query, service.now()) else { return StatusCode::BAD_REQUEST.into_response() };
-    match on_store(&service, move |store, _| store.events(&filter)).await {
-        Ok(Ok(events)) => html_page(StatusCode::OK, pages::event_rows(&events)),
-        Ok(Err(error)) => failure(&error.to_string()),
-        Err(why) => failure(&why),
+    match stored(&service, move |store, _| store.events(&filter)).await {
+        Ok(events) => html_page(StatusCode::OK, pages::event_rows(&events)),
+        Err(response) => response,
     }
 }
 
@@ -613,13 +606,12 @@ async fn overview(State(service): State<Arc<Service>>, headers: HeaderMap) -> Re
         Ok(session) => session,
         Err(response) => return response,
     };
-    match on_store(&service, |store, service| gather_overview(store, service)).await {
-        Ok(Ok(data)) => {
+    match stored(&service, |store, service| gather_overview(store, service)).await {
+        Ok(data) => {
             let viewer = Viewer { operator: &session.operator, csrf: &session.csrf };
             html_page(StatusCode::OK, overview_page(&viewer, &data))
         }
-        Ok(Err(error)) => failure(&error.to_string()),
-        Err(why) => failure(&why),
+        Err(response) => response,
     }
 }
 
