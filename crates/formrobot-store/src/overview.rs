@@ -87,3 +87,62 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two tickets opened on day 10 (one approved two hours later, one still
+    /// open), a rejected submission on day 11, a dry run and a duplicate that do not count.
+    fn store() -> Store {
+        let store = Store::open_in_memory().expect("opens");
+        let day = 86_400;
+        store
+            .connection()
+            .execute_batch(&format!(
+                "INSERT INTO tickets (id, tag, status, dialect, created_at, updated_at) VALUES
+                     (1, 'FR-0000000001', 'approved', 'RIPE-228', {d10}, {d10}),
+                     (2, 'FR-0000000002', 'pending-review', 'RIPE-228', {d10}, {d10}),
+                     (3, 'FR-0000000003', 'rejected', 'RIPE-228', {d11}, {d11});
+                 INSERT INTO messages (id, size, sha256, raw, received_at, origin, outcome, ticket_id) VALUES
+                     (1, 1, 'a', x'61', {d10}, 'test', 'accepted', 1),
+                     (2, 1, 'b', x'62', {d10}, 'test', 'accepted', 2),
+                     (3, 1, 'c', x'63', {d11}, 'test', 'rejected', 3),
+                     (4, 1, 'd', x'64', {d11}, 'test', 'rejected', NULL),
+                     (5, 1, 'b', x'', {d11}, 'test', 'duplicate', 2);
+                 INSERT INTO events (at, level, ticket_id, kind, details, actor) VALUES
+                     ({decided}, 'info', 1, 'state-changed', 'pending-review -> approved', 'alice'),
+                     ({d11}, 'info', 2, 'declined', 'no peering', 'alice'),
+                     ({d11}, 'info', 2, 'declined', 'no peering', 'bob');",
+                d10 = 10 * day,
+                d11 = 11 * day + 5,
+                decided = 10 * day + 7_200,
+            ))
+            .expect("rows");
+        store
+    }
+
+    #[test]
+    fn submissions_are_counted_per_day_by_verdict() {
+        let days = store().submissions_per_day(0).expect("counts");
+        assert_eq!(
+            days,
+            [
+                DayCount { day: 10, received: 2, accepted: 2, rejected: 0 },
+                DayCount { day: 11, received: 1, accepted: 0, rejected: 1 }
+            ]
+        );
+        assert!(store().submissions_per_day(12 * 86_400).expect("counts").is_empty());
+    }
+
+    #[test]
+    fn a_decision_is_timed_from_the_ticket_to_its_closing_change() {
+        let store = store();
+        assert_eq!(store.decisions(0).expect("decisions"), [Decision { state: TicketState::Approved, seconds: 7_200 }]);
+        let counts = store.state_counts().expect("counts");
+        assert_eq!(counts.len(), TicketState::ALL.len());
+        assert!(counts.contains(&(TicketState::Approved, 1)) && counts.contains(&(TicketState::Declined, 0)));
+        assert_eq!(store.rejected_submissions(0, 10).expect("raw"), [b"c".to_vec()], "not the dry run");
+        assert_eq!(store.decline_reasons(0, 5).expect("reasons"), [("no peering".to_owned(), 2)]);
+    }
+}

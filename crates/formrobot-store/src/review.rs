@@ -353,3 +353,35 @@ impl Review<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, TicketState};
+
+    #[test]
+    fn the_queue_is_searched_by_tag_address_as_name_and_handle_as_text() {
+        let store = Store::open_in_memory().expect("opens");
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO tickets (id, tag, status, dialect, sender, as_name, created_at, updated_at) VALUES
+                     (1, 'FR-AAAAAAAAAA', 'pending-review', 'RIPE-228', 'jane@example.org', 'EXAMPLE-AS', 1, 1),
+                     (2, 'FR-BBBBBBBBBB', 'rejected', 'RIPE-228', 'joe@example.net', NULL, 2, 2),
+                     (3, 'FR-CCCCCCCCCC', 'approved', 'RIPE-228', 'jane@example.org', 'DONE-AS', 3, 3);
+                 INSERT INTO nic_handles (handle, initials, number, suffix, name, ticket_id, created_at)
+                     VALUES ('JQE1-RIPE', 'JQE', 1, 'RIPE', 'Jane Q Example', 1, 1);",
+            )
+            .expect("rows");
+        let tags = |state: Option<TicketState>, search: Option<&str>| -> Vec<String> {
+            store.queue_matching(state, search).expect("queue").into_iter().map(|row| row.ticket).collect()
+        };
+        assert_eq!(tags(None, None), ["FR-AAAAAAAAAA", "FR-BBBBBBBBBB"], "open tickets, oldest first");
+        assert_eq!(tags(None, Some("  ")), tags(None, None), "an empty search is no search");
+        assert_eq!(tags(None, Some("fr-bbb")), ["FR-BBBBBBBBBB"]);
+        assert_eq!(tags(None, Some("JANE@")), ["FR-AAAAAAAAAA"], "closed tickets stay out");
+        assert_eq!(tags(Some(TicketState::Approved), Some("jane@")), ["FR-CCCCCCCCCC"]);
+        assert_eq!(tags(None, Some("example-as")), ["FR-AAAAAAAAAA"]);
+        assert_eq!(tags(None, Some("jqe1")), ["FR-AAAAAAAAAA"], "by a handle the ticket holds");
+        assert!(tags(None, Some("%")).is_empty(), "text, not a LIKE pattern");
+    }
+}
