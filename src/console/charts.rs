@@ -62,7 +62,7 @@ pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> Markup {
 pub fn horizontal(title: &str, rows: &[(String, i64)], class: &str) -> Markup {
     let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let label_width = 260.0;
-    let row_height = 26.0;
+    let row_height = 32.0;
     let height = row_height * rows.len().max(1) as f64 + 8.0;
     html! {
         figure.chart {
@@ -74,11 +74,11 @@ pub fn horizontal(title: &str, rows: &[(String, i64)], class: &str) -> Markup {
                 @for (index, (label, count)) in rows.iter().enumerate() {
                     @let y = row_height * index as f64 + 4.0;
                     @let width = (WIDTH - label_width - 50.0) * *count as f64 / max as f64;
-                    text.tick x=(label_width - 8.0) y=(y + 16.0) text-anchor="end" { (clip(label, 40)) }
+                    text.tick x=(label_width - 8.0) y=(y + 18.0) text-anchor="end" { (clip(label, 20)) }
                     rect class=(class) x=(label_width) y=(y) width=(format!("{width:.1}")) height=(row_height - 8.0) {
                         title { (label) ": " (count) }
                     }
-                    text.tick x=(format!("{:.1}", label_width + width + 6.0)) y=(y + 16.0) { (count) }
+                    text.tick x=(format!("{:.1}", label_width + width + 6.0)) y=(y + 18.0) { (count) }
                 }
             }
             figcaption { (title) "." }
@@ -92,13 +92,14 @@ fn clip(text: &str, limit: usize) -> String {
 }
 
 /// The histogram's buckets of time to a decision: (upper bound in seconds, label).
+/// Short labels, so that they fit under their bars on a phone.
 pub const DECISION_BUCKETS: &[(i64, &str)] = &[
-    (3_600, "under 1 hour"),
-    (4 * 3_600, "1 to 4 hours"),
-    (86_400, "4 to 24 hours"),
-    (3 * 86_400, "1 to 3 days"),
-    (7 * 86_400, "3 to 7 days"),
-    (i64::MAX, "over a week"),
+    (3_600, "< 1 h"),
+    (4 * 3_600, "1-4 h"),
+    (86_400, "4-24 h"),
+    (3 * 86_400, "1-3 days"),
+    (7 * 86_400, "3-7 days"),
+    (i64::MAX, "> 7 days"),
 ];
 
 /// How many of `seconds` fall in each of [`DECISION_BUCKETS`].
