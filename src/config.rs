@@ -44,6 +44,69 @@ pub struct Config {
     /// The upstream registry's Resource Request API that `formrobot forward` passes requests on to.
     #[serde(default)]
     pub upstream_api: Option<UpstreamApiConfig>,
+    /// The operators' web console and the public check page (`formrobot serve`).
+    #[serde(default)]
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: the operators' web console and the public check page, served by `formrobot serve`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// A session not used for this long ends; the operator logs in again.
+    #[serde(default = "default_session_idle_minutes")]
+    pub session_idle_minutes: u32,
+    /// Mark cookies `Secure` (sent only over HTTPS): set it when a TLS proxy is in front.
+    #[serde(default)]
+    pub secure_cookies: bool,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set it
+    /// behind a reverse proxy that writes one, and only then: a client could
+    /// write it otherwise).
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
+    /// Failed logins for one name, or from one address, within `login_window_minutes`
+    /// after which logins are refused until the window has passed.
+    #[serde(default = "default_login_failures")]
+    pub max_login_failures: u32,
+    /// The window failed logins are counted in.
+    #[serde(default = "default_login_window_minutes")]
+    pub login_window_minutes: u32,
+    /// The largest form the public check page reads, in bytes.
+    #[serde(default = "default_check_max_bytes")]
+    pub check_max_bytes: usize,
+    /// Forms one client address may check per minute on the public check page.
+    #[serde(default = "default_checks_per_minute")]
+    pub checks_per_minute: u32,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> ConsoleConfig {
+        ConsoleConfig {
+            session_idle_minutes: default_session_idle_minutes(),
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            max_login_failures: default_login_failures(),
+            login_window_minutes: default_login_window_minutes(),
+            check_max_bytes: default_check_max_bytes(),
+            checks_per_minute: default_checks_per_minute(),
+        }
+    }
+}
+
+fn default_session_idle_minutes() -> u32 {
+    30
+}
+fn default_login_failures() -> u32 {
+    5
+}
+fn default_login_window_minutes() -> u32 {
+    15
+}
+fn default_check_max_bytes() -> usize {
+    256 * 1024
+}
+fn default_checks_per_minute() -> u32 {
+    20
 }
 
 /// `[http]`: the Resource Request API server (`formrobot serve`).
@@ -149,6 +212,7 @@ impl Default for Config {
             policy: RegistryPolicy::default(),
             http: HttpConfig::default(),
             upstream_api: None,
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -161,7 +225,22 @@ impl Config {
 
     /// What is wrong with the values (the keys and types are checked on reading), in words.
     pub fn problems(&self) -> Vec<String> {
-        self.policy.problems()
+        let mut problems = self.policy.problems();
+        let console = &self.console;
+        for (value, key) in [
+            (console.session_idle_minutes, "session_idle_minutes"),
+            (console.max_login_failures, "max_login_failures"),
+            (console.login_window_minutes, "login_window_minutes"),
+            (console.checks_per_minute, "checks_per_minute"),
+        ] {
+            if value == 0 {
+                problems.push(format!("[console] {key} must be at least 1"));
+            }
+        }
+        if console.check_max_bytes == 0 {
+            problems.push("[console] check_max_bytes must be at least 1".to_owned());
+        }
+        problems
     }
 
     /// The robot's own address: `[smtp] from`, else an address-shaped `[imap] username`, else the default.

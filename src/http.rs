@@ -1,15 +1,17 @@
 //! `formrobot serve`: the Resource Request API over HTTP (axum on the tokio
-//! runtime). This module only speaks HTTP: it finds the key, limits and
-//! reads the body, and turns [`crate::api`]'s results into status codes and
-//! JSON; every decision is made there.
+//! runtime), and next to it on the same port the operators' console and the
+//! public check page ([`crate::console`]). This module only speaks HTTP for
+//! the API: it finds the key, limits and reads the body, and turns
+//! [`crate::api`]'s results into status codes and JSON; every decision is made there.
 //!
-//! Every answer is JSON. Bodies are refused (413) above `[http]
+//! Every answer of the API is JSON. Bodies are refused (413) above `[http]
 //! max_body_bytes` before they are parsed; a missing or unknown key is 401,
 //! logged without the key; the store is used on blocking threads, one
 //! request at a time, so the async thread is always free to accept.
 
 use crate::api::{self, ApiFailure};
-use crate::config::{Config, RegistryConfig};
+use crate::config::{Config, ConsoleConfig, RegistryConfig};
+use crate::console;
 use crate::pipeline::Settings;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, State};
@@ -19,6 +21,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use formrobot_api::request::ENDPOINTS;
 use formrobot_api::{ErrorBody, RequestType};
+use formrobot_engine::forms::FormSet;
 use formrobot_store::{Store, TicketState};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -30,30 +33,53 @@ pub const KEY_HEADER: &str = "ncc-api-authorization";
 /// What every handler shares.
 pub struct Service {
     store: Mutex<Store>,
-    settings: Settings,
-    registry: RegistryConfig,
+    pub(crate) settings: Settings,
+    pub(crate) registry: RegistryConfig,
     max_body_bytes: usize,
+    /// The template definitions forms are checked against (the console's views, the check page).
+    pub(crate) forms: FormSet,
+    /// `[console]`.
+    pub(crate) console: ConsoleConfig,
+    /// Failed logins, per name and per client address.
+    pub(crate) login_failures: console::auth::Limiter,
+    /// Forms checked on the public page, per client address.
+    pub(crate) checks: console::auth::Limiter,
     /// Woken when a request queued mail, so that a sender in this process sends it now.
-    wake_sender: Option<Arc<Notify>>,
+    pub(crate) wake_sender: Option<Arc<Notify>>,
     /// A fixed time for reproducible tests (`--today`), else the clock.
     fixed_now: Option<i64>,
 }
 
 impl Service {
-    /// A service on `store`, configured by `config`.
-    pub fn new(store: Store, config: &Config, wake_sender: Option<Arc<Notify>>, fixed_now: Option<i64>) -> Service {
+    /// A service on `store`, configured by `config`, checking forms against `forms`.
+    pub fn new(
+        store: Store,
+        config: &Config,
+        forms: FormSet,
+        wake_sender: Option<Arc<Notify>>,
+        fixed_now: Option<i64>,
+    ) -> Service {
         Service {
             store: Mutex::new(store),
             settings: Settings::from_config(config),
             registry: config.registry.clone(),
             max_body_bytes: config.http.max_body_bytes,
+            forms,
+            console: config.console.clone(),
+            login_failures: console::auth::Limiter::default(),
+            checks: console::auth::Limiter::default(),
             wake_sender,
             fixed_now,
         }
     }
+
+    /// Now, Unix seconds: the fixed time of `--today`, else the clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.fixed_now.unwrap_or_else(crate::clock::now)
+    }
 }
 
-/// The routes: the four request endpoints and the ticket state.
+/// The routes: the four request endpoints and the ticket state, the console and the check page.
 pub fn router(service: Arc<Service>) -> Router {
     let mut router = Router::new();
     for (path, kind) in ENDPOINTS {
@@ -66,6 +92,7 @@ pub fn router(service: Arc<Service>) -> Router {
     }
     router
         .route("/api/external/v1/request/{ticket}", get(ticket_state))
+        .merge(console::routes(service.console.check_max_bytes))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(service)
@@ -77,7 +104,9 @@ pub async fn serve(
     service: Arc<Service>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(service)).with_graceful_shutdown(shutdown).await
+    // The peer's address is what the console's rate limits count by.
+    let app = router(service).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// The answer to a request taken: `{"ticket": "FR-...", "status": "pending-review"}`.
@@ -170,11 +199,11 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Runs `work` on the store on a blocking thread.
-async fn with_store<T: Send + 'static>(
+/// Runs `work` on the store on a blocking thread; `Err` says why the worker failed.
+pub(crate) async fn on_store<T: Send + 'static>(
     service: &Arc<Service>,
-    work: impl FnOnce(&mut Store, &Service) -> Result<T, ApiFailure> + Send + 'static,
-) -> Result<T, ApiFailure> {
+    work: impl FnOnce(&mut Store, &Service) -> T + Send + 'static,
+) -> Result<T, String> {
     let service = Arc::clone(service);
     tokio::task::spawn_blocking(move || {
         // A handler that panicked while holding the lock left the store as SQLite left it: usable.
@@ -182,7 +211,15 @@ async fn with_store<T: Send + 'static>(
         work(&mut store, &service)
     })
     .await
-    .map_err(|error| ApiFailure::Unavailable(format!("the request's worker failed: {error}")))?
+    .map_err(|error| format!("the request's worker failed: {error}"))
+}
+
+/// Runs `work` on the store on a blocking thread, for the API.
+async fn with_store<T: Send + 'static>(
+    service: &Arc<Service>,
+    work: impl FnOnce(&mut Store, &Service) -> Result<T, ApiFailure> + Send + 'static,
+) -> Result<T, ApiFailure> {
+    on_store(service, work).await.map_err(ApiFailure::Unavailable)?
 }
 
 async fn create(
@@ -229,15 +266,7 @@ async fn create(
         }
     };
     let taken = with_store(&service, move |store, service| {
-        api::submit(
-            store,
-            &service.settings,
-            &service.registry,
-            kind,
-            &body,
-            &key,
-            service.fixed_now.unwrap_or_else(crate::clock::now),
-        )
+        api::submit(store, &service.settings, &service.registry, kind, &body, &key, service.now())
     })
     .await;
     match taken {

@@ -23,6 +23,7 @@
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod daemon;
 pub mod fault;
 pub mod http;

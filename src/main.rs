@@ -123,9 +123,13 @@ enum Command {
         #[arg(long, conflicts_with = "json")]
         request_json: bool,
     },
-    /// Serve the Resource Request API (JSON over HTTP) on [http] listen, until SIGTERM or SIGINT.
+    /// Serve the Resource Request API (JSON over HTTP), the operators' console (/console/) and the
+    /// public check page (/check) on [http] listen, until SIGTERM or SIGINT.
     Serve,
     /// Make, list and revoke the keys of the Resource Request API.
+    /// Operators of the web console: add (asks for a password), remove, list.
+    #[command(subcommand)]
+    Operator(cli::operator::OperatorCommand),
     #[command(subcommand)]
     ApiKey(cli::api::KeyCommand),
     /// Pass an accepted request on to the upstream registry's API ([upstream_api]) and record its answer.
@@ -233,6 +237,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show { ticket, json, request_json: false } => cli::log::run_show(&context, &ticket, json),
         Command::Show { ticket, request_json: true, .. } => cli::forward::run_request_json(&context, &ticket),
         Command::Serve => cli::api::run_serve(&context),
+        Command::Operator(command) => cli::operator::run(&context, command, &cli::review::operator_name(operator)),
         Command::ApiKey(command) => cli::api::run_key(&context, command, &cli::review::operator_name(operator)),
         Command::Forward { ticket, json } => {
             cli::forward::run(&context, &ticket, &cli::review::operator_name(operator), json)

@@ -9,15 +9,22 @@ use crate::config::RegistryConfig;
 use crate::pipeline::{outgoing, Settings};
 use formrobot_api::objects::{asn_request_from_objects, first_person_name, Defaults};
 use formrobot_api::{ApiError, RequestType};
+use formrobot_engine::check::check_text_under;
 use formrobot_engine::date::Date;
+use formrobot_engine::diagnostic::Diagnostic;
 use formrobot_engine::dialect::Dialect;
+use formrobot_engine::extract;
+use formrobot_engine::forms::FormSet;
+use formrobot_engine::outcome::Status;
 use formrobot_engine::register::{self, asn_text, Completion, ObjectText, RegisterError};
+use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use formrobot_mail::intake::{self, Headers};
 use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
 use formrobot_store::query::TicketDetail;
 use formrobot_store::review::{QueueRow, Review};
 use formrobot_store::{EventKind, EventLevel, Store, StoreError, TicketState};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Why an operator's action was refused; nothing was changed.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +55,9 @@ pub enum OperatorError {
         /// What it asks for.
         request_type: String,
     },
+    /// Looking up the registry for the form's references failed.
+    #[error("looking up the registry failed: {0}")]
+    Lookup(String),
     /// The ticket's request cannot be written as the API's payload.
     #[error("ticket {ticket}: {why}")]
     NoPayload {
@@ -65,6 +75,7 @@ impl OperatorError {
             OperatorError::Store(error) => {
                 matches!(error, StoreError::NoSuchTicket(_) | StoreError::WrongState { .. } | StoreError::Asn(_))
             }
+            OperatorError::Lookup(_) => false,
             _ => true,
         }
     }
@@ -96,9 +107,10 @@ pub struct MailSummary {
     pub body: String,
 }
 
-/// The open tickets (or those in `state`), oldest first.
-pub fn queue(store: &Store, state: Option<TicketState>) -> Result<Vec<QueueRow>, OperatorError> {
-    Ok(store.queue(state)?)
+/// The open tickets (or those in `state`), oldest first; with `search`, only
+/// those whose tag, requester, as-name or a handle contains it.
+pub fn queue(store: &Store, state: Option<TicketState>, search: Option<&str>) -> Result<Vec<QueueRow>, OperatorError> {
+    Ok(store.queue_matching(state, search)?)
 }
 
 /// Asks the requester `message`; the ticket waits for the answer, which moves it back to review.
@@ -318,6 +330,102 @@ fn api_body_for_operators(raw: &[u8]) -> String {
         }
     }
     serde_json::to_string_pretty(&value).map_or_else(|_| String::from_utf8_lossy(raw).into_owned(), |text| text + "\n")
+}
+
+/// The most lines of a request shown as received; the rest are counted.
+pub const MAX_LINES_SHOWN: usize = 2_000;
+
+/// A line of a request as received, with the problems found on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotatedLine {
+    /// Its number in the mail's text, as in the reply.
+    pub number: usize,
+    /// Its text, passwords and `auth:` hashes masked.
+    pub text: String,
+    /// The problems found on it.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// A ticket's latest request as it came, checked again as the robot checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedRequest {
+    /// When it came, Unix seconds.
+    pub at: i64,
+    /// Who sent it.
+    pub from: Option<String>,
+    /// A mailed form: its verdict now, the problems without a line, and its lines with their problems.
+    pub form: Option<AnnotatedForm>,
+    /// A request through the API: its JSON body, indented, documents replaced by their sizes.
+    pub api_body: Option<String>,
+}
+
+/// A form with every problem under its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotatedForm {
+    /// Whether it has errors.
+    pub status: Status,
+    /// Problems with the form as a whole.
+    pub general: Vec<Diagnostic>,
+    /// Its lines (at most [`MAX_LINES_SHOWN`]).
+    pub lines: Vec<AnnotatedLine>,
+    /// How many lines are not shown, and how many problems they hold.
+    pub not_shown: (usize, usize),
+}
+
+/// Checks `text` as the robot does on `today` (the engine, `[policy]`, the
+/// registry's references) and places each problem under its line.
+pub fn annotate(
+    store: &Store,
+    forms: &FormSet,
+    policy: &RegistryPolicy,
+    text: &str,
+    today: Date,
+) -> Result<AnnotatedForm, OperatorError> {
+    let mut checked = check_text_under(text, forms, today, policy);
+    checked.check_references(store).map_err(|e| OperatorError::Lookup(e.to_string()))?;
+    let frame = extract::Frame::new(text);
+    let mut by_line: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
+    let mut general = Vec::new();
+    for diagnostic in &checked.diagnostics {
+        match diagnostic.line.filter(|&line| frame.holds(line)) {
+            Some(line) => by_line.entry(line).or_default().push(diagnostic.clone()),
+            None => general.push(diagnostic.clone()),
+        }
+    }
+    let mut masker = reply::SecretMasker::new();
+    let mut lines = Vec::new();
+    let mut not_shown = (0, 0);
+    for line in frame.lines() {
+        // The masker reads every line: a secret's continuation lines follow it.
+        let text = masker.line(line.text.trim_end());
+        let problems = by_line.remove(&line.number).unwrap_or_default();
+        if lines.len() < MAX_LINES_SHOWN {
+            lines.push(AnnotatedLine { number: line.number, text, problems });
+        } else {
+            not_shown = (not_shown.0 + 1, not_shown.1 + problems.len());
+        }
+    }
+    general.extend(by_line.into_values().flatten());
+    Ok(AnnotatedForm { status: checked.status(), general, lines, not_shown })
+}
+
+/// Ticket `tag`'s latest request as received (the mail with templates, or
+/// the API request), checked again with the policy and registry of now.
+pub fn request_as_received(
+    store: &Store,
+    forms: &FormSet,
+    settings: &Settings,
+    tag: &str,
+) -> Result<Option<ReceivedRequest>, OperatorError> {
+    let Some(stored) = store.latest_submission(tag)? else { return Ok(None) };
+    if stored.origin.as_deref().is_some_and(|origin| origin.starts_with("api:")) {
+        let body = api_body_for_operators(&stored.raw);
+        return Ok(Some(ReceivedRequest { at: stored.at, from: stored.address, form: None, api_body: Some(body) }));
+    }
+    let mail = intake::read_mail(&stored.raw);
+    let text = mail.text.as_deref().unwrap_or("");
+    let form = annotate(store, forms, &settings.policy, text, Date::from_unix_seconds(stored.at))?;
+    Ok(Some(ReceivedRequest { at: stored.at, from: stored.address, form: Some(form), api_body: None }))
 }
 
 /// The ticket `tag` with its AS numbers and its correspondence.

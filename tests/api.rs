@@ -6,17 +6,17 @@
 
 mod common;
 
+use common::serve::{Server, TODAY};
 use common::{formrobot, Scratch};
 use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
-const TODAY: &str = "--today=2026-11-30 12:00:00";
 const ASN: &str = "/api/external/v1/request/asn/assignment";
 
 fn payload(name: &str) -> Value {
@@ -52,36 +52,7 @@ fn make_key(db: &Path, name: &str) -> String {
     key
 }
 
-/// `formrobot serve` on a loopback port; stopped when dropped.
-struct Server {
-    child: Child,
-    address: SocketAddr,
-    stderr: PathBuf,
-}
-
 impl Server {
-    fn start(scratch: &Scratch, db: &Path, extra_config: &str) -> Server {
-        let config = scratch.path("serve.toml");
-        let text = format!("[http]\nlisten = \"127.0.0.1:0\"\nmax_body_bytes = 65536\n{extra_config}");
-        std::fs::write(&config, text).expect("config");
-        let stderr = scratch.path("serve.stderr");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
-            .args(["--db", db.to_str().expect("UTF-8"), TODAY, "--config", config.to_str().expect("UTF-8"), "serve"])
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("reads");
-        let address = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("serve said {line:?}: {}", std::fs::read_to_string(&stderr).unwrap_or_default()))
-            .parse()
-            .expect("an address");
-        Server { child, address, stderr }
-    }
-
     /// One request; the status and the JSON body (or the text, as a JSON string).
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Value) {
         let mut stream = TcpStream::connect(self.address).expect("connects");
@@ -115,17 +86,6 @@ impl Server {
             headers.push(("ncc-api-authorization", key));
         }
         self.request("POST", path, &headers, body.to_string().as_bytes())
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -1,4 +1,4 @@
-//! `formrobot serve` and `formrobot api-key create|list|revoke`.
+//! `formrobot serve` (the API, the console and the check page) and `formrobot api-key create|list|revoke`.
 
 use super::Context;
 use anyhow::{Context as _, Result};
@@ -85,9 +85,7 @@ pub fn run_key(context: &Context, command: KeyCommand, operator: &str) -> Result
 
 /// A new key: `fr_` and 32 random bytes in hex, from the operating system's generator.
 fn new_key() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random numbers from the system: {e}"))?;
-    Ok(format!("fr_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(format!("fr_{}", formrobot::console::auth::new_token()?))
 }
 
 /// Serves the Resource Request API until SIGTERM or SIGINT; with `[smtp]`,
@@ -114,7 +112,8 @@ pub fn run_serve(context: &Context) -> Result<ExitCode> {
             }
             None => None,
         };
-        let service = Arc::new(Service::new(store, &config, sender.as_ref().map(|_| wake), context.fixed_now()));
+        let forms = context.forms()?;
+        let service = Arc::new(Service::new(store, &config, forms, sender.as_ref().map(|_| wake), context.fixed_now()));
         // The address goes to standard output, so that a caller that asked for port 0 learns the port.
         println!("listening on {address}");
         std::io::stdout().flush()?;

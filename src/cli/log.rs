@@ -28,7 +28,7 @@ pub fn run_log(
                 .with_context(|| format!("'{text}' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] or an age such as 2h"))
         })
         .transpose()?;
-    let mut filter = EventFilter { ticket, since, after: None };
+    let mut filter = EventFilter { ticket, since, ..EventFilter::default() };
     let mut out = std::io::stdout().lock();
     loop {
         let events = store.events(&filter)?;

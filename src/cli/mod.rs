@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod forward;
 pub mod import;
 pub mod log;
+pub mod operator;
 pub mod process;
 pub mod replay;
 pub mod review;

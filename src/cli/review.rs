@@ -3,6 +3,7 @@
 
 use super::Context;
 use anyhow::Result;
+use formrobot::console::pages::age;
 use formrobot::operator::{self, ActionReport, Approval, OperatorError};
 use formrobot::pipeline::Settings;
 use formrobot_engine::date::format_timestamp;
@@ -59,7 +60,7 @@ pub fn run_queue(context: &Context, state: Option<&str>, json: bool) -> Result<E
         }
     };
     let store = context.store_read_only()?;
-    let rows = operator::queue(&store, state)?;
+    let rows = operator::queue(&store, state, None)?;
     let now = context.now();
     let mut out = std::io::stdout().lock();
     if json {
@@ -84,17 +85,6 @@ pub fn run_queue(context: &Context, state: Option<&str>, json: bool) -> Result<E
         )?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `seconds` as the largest whole unit: `45s`, `12m`, `5h`, `3d`.
-fn age(seconds: i64) -> String {
-    let seconds = seconds.max(0);
-    match seconds {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
 }
 
 /// Runs one operator action; a refusal (unknown ticket, wrong state, no free

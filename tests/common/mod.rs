@@ -4,8 +4,10 @@
 
 #![allow(dead_code, unused_imports)] // Each test crate uses its own part of this.
 
+pub mod browser;
 pub mod golden;
 mod index;
+pub mod serve;
 
 pub use index::expected_statuses;
 

@@ -12,14 +12,18 @@
 //! - [`review`]: the operators' queue and their actions' transactions (AS
 //!   numbers from the pools, objects into the registry, mail to the requester).
 //! - [`import`]: loading RPSL dumps of existing objects.
+//! - [`console`]: the web console's operator accounts and sessions;
+//!   [`overview`]: what its overview counts.
 //! - [`query`]: the processing log and ticket details for operators.
 //! - [`words`]: the words stored in state columns (outbox states, event levels
 //!   and kinds, message outcomes, ticket states), as enums.
 
 pub mod api;
+pub mod console;
 pub mod import;
 pub mod lifecycle;
 pub mod outbox;
+pub mod overview;
 pub mod query;
 pub mod record;
 pub mod review;
@@ -88,6 +92,9 @@ pub enum StoreError {
     /// An API key could not be made or revoked; nothing was changed.
     #[error(transparent)]
     Key(#[from] api::KeyError),
+    /// An operator account could not be made or removed; nothing was changed.
+    #[error(transparent)]
+    Account(#[from] console::AccountError),
     /// A migration would leave rows referring to rows that do not exist; nothing was changed.
     #[error("migrating the database to schema version {version} would break references from table {table}; the database was not changed")]
     BrokenReferences {

@@ -38,6 +38,10 @@ pub struct EventFilter {
     pub since: Option<i64>,
     /// Only events after this sequence number (for following the log).
     pub after: Option<i64>,
+    /// Only events at this level.
+    pub level: Option<EventLevel>,
+    /// Only the newest this many of those that pass (still listed oldest first).
+    pub newest: Option<usize>,
 }
 
 /// A received message, without its bytes.
@@ -193,14 +197,45 @@ impl Store {
 
     /// The events that pass `filter`, oldest first.
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
+        // The newest N are the first N in reverse order, turned back afterwards.
         let sql = format!(
             "{EVENT_COLUMNS}
              WHERE (?1 IS NULL OR t.tag = ?1) AND (?2 IS NULL OR e.at >= ?2) AND (?3 IS NULL OR e.id > ?3)
-             ORDER BY e.id"
+               AND (?4 IS NULL OR e.level = ?4)
+             ORDER BY e.id {} LIMIT ?5",
+            if filter.newest.is_some() { "DESC" } else { "ASC" }
         );
         let mut statement = self.connection.prepare_cached(&sql)?;
-        let rows = statement.query_map(params![filter.ticket, filter.since, filter.after], event_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let limit = filter.newest.map_or(-1, |n| n as i64);
+        let rows =
+            statement.query_map(params![filter.ticket, filter.since, filter.after, filter.level, limit], event_row)?;
+        let mut events: Vec<EventRow> = rows.collect::<Result<_, _>>()?;
+        if filter.newest.is_some() {
+            events.reverse();
+        }
+        Ok(events)
+    }
+
+    /// The latest submission on ticket `tag` (templates by mail, or a request
+    /// through the API): when it came, its bytes, and where from.
+    pub fn latest_submission(&self, tag: &str) -> Result<Option<StoredMail>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT m.received_at, m.sender, m.raw, m.origin FROM messages m JOIN tickets t ON t.id = m.ticket_id
+                 WHERE t.tag = ?1 AND m.outcome IN (?2, ?3) ORDER BY m.id DESC LIMIT 1",
+                params![crate::lifecycle::normalise_tag(tag), MessageOutcome::Accepted, MessageOutcome::Rejected],
+                |row| {
+                    Ok(StoredMail {
+                        outgoing: false,
+                        at: row.get(0)?,
+                        address: row.get(1)?,
+                        raw: row.get(2)?,
+                        origin: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Everything recorded about ticket `tag` (case-insensitive, with or without brackets).

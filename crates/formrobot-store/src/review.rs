@@ -62,13 +62,29 @@ pub enum AsnError {
 impl Store {
     /// The tickets in `state`, or every open one (not approved, declined or forwarded), oldest first.
     pub fn queue(&self, state: Option<TicketState>) -> Result<Vec<QueueRow>, StoreError> {
+        self.queue_matching(state, None)
+    }
+
+    /// As [`Store::queue`], only the tickets where `search` (case-insensitive)
+    /// is part of the tag, the requester's address, the as-name or a handle the ticket holds.
+    pub fn queue_matching(
+        &self,
+        state: Option<TicketState>,
+        search: Option<&str>,
+    ) -> Result<Vec<QueueRow>, StoreError> {
+        // instr, not LIKE: what an operator types is text, never a pattern.
         let mut statement = self.connection.prepare_cached(
-            "SELECT tag, status, created_at, sender, as_name, neighbours, updated_at FROM tickets
-             WHERE (?1 IS NULL AND status NOT IN (?2, ?3, ?4)) OR status = ?1
+            "SELECT tag, status, created_at, sender, as_name, neighbours, updated_at FROM tickets t
+             WHERE ((?1 IS NULL AND status NOT IN (?2, ?3, ?4)) OR status = ?1)
+               AND (?5 IS NULL OR instr(lower(tag), ?5) > 0 OR instr(lower(coalesce(sender, '')), ?5) > 0
+                    OR instr(lower(coalesce(requester_from, '')), ?5) > 0
+                    OR instr(lower(coalesce(as_name, '')), ?5) > 0
+                    OR EXISTS (SELECT 1 FROM nic_handles h WHERE h.ticket_id = t.id AND instr(lower(h.handle), ?5) > 0))
              ORDER BY created_at, id",
         )?;
+        let search = search.map(|text| text.trim().to_lowercase()).filter(|text| !text.is_empty());
         let rows = statement.query_map(
-            params![state, TicketState::Approved, TicketState::Declined, TicketState::Forwarded],
+            params![state, TicketState::Approved, TicketState::Declined, TicketState::Forwarded, search],
             |row| {
                 Ok(QueueRow {
                     ticket: row.get(0)?,
@@ -335,5 +351,37 @@ impl Review<'_> {
     pub fn commit(self) -> Result<(), StoreError> {
         self.tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, TicketState};
+
+    #[test]
+    fn the_queue_is_searched_by_tag_address_as_name_and_handle_as_text() {
+        let store = Store::open_in_memory().expect("opens");
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO tickets (id, tag, status, dialect, sender, as_name, created_at, updated_at) VALUES
+                     (1, 'FR-AAAAAAAAAA', 'pending-review', 'RIPE-228', 'jane@example.org', 'EXAMPLE-AS', 1, 1),
+                     (2, 'FR-BBBBBBBBBB', 'rejected', 'RIPE-228', 'joe@example.net', NULL, 2, 2),
+                     (3, 'FR-CCCCCCCCCC', 'approved', 'RIPE-228', 'jane@example.org', 'DONE-AS', 3, 3);
+                 INSERT INTO nic_handles (handle, initials, number, suffix, name, ticket_id, created_at)
+                     VALUES ('JQE1-RIPE', 'JQE', 1, 'RIPE', 'Jane Q Example', 1, 1);",
+            )
+            .expect("rows");
+        let tags = |state: Option<TicketState>, search: Option<&str>| -> Vec<String> {
+            store.queue_matching(state, search).expect("queue").into_iter().map(|row| row.ticket).collect()
+        };
+        assert_eq!(tags(None, None), ["FR-AAAAAAAAAA", "FR-BBBBBBBBBB"], "open tickets, oldest first");
+        assert_eq!(tags(None, Some("  ")), tags(None, None), "an empty search is no search");
+        assert_eq!(tags(None, Some("fr-bbb")), ["FR-BBBBBBBBBB"]);
+        assert_eq!(tags(None, Some("JANE@")), ["FR-AAAAAAAAAA"], "closed tickets stay out");
+        assert_eq!(tags(Some(TicketState::Approved), Some("jane@")), ["FR-CCCCCCCCCC"]);
+        assert_eq!(tags(None, Some("example-as")), ["FR-AAAAAAAAAA"]);
+        assert_eq!(tags(None, Some("jqe1")), ["FR-AAAAAAAAAA"], "by a handle the ticket holds");
+        assert!(tags(None, Some("%")).is_empty(), "text, not a LIKE pattern");
     }
 }

@@ -194,6 +194,16 @@ words! {
         ForwardFailed => "forward-failed",
         /// The upstream registry's API refused the request (details: its errors).
         ForwardRejected => "forward-rejected",
+        /// An operator account was made for the console (details: its name, never the password).
+        OperatorAdded => "operator-added",
+        /// An operator account was removed; its sessions ended.
+        OperatorRemoved => "operator-removed",
+        /// An operator logged in to the console (details: the client's address).
+        LoggedIn => "logged-in",
+        /// A login to the console failed, or was refused after too many failures.
+        LoginFailed => "login-failed",
+        /// An operator logged out of the console.
+        LoggedOut => "logged-out",
     }
 }
 
@@ -326,6 +336,11 @@ mod tests {
                 "forwarded",
                 "forward-failed",
                 "forward-rejected",
+                "operator-added",
+                "operator-removed",
+                "logged-in",
+                "login-failed",
+                "logged-out",
             ]
         );
         assert_eq!(

@@ -15,7 +15,7 @@ mod refusal;
 mod rejection;
 
 pub use acknowledgement::acknowledgement;
-pub use dry_run::dry_run;
+pub use dry_run::{dry_run, verdict_only};
 pub use formrobot_engine::secrets::{mask_secrets, SecretMasker};
 pub use help::{blank_forms, help};
 pub use lifecycle::{api_acknowledgement, approval, decline, kept_request, not_requester, question, Registered};
