@@ -17,23 +17,35 @@ pub enum FaultPoint {
 }
 
 /// Aborts or panics as `FORMROBOT_TEST_FAULT` asks, when `raw` contains its TEXT at `point`.
-#[cfg(debug_assertions)]
 pub fn injected_fault(point: FaultPoint, raw: &[u8]) {
-    let Ok(spec) = std::env::var("FORMROBOT_TEST_FAULT") else { return };
+    if armed(point, raw) {
+        strike();
+    }
+}
+
+/// Whether `FORMROBOT_TEST_FAULT` asks for a fault when `raw` reaches `point`
+/// (for a caller that strikes later, when the mail reaches it in a batch).
+#[cfg(debug_assertions)]
+pub fn armed(point: FaultPoint, raw: &[u8]) -> bool {
+    let Ok(spec) = std::env::var("FORMROBOT_TEST_FAULT") else { return false };
     let (how, text) = spec.split_once(':').unwrap_or(("abort", spec.as_str()));
     let applies = match point {
         FaultPoint::BeforeProcessing => how == "abort" || how == "panic",
         FaultPoint::AfterRecord => how == "abort-after-record",
     };
-    if !applies || text.is_empty() || !raw.windows(text.len()).any(|window| window == text.as_bytes()) {
-        return;
-    }
-    if how == "panic" {
-        panic!("injected fault (FORMROBOT_TEST_FAULT)");
-    }
-    std::process::abort();
+    applies && !text.is_empty() && raw.windows(text.len()).any(|window| window == text.as_bytes())
 }
 
 /// Release builds have no injected faults.
 #[cfg(not(debug_assertions))]
-pub fn injected_fault(_point: FaultPoint, _raw: &[u8]) {}
+pub fn armed(_point: FaultPoint, _raw: &[u8]) -> bool {
+    false
+}
+
+/// Panics (`panic:`) or aborts, as `FORMROBOT_TEST_FAULT` asks.
+pub fn strike() {
+    if std::env::var("FORMROBOT_TEST_FAULT").is_ok_and(|spec| spec.starts_with("panic:")) {
+        panic!("injected fault (FORMROBOT_TEST_FAULT)");
+    }
+    std::process::abort();
+}

@@ -61,8 +61,8 @@ enum Pending {
     MailFile(PathBuf),
     /// A Maildir message: one mail per file, never an mbox.
     MaildirFile(PathBuf),
-    /// A mail already read (a message of an mbox), waiting for its turn.
-    Ready(SourcedMail),
+    /// An mbox being read, one message at a time.
+    Mbox(Box<MboxStream>),
     /// A problem to report in its place in the order.
     Failed(io::Error),
 }
@@ -93,7 +93,11 @@ impl MailReader {
             Pending::Walk(walk) => return self.walk_step(walk),
             Pending::MailFile(path) => return self.mail_file(&path),
             Pending::MaildirFile(path) => return Some(read(&path).map(|bytes| sourced(&path, bytes))),
-            Pending::Ready(mail) => return Some(Ok(mail)),
+            Pending::Mbox(mut stream) => {
+                let next = stream.next_mail()?;
+                self.pending.push(Pending::Mbox(stream));
+                return Some(next);
+            }
             Pending::Failed(error) => return Some(Err(error)),
         }
         None
@@ -135,34 +139,85 @@ impl MailReader {
         }
     }
 
-    /// Reads a file: an mbox gives its first message now and queues the
-    /// others; any other file is one mail.
+    /// Reads a file: an mbox is streamed, a message at a time (an archive of
+    /// thousands of mails is never held whole); any other file is one mail.
     fn mail_file(&mut self, path: &Path) -> Option<io::Result<SourcedMail>> {
-        let bytes = match read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => return Some(Err(error)),
+        let mut file = match fs::File::open(path) {
+            Ok(file) => file,
+            Err(error) => return Some(Err(with_path(path, error))),
         };
-        if !is_mbox(&bytes) {
+        let mut head = Vec::with_capacity(SEPARATOR.len());
+        if let Err(error) = io::Read::read_to_end(&mut io::Read::take(&mut file, SEPARATOR.len() as u64), &mut head) {
+            return Some(Err(with_path(path, error)));
+        }
+        if !is_mbox(&head) {
             // An empty mbox is a folder with no mail, not an empty mail.
-            if bytes.is_empty() && has_extension(path, "mbox") {
+            if head.is_empty() && has_extension(path, "mbox") {
                 return None;
+            }
+            let mut bytes = head;
+            if let Err(error) = io::Read::read_to_end(&mut file, &mut bytes) {
+                return Some(Err(with_path(path, error)));
             }
             return Some(Ok(sourced(path, bytes)));
         }
-        let label = path.display().to_string();
-        let messages = split_mbox(&bytes);
-        // A single mail saved with its `From ` line is named by its file alone, like any other mail file.
-        let single = messages.len() == 1;
-        let messages = messages
-            .into_iter()
-            .enumerate()
-            .map(|(index, bytes)| {
-                let label = if single { label.clone() } else { format!("{label}#{}", index + 1) };
-                Pending::Ready(SourcedMail { label, bytes })
-            })
-            .collect();
-        self.push_front(messages);
-        None
+        let mut stream = Box::new(MboxStream::new(path, head, file));
+        let first = stream.next_mail()?;
+        self.pending.push(Pending::Mbox(stream));
+        Some(first)
+    }
+}
+
+/// The messages of one mbox file, read as they are asked for.
+#[derive(Debug)]
+struct MboxStream {
+    path: PathBuf,
+    reader: io::BufReader<io::Chain<io::Cursor<Vec<u8>>, fs::File>>,
+    splitter: Splitter,
+    /// How many messages were given.
+    given: usize,
+    /// Whether the end of the file was read.
+    at_end: bool,
+}
+
+impl MboxStream {
+    /// A stream over `file`, whose first bytes, `head`, were read already.
+    fn new(path: &Path, head: Vec<u8>, file: fs::File) -> MboxStream {
+        let reader = io::BufReader::with_capacity(1 << 16, io::Read::chain(io::Cursor::new(head), file));
+        MboxStream { path: path.to_path_buf(), reader, splitter: Splitter::default(), given: 0, at_end: false }
+    }
+
+    /// The next message, labelled `FILE#N`; `None` at the end.
+    fn next_mail(&mut self) -> Option<io::Result<SourcedMail>> {
+        let mut line = Vec::new();
+        loop {
+            if let Some(bytes) = self.splitter.messages.pop_front() {
+                self.given += 1;
+                // A single mail saved with its `From ` line is named by its file alone, like any other mail file.
+                let single = self.given == 1 && self.at_end && self.splitter.messages.is_empty();
+                let label = if single {
+                    self.path.display().to_string()
+                } else {
+                    format!("{}#{}", self.path.display(), self.given)
+                };
+                return Some(Ok(SourcedMail { label, bytes }));
+            }
+            if self.at_end {
+                return None;
+            }
+            line.clear();
+            match io::BufRead::read_until(&mut self.reader, b'\n', &mut line) {
+                Ok(0) => {
+                    self.at_end = true;
+                    self.splitter.end_message();
+                }
+                Ok(_) => self.splitter.line(&line),
+                Err(error) => {
+                    self.at_end = true;
+                    return Some(Err(with_path(&self.path, error)));
+                }
+            }
+        }
     }
 }
 
@@ -305,8 +360,8 @@ pub fn is_mbox(bytes: &[u8]) -> bool {
 /// The state of [`split_mbox`] between two lines.
 #[derive(Debug)]
 struct Splitter {
-    /// The messages finished so far.
-    messages: Vec<Vec<u8>>,
+    /// The messages finished and not yet taken.
+    messages: std::collections::VecDeque<Vec<u8>>,
     /// The message being read, once a separator has been seen.
     current: Option<Vec<u8>>,
     /// A blank line not yet added to `current`: if a separator follows, it
@@ -319,7 +374,7 @@ struct Splitter {
 
 impl Default for Splitter {
     fn default() -> Splitter {
-        Splitter { messages: Vec::new(), current: None, held_blank: None, at_boundary: true }
+        Splitter { messages: std::collections::VecDeque::new(), current: None, held_blank: None, at_boundary: true }
     }
 }
 
@@ -347,14 +402,14 @@ impl Splitter {
     fn end_message(&mut self) {
         self.held_blank = None;
         if let Some(message) = self.current.take() {
-            self.messages.push(message);
+            self.messages.push_back(message);
         }
     }
 
     /// Ends the data: the last message closes like the others.
     fn finish(mut self) -> Vec<Vec<u8>> {
         self.end_message();
-        self.messages
+        self.messages.into()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
-use formrobot::fault::{injected_fault, FaultPoint};
+use formrobot::fault::{armed, injected_fault, strike, FaultPoint};
 use formrobot::mailbox::MailReader;
 use formrobot::pipeline::{process_mail, Origin, Settings};
 use formrobot_engine::outcome::Status;
@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How many mails ended each way.
 #[derive(Debug, Default)]
@@ -47,6 +47,7 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     let mut written: HashSet<PathBuf> = HashSet::new();
     let mut replies = 0usize;
     let mut restored = 0usize;
+    let mut batch = Batch::new(commit == Commit::Yes);
     for item in MailReader::new(paths) {
         let mail = match item {
             Ok(mail) => mail,
@@ -56,6 +57,8 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
                 continue;
             }
         };
+        batch.open(&mut store)?;
+        injected_fault(FaultPoint::BeforeProcessing, &mail.bytes);
         let origin = Origin::Replay(&mail.label);
         let processed = process_mail(&mut store, &forms, &settings, &mail.bytes, &origin, context.now(), commit)
             .with_context(|| format!("processing {} failed", mail.label))?;
@@ -65,24 +68,37 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
             Status::Ignored => tally.ignored += 1,
             Status::Help => tally.help += 1,
         }
-        injected_fault(FaultPoint::AfterRecord, &mail.bytes);
-        if let Some(reply) = &processed.reply {
-            write_reply_file(&reply_path(outbox, &mail.label, &mut written), &reply.message)?;
+        let fault = armed(FaultPoint::AfterRecord, &mail.bytes);
+        if let Some(reply) = processed.reply {
+            batch.files.push(ReplyFile {
+                path: reply_path(outbox, &mail.label, &mut written),
+                message: reply.message,
+                fault,
+                restores: false,
+            });
             replies += 1;
         } else if let Some(original) = processed.recorded.duplicate_of {
             // Replayed before from the same file: its reply keeps its name, and is
-            // written again if its file is missing (the robot was killed before
-            // writing it, or the disk was full).
+            // written again if its file is missing or empty (the robot was killed
+            // before writing it, the disk was full, the power failed).
             if let Some((origin, message)) = store.reply_to_message(original)? {
                 let path = reply_path(outbox, &mail.label, &mut written);
-                if origin == origin_label(&mail.label) && !path.exists() {
-                    write_reply_file(&path, &message)?;
-                    restored += 1;
+                let missing = std::fs::metadata(&path).map_or(true, |metadata| metadata.len() == 0);
+                if origin == origin_label(&mail.label) && missing {
+                    batch.files.push(ReplyFile { path, message, fault, restores: true });
                 }
             }
+        } else if fault {
+            batch.files.push(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
+        }
+        batch.mails += 1;
+        batch.bytes += mail.bytes.len();
+        if batch.is_full() {
+            restored += batch.flush(&mut store, outbox)?;
         }
         progress.inc(1);
     }
+    restored += batch.flush(&mut store, outbox)?;
     progress.finish_and_clear();
 
     let seconds = started.elapsed().as_secs_f64();
@@ -107,15 +123,105 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many mails at most share one commit.
+const BATCH_MAILS: usize = 256;
+/// How many bytes of mail at most one commit holds.
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// The longest a mail waits for its batch's commit.
+const BATCH_WAIT: Duration = Duration::from_millis(200);
+
+/// Mails recorded in one store transaction (group commit), and their reply
+/// files, written once the transaction is committed. A mail is thus recorded
+/// with its reply, or not at all; a crash loses at most the batch in hand,
+/// which the next replay of the same mails records again; a reply file is
+/// only ever written for a committed mail, and the next replay writes the
+/// files a crash left unwritten.
+struct Batch {
+    /// Whether mails are batched at all (not in a dry run, which keeps nothing).
+    enabled: bool,
+    /// Whether the store's batch transaction is open.
+    open: bool,
+    started: Instant,
+    mails: usize,
+    bytes: usize,
+    files: Vec<ReplyFile>,
+}
+
+/// A reply file to write once its mail is committed.
+struct ReplyFile {
+    path: PathBuf,
+    message: Vec<u8>,
+    /// A test's fault strikes here (`abort-after-record`): after the commit, before the file.
+    fault: bool,
+    /// It writes again the file of a mail replayed before.
+    restores: bool,
+}
+
+impl Batch {
+    fn new(enabled: bool) -> Batch {
+        Batch { enabled, open: false, started: Instant::now(), mails: 0, bytes: 0, files: Vec::new() }
+    }
+
+    /// Opens the store's transaction for the next mail, if none is open.
+    fn open(&mut self, store: &mut formrobot_store::Store) -> Result<()> {
+        if self.enabled && !self.open {
+            store.begin_batch()?;
+            self.open = true;
+            self.started = Instant::now();
+        }
+        Ok(())
+    }
+
+    fn is_full(&self) -> bool {
+        self.mails >= BATCH_MAILS || self.bytes >= BATCH_BYTES || self.started.elapsed() >= BATCH_WAIT
+    }
+
+    /// Commits the mails, then writes their reply files and makes them
+    /// durable with one sync of the outbox's file system. Returns how many
+    /// files of earlier replays it wrote again.
+    fn flush(&mut self, store: &mut formrobot_store::Store, outbox: &Path) -> Result<usize> {
+        if self.open {
+            store.commit_batch()?;
+            self.open = false;
+        }
+        let mut restored = 0;
+        for file in self.files.drain(..) {
+            if file.fault {
+                strike();
+            }
+            if file.path.as_os_str().is_empty() {
+                continue;
+            }
+            write_reply_file(&file.path, &file.message)?;
+            restored += usize::from(file.restores);
+        }
+        if self.mails > 0 {
+            sync_outbox(outbox)?;
+        }
+        self.mails = 0;
+        self.bytes = 0;
+        Ok(restored)
+    }
+}
+
+/// Makes every reply file written so far durable, with one `syncfs` of the
+/// outbox's file system instead of one `fsync` per file.
+fn sync_outbox(outbox: &Path) -> Result<()> {
+    let directory = std::fs::File::open(outbox).with_context(|| format!("cannot open {}", outbox.display()))?;
+    rustix::fs::syncfs(&directory).with_context(|| format!("cannot sync the file system of {}", outbox.display()))?;
+    Ok(())
+}
+
 /// The origin a replayed mail is recorded with.
 fn origin_label(label: &str) -> String {
     Origin::Replay(label).label()
 }
 
 /// Writes a reply file whole or not at all: into a temporary file next to it,
-/// flushed to the disk, then renamed. A full disk or a killed robot leaves no
-/// empty or cut file under the reply's name, and the next replay of the same
-/// mail writes it (see above); the temporary file of a failed write is removed.
+/// then renamed. A full disk or a killed robot leaves no empty or cut file
+/// under the reply's name, and the next replay of the same mail writes it
+/// (see above); the temporary file of a failed write is removed. The batch
+/// makes the files durable together ([`sync_outbox`]).
 fn write_reply_file(path: &Path, message: &[u8]) -> Result<()> {
     let mut temporary_name = std::ffi::OsString::from(".");
     temporary_name.push(path.file_name().unwrap_or_default());
@@ -124,7 +230,6 @@ fn write_reply_file(path: &Path, message: &[u8]) -> Result<()> {
     let written = (|| -> std::io::Result<()> {
         let mut file = std::fs::File::create(&temporary)?;
         file.write_all(message)?;
-        file.sync_all()?;
         std::fs::rename(&temporary, path)
     })();
     if let Err(error) = written {

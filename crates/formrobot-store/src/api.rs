@@ -8,6 +8,7 @@
 //! ordinary ticket in the same queue; it also remembers the key that opened
 //! it, so that only that key reads its state.
 
+use crate::execute_cached;
 use crate::lifecycle::{append_event, Event};
 use crate::record::{
     hex, insert_message, insert_ticket, keep_attachments, log_received, queue_reply, AttachmentRef, IncomingMail,
@@ -111,7 +112,8 @@ impl Store {
     /// Stores a new key by the hash of `key`, under `name`, in `operator`'s name.
     pub fn create_api_key(&mut self, name: &str, key: &str, operator: &str, now: i64) -> Result<ApiKey, StoreError> {
         let tx = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let inserted = tx.execute(
+        let inserted = execute_cached(
+            &tx,
             "INSERT OR IGNORE INTO api_keys (name, sha256, created_at) VALUES (?1, ?2, ?3)",
             params![name, key_hash(key), now],
         )?;
@@ -141,7 +143,7 @@ impl Store {
         if key.revoked_at.is_some() {
             return Err(KeyError::Revoked(name.to_owned()).into());
         }
-        tx.execute("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1", params![key.id, now])?;
+        execute_cached(&tx, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1", params![key.id, now])?;
         append_event(&tx, now, &Event::new(EventKind::ApiKeyRevoked, name).by(operator))?;
         tx.commit()?;
         Ok(ApiKey { revoked_at: Some(now), ..key })
@@ -187,13 +189,15 @@ impl Store {
             requester_from: Some(request.contact),
         };
         let (ticket, tag) = insert_ticket(&tx, &opening, now)?;
-        tx.execute(
+        execute_cached(
+            &tx,
             "UPDATE tickets SET api_key_id = ?2, request_type = ?3, as_name = ?4, neighbours = ?5 WHERE id = ?1",
             params![ticket, request.key.id, request.request_type, request.as_name, request.neighbours],
         )?;
-        tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket, message])?;
+        execute_cached(&tx, "UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket, message])?;
         for (position, (class, text)) in request.objects.iter().enumerate() {
-            tx.execute(
+            execute_cached(
+                &tx,
                 "INSERT INTO objects (ticket_id, position, class, submitted, rewritten) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![ticket, position as i64, class, mask_text(text), text],
             )?;

@@ -105,6 +105,16 @@ pub enum StoreError {
     },
 }
 
+/// Runs `sql` with a statement prepared once per connection and kept: for
+/// the statements run for every mail, SQLite's parser costs more than the work.
+pub(crate) fn execute_cached(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    connection.prepare_cached(sql)?.execute(params)
+}
+
 impl StoreError {
     /// Whether trying again later may succeed (the database was busy or locked).
     pub fn is_transient(&self) -> bool {
@@ -173,6 +183,11 @@ impl Store {
         let _mode: String = connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         migrate(&mut connection)?;
         connection.pragma_update(None, "foreign_keys", true)?;
+        // A mail recorded inside a batch is a savepoint, whose journal SQLite
+        // keeps in a temporary file: in memory it costs no write to the disk.
+        connection.pragma_update(None, "temp_store", "MEMORY")?;
+        // Every statement of recording a mail is prepared once, not once per mail.
+        connection.set_prepared_statement_cache_capacity(64);
         Ok(Store { connection })
     }
 

@@ -6,6 +6,7 @@
 //! (`record`) and operators (`review`) change states only through
 //! [`change_state`].
 
+use crate::execute_cached;
 use crate::words::{EventKind, EventLevel, TicketState};
 use crate::StoreError;
 use formrobot_engine::check::Checked;
@@ -124,7 +125,8 @@ impl<'a> Event<'a> {
 
 /// Appends `event` to the log.
 pub(crate) fn append_event(connection: &Connection, now: i64, event: &Event<'_>) -> Result<(), StoreError> {
-    connection.execute(
+    execute_cached(
+        connection,
         "INSERT INTO events (at, level, ticket_id, message_id, kind, details, actor)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![now, event.level, event.ticket, event.message, event.kind, event.details, event.actor],
@@ -143,7 +145,8 @@ pub(crate) fn change_state(
     actor: &str,
     message: Option<i64>,
 ) -> Result<(), StoreError> {
-    let changed = connection.execute(
+    let changed = execute_cached(
+        connection,
         "UPDATE tickets SET status = ?3, updated_at = ?4 WHERE id = ?1 AND status = ?2",
         params![ticket.id, ticket.state, to, now],
     )?;
@@ -160,7 +163,11 @@ pub(crate) fn change_state(
 
 /// Notes that something happened on `ticket` (its last activity).
 pub(crate) fn touch_ticket(connection: &Connection, ticket: i64, now: i64) -> Result<(), StoreError> {
-    connection.execute("UPDATE tickets SET updated_at = MAX(updated_at, ?2) WHERE id = ?1", params![ticket, now])?;
+    execute_cached(
+        connection,
+        "UPDATE tickets SET updated_at = MAX(updated_at, ?2) WHERE id = ?1",
+        params![ticket, now],
+    )?;
     Ok(())
 }
 
@@ -204,7 +211,11 @@ pub(crate) fn release_handle(
     message: Option<i64>,
     why: &str,
 ) -> Result<(), StoreError> {
-    connection.execute("DELETE FROM nic_handles WHERE handle = ?1 AND ticket_id = ?2", params![handle, ticket])?;
+    execute_cached(
+        connection,
+        "DELETE FROM nic_handles WHERE handle = ?1 AND ticket_id = ?2",
+        params![handle, ticket],
+    )?;
     let details = format!("{handle} released: {why}");
     append_event(connection, now, &Event::new(EventKind::HandleReleased, &details).ticket(ticket).message_opt(message))
 }

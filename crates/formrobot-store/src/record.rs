@@ -6,6 +6,7 @@
 //! `nic_handles.handle` is what makes two concurrent writers unable to claim
 //! the same one. A rejected submission reaches no handle code at all.
 
+use crate::execute_cached;
 use crate::lifecycle::{append_event, change_state, touch_ticket, Event, TicketRow};
 pub use crate::words::MessageOutcome;
 use crate::words::{EventKind, EventLevel, OutboxState, TicketState};
@@ -14,7 +15,7 @@ use formrobot_engine::check::Checked;
 use formrobot_engine::outcome::Status;
 use formrobot_engine::resolve::{self, Assignment, HandleRequest, RenderedObject};
 use formrobot_engine::secrets::mask_text;
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
 /// A received mail, as the intake stage saw it.
@@ -241,6 +242,23 @@ impl Store {
         Ok(())
     }
 
+    /// Starts a batch: the mails recorded until [`Store::commit_batch`] share
+    /// one transaction (each its own savepoint in it), so that they cost one
+    /// write to the disk instead of one each. Until the commit, nothing of
+    /// them is visible to other connections or survives a crash: whoever
+    /// batches acts on a mail (writes its reply file, moves it out of a
+    /// mailbox) only after the commit.
+    pub fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.connection.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Commits the batch begun by [`Store::begin_batch`]: every mail recorded in it is kept.
+    pub fn commit_batch(&mut self) -> Result<(), StoreError> {
+        self.connection.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
     /// Records one processed mail, claiming handles for an accepted submission,
     /// and queues the reply `compose` writes. Everything or nothing is stored.
     pub fn record(
@@ -251,6 +269,19 @@ impl Store {
         commit: Commit,
         compose: impl FnOnce(&ReplyContext<'_>) -> Option<Outgoing>,
     ) -> Result<Recorded, StoreError> {
+        if !self.connection.is_autocommit() {
+            // Inside a batch (`Store::begin_batch`): the mail is a savepoint of
+            // the batch's transaction, all of it or none of it kept, and durable
+            // when the batch commits. The savepoint statements are prepared once.
+            execute_cached(&self.connection, "SAVEPOINT mail", [])?;
+            let recorded = record_in(&self.connection, mail, verdict, now, compose);
+            let keep = matches!((&recorded, commit), (Ok(_), Commit::Yes));
+            if !keep {
+                execute_cached(&self.connection, "ROLLBACK TO mail", [])?;
+            }
+            execute_cached(&self.connection, "RELEASE mail", [])?;
+            return recorded;
+        }
         let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let recorded = record_in(&transaction, mail, verdict, now, compose)?;
         match commit {
@@ -262,7 +293,7 @@ impl Store {
 }
 
 fn record_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     mail: &IncomingMail<'_>,
     verdict: Verdict<'_>,
     now: i64,
@@ -272,11 +303,13 @@ fn record_in(
     let received = Received { sha256: &sha256, identity: mail.identity };
     let recorded = record_message(tx, mail, &received, verdict, now, compose)?;
     if let Some(key) = mail.imap {
-        tx.execute(
+        execute_cached(
+            tx,
             "INSERT INTO imap_seen (mailbox, uidvalidity, uid, message_id) VALUES (?1, ?2, ?3, ?4)",
             params![key.mailbox, key.uidvalidity, key.uid, recorded.message],
         )?;
-        tx.execute(
+        execute_cached(
+            tx,
             "DELETE FROM imap_attempts WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
             params![key.mailbox, key.uidvalidity, key.uid],
         )?;
@@ -293,7 +326,7 @@ pub(crate) struct Received<'a> {
 }
 
 fn record_message(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     mail: &IncomingMail<'_>,
     received: &Received<'_>,
     verdict: Verdict<'_>,
@@ -365,7 +398,7 @@ fn record_message(
             ticket = Some((cited.id, cited.tag));
         }
         (Verdict::Submission(_), Some(cited)) if follow_up == FollowUp::Correspondence => {
-            tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
+            execute_cached(tx, "UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
             let details = format!("a letter from {sender}, without templates; shown to operators, not answered");
             append_event(
                 tx,
@@ -381,7 +414,7 @@ fn record_message(
         }
         (Verdict::Submission(checked), Some(cited)) if matches!(follow_up, FollowUp::Resubmission { .. }) => {
             let accepted = outcome == MessageOutcome::Accepted;
-            tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
+            execute_cached(tx, "UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
             let details = format!(
                 "{sender} sent the request again: {}",
                 if accepted {
@@ -418,7 +451,7 @@ fn record_message(
             let accepted = outcome == MessageOutcome::Accepted;
             let state = if accepted { TicketState::PendingReview } else { TicketState::Rejected };
             let (ticket_id, tag) = create_ticket(tx, checked, state, mail, now)?;
-            tx.execute("UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket_id, message])?;
+            execute_cached(tx, "UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket_id, message])?;
             (assignments, objects) = record_request(tx, checked, accepted, ticket_id, message, now, false)?;
             log_checked(tx, now, checked, outcome, ticket_id, message, &objects, &assignments)?;
             ticket = Some((ticket_id, tag));
@@ -474,14 +507,15 @@ fn record_message(
 
 /// Keeps a mail's unread parts (or a request's documents) with it and its ticket.
 pub(crate) fn keep_attachments(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     mail: &IncomingMail<'_>,
     message: i64,
     ticket: Option<i64>,
     now: i64,
 ) -> Result<(), StoreError> {
     for attachment in mail.attachments {
-        tx.execute(
+        execute_cached(
+            tx,
             "INSERT INTO attachments (message_id, ticket_id, filename, content_type, size, content)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -514,7 +548,8 @@ pub(crate) fn queue_reply(
     ticket: Option<i64>,
     reply: &Outgoing,
 ) -> Result<i64, StoreError> {
-    connection.execute(
+    execute_cached(
+        connection,
         "INSERT INTO outbox (message_id, ticket_id, recipient, subject, body, status, next_attempt_at, created_at,
                              header_message_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
@@ -545,7 +580,7 @@ struct Original {
 /// same Message-ID and bytes, which also finds mails recorded before identities
 /// were kept), and its ticket.
 fn find_duplicate(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     received: &Received<'_>,
     message_id: Option<&str>,
 ) -> Result<Option<Original>, StoreError> {
@@ -580,7 +615,7 @@ fn find_duplicate(
 /// Records a mail received before: its size, hashes and a reference to the
 /// first receipt, not its bytes again. Nothing else is done.
 fn record_duplicate(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     mail: &IncomingMail<'_>,
     received: &Received<'_>,
     Original { message: original, ticket }: Original,
@@ -608,7 +643,7 @@ fn record_duplicate(
 }
 
 /// Why the mail gets no reply under `limit`, if one of its mailboxes had its replies for the hour.
-fn limit_reached(tx: &Transaction<'_>, limit: ReplyLimit<'_>, now: i64) -> Result<Option<String>, StoreError> {
+fn limit_reached(tx: &Connection, limit: ReplyLimit<'_>, now: i64) -> Result<Option<String>, StoreError> {
     let mut count = tx.prepare_cached("SELECT COUNT(*) FROM reply_quota WHERE mailbox = ?1 AND at >= ?2")?;
     for mailbox in limit.mailboxes {
         let replies: u32 = count.query_row(params![mailbox, now - HOUR], |row| row.get(0))?;
@@ -622,7 +657,7 @@ fn limit_reached(tx: &Transaction<'_>, limit: ReplyLimit<'_>, now: i64) -> Resul
 }
 
 /// Counts the reply `outbox_id` against each of the sender's mailboxes.
-fn count_reply(tx: &Transaction<'_>, limit: ReplyLimit<'_>, outbox_id: i64, now: i64) -> Result<(), StoreError> {
+fn count_reply(tx: &Connection, limit: ReplyLimit<'_>, outbox_id: i64, now: i64) -> Result<(), StoreError> {
     let mut insert =
         tx.prepare_cached("INSERT OR IGNORE INTO reply_quota (mailbox, outbox_id, at) VALUES (?1, ?2, ?3)")?;
     for mailbox in limit.mailboxes {
@@ -634,7 +669,7 @@ fn count_reply(tx: &Transaction<'_>, limit: ReplyLimit<'_>, outbox_id: i64, now:
 /// Records a mail that deserved a reply but is over the per-sender limit. It
 /// makes no ticket and claims no handle: nobody would be told about them.
 fn record_withheld(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     mail: &IncomingMail<'_>,
     received: &Received<'_>,
     reason: String,
@@ -656,12 +691,7 @@ fn record_withheld(
     })
 }
 
-pub(crate) fn log_received(
-    tx: &Transaction<'_>,
-    mail: &IncomingMail<'_>,
-    message: i64,
-    now: i64,
-) -> Result<(), StoreError> {
+pub(crate) fn log_received(tx: &Connection, mail: &IncomingMail<'_>, message: i64, now: i64) -> Result<(), StoreError> {
     let sender = mail.sender.unwrap_or("unknown sender");
     log_event(
         tx,
@@ -676,7 +706,7 @@ pub(crate) fn log_received(
 
 /// Inserts the message row. A duplicate keeps its size and hashes but not its bytes.
 pub(crate) fn insert_message(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     mail: &IncomingMail<'_>,
     received: &Received<'_>,
     now: i64,
@@ -685,7 +715,8 @@ pub(crate) fn insert_message(
     duplicate_of: Option<i64>,
 ) -> Result<i64, StoreError> {
     let raw: &[u8] = if duplicate_of.is_some() { &[] } else { mail.raw };
-    tx.execute(
+    execute_cached(
+        tx,
         "INSERT INTO messages (message_id, sender, size, sha256, raw, received_at, origin, outcome, ticket_id,
                                identity, duplicate_of)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -708,7 +739,7 @@ pub(crate) fn insert_message(
 
 /// Creates a ticket for a mailed submission.
 fn create_ticket(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     checked: &Checked,
     state: TicketState,
     mail: &IncomingMail<'_>,
@@ -733,15 +764,12 @@ pub(crate) struct NewTicket<'a> {
 }
 
 /// Inserts a ticket with a fresh random tag; a collision, however unlikely, draws again.
-pub(crate) fn insert_ticket(
-    tx: &Transaction<'_>,
-    ticket: &NewTicket<'_>,
-    now: i64,
-) -> Result<(i64, String), StoreError> {
+pub(crate) fn insert_ticket(tx: &Connection, ticket: &NewTicket<'_>, now: i64) -> Result<(i64, String), StoreError> {
     loop {
         let random: Vec<u8> = tx.query_row("SELECT randomblob(?1)", [TAG_LENGTH as i64], |row| row.get(0))?;
         let tag = ticket_tag(&random);
-        let inserted = tx.execute(
+        let inserted = execute_cached(
+            tx,
             "INSERT OR IGNORE INTO tickets (tag, status, dialect, sender, requester_from, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
             params![tag, ticket.state, ticket.dialect, ticket.sender, ticket.requester_from, now],
@@ -754,7 +782,7 @@ pub(crate) fn insert_ticket(
 
 /// The open or closed ticket a mail cites: a tag in its subject first, else
 /// the nearest Message-ID it answers that is a mail of a ticket, in or out.
-fn find_cited_ticket(tx: &Transaction<'_>, cites: &Citations<'_>) -> Result<Option<TicketRow>, StoreError> {
+fn find_cited_ticket(tx: &Connection, cites: &Citations<'_>) -> Result<Option<TicketRow>, StoreError> {
     for tag in cites.tags {
         if let Some(ticket) = TicketRow::by_tag(tx, tag)? {
             return Ok(Some(ticket));
@@ -781,7 +809,7 @@ fn find_cited_ticket(tx: &Transaction<'_>, cites: &Citations<'_>) -> Result<Opti
 /// objects with real handles; for a rejected one, its objects as submitted.
 /// The objects replace the ticket's earlier ones.
 fn record_request(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     checked: &Checked,
     accepted: bool,
     ticket: i64,
@@ -816,20 +844,22 @@ fn record_request(
         }
     }
     let objects = resolve::rewrite(checked, &assignments);
-    tx.execute("DELETE FROM objects WHERE ticket_id = ?1", [ticket])?;
+    execute_cached(tx, "DELETE FROM objects WHERE ticket_id = ?1", [ticket])?;
     for (position, object) in objects.iter().enumerate() {
         // The objects as submitted are a view of the form: stored without its secrets (the raw mail, the
         // evidence, keeps them). The rewritten ones are what approval registers, auth hashes included, as
         // a registry keeps them (`export --public` filters them).
         let rewritten = accepted.then_some(object.rewritten());
-        tx.execute(
+        execute_cached(
+            tx,
             "INSERT INTO objects (ticket_id, position, class, submitted, rewritten) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![ticket, position as i64, object.class, mask_text(&object.submitted), rewritten],
         )?;
     }
     if accepted {
         let summary = crate::lifecycle::RequestSummary::of(checked);
-        tx.execute(
+        execute_cached(
+            tx,
             "UPDATE tickets SET as_name = ?2, neighbours = ?3 WHERE id = ?1",
             params![ticket, summary.as_name, summary.neighbours],
         )?;
@@ -840,7 +870,7 @@ fn record_request(
 /// Logs what the form engine said of a submission on `ticket`.
 #[allow(clippy::too_many_arguments)] // One call per branch of `record_message`; a struct would only rename them.
 fn log_checked(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     now: i64,
     checked: &Checked,
     outcome: MessageOutcome,
@@ -871,7 +901,7 @@ fn ticket_tag(random: &[u8]) -> String {
 }
 
 /// Claims the lowest free number for the request's initials and suffix.
-fn claim_handle(tx: &Transaction<'_>, request: HandleRequest, ticket: i64, now: i64) -> Result<Assignment, StoreError> {
+fn claim_handle(tx: &Connection, request: HandleRequest, ticket: i64, now: i64) -> Result<Assignment, StoreError> {
     let dense_upto: i64 = tx
         .query_row(
             "SELECT dense_upto FROM handle_prefix WHERE initials = ?1 AND suffix = ?2",
@@ -891,7 +921,8 @@ fn claim_handle(tx: &Transaction<'_>, request: HandleRequest, ticket: i64, now: 
     let number = base + resolve::lowest_free(taken.into_iter().map(|n| n - base));
 
     let assignment = Assignment { request, number };
-    tx.execute(
+    execute_cached(
+        tx,
         "INSERT INTO nic_handles (handle, initials, number, suffix, name, placeholder, ticket_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -906,7 +937,8 @@ fn claim_handle(tx: &Transaction<'_>, request: HandleRequest, ticket: i64, now: 
         ],
     )?;
     // `number` was the lowest free one, so now every number up to it is taken.
-    tx.execute(
+    execute_cached(
+        tx,
         "INSERT INTO handle_prefix (initials, suffix, dense_upto) VALUES (?1, ?2, ?3)
          ON CONFLICT (initials, suffix) DO UPDATE SET dense_upto = excluded.dense_upto",
         params![assignment.request.initials, assignment.request.suffix, number],
