@@ -13,7 +13,7 @@ mod rpsl;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
 use crate::extract::{Extraction, Frame, Line, Markers};
-use crate::source::{Position, Value};
+use crate::source::{Position, Value, ValueBuffer};
 use std::borrow::{Borrow, Cow};
 use std::collections::HashSet;
 use std::ops::Deref;
@@ -47,69 +47,109 @@ pub struct Piece<'a> {
 
 /// An attribute name, lower case, shared by every attribute of that name in
 /// a submission: a form of 10,000 objects holds each name once, not once per
-/// line (see [`Names`]).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Name(Arc<str>);
+/// line (see [`Names`]). Names read by the parser also carry a small number,
+/// the same for the same name within a submission, so that the validator
+/// finds an attribute's definition without comparing text.
+#[derive(Clone)]
+pub struct Name {
+    text: Arc<str>,
+    id: u32,
+}
+
+/// The number of a name made outside the parser, which has none.
+const NO_ID: u32 = u32::MAX;
 
 impl Name {
     /// The name as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// Its number within the submission it was read from, if the parser gave it one.
+    pub(crate) fn id(&self) -> Option<usize> {
+        (self.id != NO_ID).then_some(self.id as usize)
     }
 }
 
 impl From<&str> for Name {
     fn from(name: &str) -> Name {
-        Name(Arc::from(name))
+        Name { text: Arc::from(name), id: NO_ID }
     }
 }
 
 impl Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        &self.0
+        &self.text
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.text, &other.text) || self.text == other.text
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As `str` hashes, so that a set of names can be searched with a `&str` (`Borrow`).
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        &*self.text == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        &*self.text == *other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        *self.text == **other
     }
 }
 
 impl std::fmt::Display for Name {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
 impl std::fmt::Debug for Name {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&*self.0, f)
+        std::fmt::Debug::fmt(&*self.text, f)
     }
 }
 
 /// The attribute names met so far, so that each distinct name is allocated once.
 #[derive(Debug, Default)]
-pub(crate) struct Names(HashSet<Name>);
+pub(crate) struct Names(HashSet<Name, crate::hash::FastHash>);
 
 impl Names {
     /// The lower-case name for `written`, shared with earlier attributes of that name.
@@ -122,7 +162,8 @@ impl Names {
         if let Some(name) = self.0.get(lower.as_ref()) {
             return name.clone();
         }
-        let name = Name::from(lower.as_ref());
+        let id = u32::try_from(self.0.len()).unwrap_or(NO_ID - 1);
+        let name = Name { text: Arc::from(lower.as_ref()), id };
         self.0.insert(name.clone());
         name
     }
@@ -165,14 +206,34 @@ impl Attribute {
         Attribute { name, line, value: Value::new(text, start), dropped: 0 }
     }
 
+    /// [`Attribute::new`] with the value's text kept in the object's `buffer`.
+    pub(crate) fn in_buffer(
+        name: Name,
+        line: usize,
+        buffer: &mut ValueBuffer,
+        text: &str,
+        start: Position,
+    ) -> Attribute {
+        Attribute { name, line, value: buffer.value(text, start), dropped: 0 }
+    }
+
     /// Adds the text of a continuation line; an empty one adds nothing. A
     /// value that has [`MAX_VALUE_LINES`] lines keeps no more.
     pub fn push_piece(&mut self, text: &str, start: Position) -> Continued {
+        self.push_piece_with(text, |value| value.push_piece(text, start))
+    }
+
+    /// [`Attribute::push_piece`] for the last attribute written to `buffer`.
+    pub(crate) fn push_piece_in(&mut self, buffer: &mut ValueBuffer, text: &str, start: Position) -> Continued {
+        self.push_piece_with(text, |value| buffer.push_piece(value, text, start))
+    }
+
+    fn push_piece_with(&mut self, text: &str, push: impl FnOnce(&mut Value)) -> Continued {
         if !text.is_empty() && self.value.piece_count() >= MAX_VALUE_LINES {
             self.dropped += 1;
             return Continued::Dropped { first: self.dropped == 1 };
         }
-        self.value.push_piece(text, start);
+        push(&mut self.value);
         Continued::Kept
     }
 
@@ -188,6 +249,11 @@ impl Attribute {
                 self.name, self.line
             ),
         )
+    }
+
+    /// The value, for the parser to give it its text.
+    pub(crate) fn value_mut(&mut self) -> &mut Value {
+        &mut self.value
     }
 
     /// The whole value, pieces joined by single spaces.
@@ -437,15 +503,54 @@ fn clip(text: &str) -> String {
 ///
 /// Returns the name as written, the value (trimmed) and the value's 1-based column.
 fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
-    let (name, rest) = text.split_once(':')?;
-    if !crate::extract::is_attribute_name(name) {
+    // The name's characters are read until the first other one, which must be the colon:
+    // the first colon, as no name character is one.
+    let bytes = text.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
         return None;
     }
-    let leading = rest.len() - rest.trim_start().len();
-    let value = rest.trim();
+    let length = bytes.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))?;
+    if bytes[length] != b':' {
+        return None;
+    }
+    let (name, rest) = (&text[..length], &text[length + 1..]);
+    let value = trim_start(rest);
+    let leading = &rest[..rest.len() - value.len()];
     // An attribute name is ASCII, so its length in bytes is its length in characters.
-    let column = name.len() + 1 + rest[..leading].chars().count() + 1;
-    Some((name, value, column))
+    let column = name.len() + 1 + leading.chars().count() + 1;
+    Some((name, trim_end(value), column))
+}
+
+/// Whether `b` is a byte of ASCII white space as `char::is_whitespace` has it (vertical tab included).
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `str::trim_start`, byte by byte while the text is ASCII.
+pub(crate) fn trim_start(text: &str) -> &str {
+    let skipped = text.bytes().take_while(|&b| is_ascii_space(b)).count();
+    let rest = &text[skipped..];
+    if rest.as_bytes().first().is_some_and(|b| !b.is_ascii()) {
+        rest.trim_start()
+    } else {
+        rest
+    }
+}
+
+/// `str::trim_end`, byte by byte while the text is ASCII.
+pub(crate) fn trim_end(text: &str) -> &str {
+    let kept = text.len() - text.bytes().rev().take_while(|&b| is_ascii_space(b)).count();
+    let rest = &text[..kept];
+    if rest.as_bytes().last().is_some_and(|b| !b.is_ascii()) {
+        rest.trim_end()
+    } else {
+        rest
+    }
+}
+
+/// `str::trim`, byte by byte while the text is ASCII.
+pub(crate) fn trim(text: &str) -> &str {
+    trim_end(trim_start(text))
 }
 
 #[cfg(test)]
@@ -501,7 +606,23 @@ mod tests {
     }
 
     #[test]
+    fn trims_as_the_standard_library_does() {
+        for text in
+            ["", " ", "a", " a b \t", "\u{a0}x\u{a0}", " \u{2003} y \u{85}", "\x0b z \x0c", "\u{e9} ", " \u{e9}"]
+        {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+            assert_eq!(trim_start(text), text.trim_start(), "{text:?}");
+            assert_eq!(trim_end(text), text.trim_end(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn splits_attributes_and_finds_the_value_column() {
+        assert_eq!(split_attribute("descr: \u{a0} caf\u{e9} \u{a0}"), Some(("descr", "caf\u{e9}", 10)));
+        assert_eq!(split_attribute("a-b_c:x:y"), Some(("a-b_c", "x:y", 7)));
+        assert_eq!(split_attribute("1a: x"), None);
+        assert_eq!(split_attribute(":x"), None);
+        assert_eq!(split_attribute("abc"), None);
         assert_eq!(split_attribute("as-name:\tTERABIT-AS  "), Some(("as-name", "TERABIT-AS", 10)));
         assert_eq!(split_attribute("Admin-C: JD1-AP"), Some(("Admin-C", "JD1-AP", 10)));
         assert_eq!(split_attribute("source:"), Some(("source", "", 8)));
