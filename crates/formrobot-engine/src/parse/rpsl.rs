@@ -65,6 +65,8 @@ struct Reader {
     paragraph: Paragraph,
     /// The text of the current object's values.
     buffer: ValueBuffer,
+    /// The current object's attributes.
+    attributes: Vec<Attribute>,
     /// Whether the last attribute line was a pseudo-attribute, which takes the continuation lines after it.
     in_pseudo: bool,
     objects: Vec<Object>,
@@ -89,6 +91,7 @@ impl Reader {
             names: Names::default(),
             paragraph: Paragraph::Opening,
             buffer: ValueBuffer::default(),
+            attributes: Vec::new(),
             in_pseudo: false,
             objects: Vec::new(),
             diagnostics: Diagnostics::new(),
@@ -114,8 +117,8 @@ impl Reader {
         match &mut self.paragraph {
             Paragraph::NotAnObject => {}
             Paragraph::Opening => self.open(line, &read),
-            Paragraph::Object(object) => {
-                read_line(object, line, &read, &mut self.names, &mut self.buffer, &mut self.diagnostics)
+            Paragraph::Object(_) => {
+                read_line(&mut self.attributes, line, &read, &mut self.names, &mut self.buffer, &mut self.diagnostics)
             }
         }
     }
@@ -161,15 +164,16 @@ impl Reader {
             return;
         };
         let kind = ObjectKind::Rpsl { class: class.to_ascii_lowercase() };
-        let mut object = Object { kind, line: first.number, attributes: Vec::new() };
-        read_line(&mut object, first, read, &mut self.names, &mut self.buffer, &mut self.diagnostics);
+        let object = Object { kind, line: first.number, attributes: Vec::new() };
+        read_line(&mut self.attributes, first, read, &mut self.names, &mut self.buffer, &mut self.diagnostics);
         self.paragraph = Paragraph::Object(object);
     }
 
     fn end_paragraph(&mut self) {
         if let Paragraph::Object(mut object) = std::mem::replace(&mut self.paragraph, Paragraph::Opening) {
-            object.attributes.shrink_to_fit();
-            self.buffer.share(object.attributes.iter_mut().map(Attribute::value_mut));
+            self.buffer.share(self.attributes.iter_mut().map(Attribute::value_mut));
+            // Copied out of the reader's list, which keeps its room for the next object: one allocation, to size.
+            object.attributes = self.attributes.drain(..).collect();
             self.objects.push(object);
         }
         self.in_pseudo = false;
@@ -178,7 +182,7 @@ impl Reader {
 
 /// One line of an object with content: an attribute or a continuation line.
 fn read_line(
-    object: &mut Object,
+    attributes: &mut Vec<Attribute>,
     line: Line<'_>,
     read: &Read<'_>,
     names: &mut Names,
@@ -191,7 +195,7 @@ fn read_line(
         let value = trim_start(body);
         let leading = body.len() - value.len();
         let value = trim_end(value);
-        let Some(attribute) = object.attributes.last_mut() else {
+        let Some(attribute) = attributes.last_mut() else {
             return;
         };
         if !value.is_empty() {
@@ -203,7 +207,7 @@ fn read_line(
         }
     } else if let Some((name, value, column)) = read.attribute {
         let start = Position { line: line.number, column };
-        object.attributes.push(Attribute::in_buffer(names.intern(name), line.number, buffer, value, start));
+        attributes.push(Attribute::in_buffer(names.intern(name), line.number, buffer, value, start));
     } else {
         diagnostics.push(Diagnostic::error(
             Some(line.number),
