@@ -98,10 +98,12 @@ pub struct Value {
     more: Option<Box<Blocks>>,
 }
 
-/// The marks of a value's further pieces, in blocks of [`MARKS_PER_BLOCK`];
-/// boxed, so that a value of one line pays a pointer for them, not a `Vec`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Blocks(Vec<Vec<Mark>>);
+/// The marks of a value's further pieces, in blocks of [`MARKS_PER_BLOCK`],
+/// and how many pieces were dropped rather than kept (see
+/// [`Value::drop_piece`]); boxed, so that a value of one line pays a pointer
+/// for them, not a `Vec`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Blocks(Vec<Vec<Mark>>, usize);
 
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
@@ -194,7 +196,7 @@ impl Value {
             self.first = Some(mark);
             return;
         }
-        let Blocks(more) = &mut **self.more.get_or_insert_with(|| Box::new(Blocks(Vec::with_capacity(1))));
+        let Blocks(more, _) = &mut **self.more.get_or_insert_with(|| Box::new(Blocks(Vec::with_capacity(1), 0)));
         match more.last_mut() {
             Some(block) if block.len() < MARKS_PER_BLOCK => block.push(mark),
             _ => {
@@ -204,6 +206,13 @@ impl Value {
                 more.push(block);
             }
         }
+    }
+
+    /// Counts a piece left out of the value (a caller's limit); how many have been, this one included.
+    pub(crate) fn drop_piece(&mut self) -> usize {
+        let blocks = self.more.get_or_insert_with(Box::default);
+        blocks.1 += 1;
+        blocks.1
     }
 
     fn more(&self) -> &[Vec<Mark>] {

@@ -47,52 +47,47 @@ pub struct Piece<'a> {
 
 /// An attribute name, lower case, shared by every attribute of that name in
 /// a submission: a form of 10,000 objects holds each name once, not once per
-/// line (see [`Names`]). Names read by the parser also carry a small number,
-/// the same for the same name within a submission, so that the validator
-/// finds an attribute's definition without comparing text.
+/// line (see [`Names`]).
 #[derive(Clone)]
-pub struct Name {
-    text: Arc<str>,
-    id: u32,
-}
-
-/// The number of a name made outside the parser, which has none.
-const NO_ID: u32 = u32::MAX;
+pub struct Name(Arc<str>);
 
 impl Name {
     /// The name as text.
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.0
     }
 
-    /// Its number within the submission it was read from, if the parser gave it one.
-    pub(crate) fn id(&self) -> Option<usize> {
-        (self.id != NO_ID).then_some(self.id as usize)
+    /// Where the name's text is kept: the same for every attribute of a
+    /// name within a submission the parser read, and different for different
+    /// names while they live, so that the validator can find an attribute's
+    /// definition without comparing text.
+    pub(crate) fn address(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<u8>() as usize
     }
 }
 
 impl From<&str> for Name {
     fn from(name: &str) -> Name {
-        Name { text: Arc::from(name), id: NO_ID }
+        Name(Arc::from(name))
     }
 }
 
 impl Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.text
+        &self.0
     }
 }
 
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        &self.text
+        &self.0
     }
 }
 
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        Arc::ptr_eq(&self.text, &other.text) || self.text == other.text
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
     }
 }
 
@@ -119,31 +114,31 @@ impl Ord for Name {
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        &*self.text == other
+        &*self.0 == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        &*self.text == *other
+        &*self.0 == *other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        *self.text == **other
+        *self.0 == **other
     }
 }
 
 impl std::fmt::Display for Name {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.0)
     }
 }
 
 impl std::fmt::Debug for Name {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&*self.text, f)
+        std::fmt::Debug::fmt(&*self.0, f)
     }
 }
 
@@ -162,8 +157,7 @@ impl Names {
         if let Some(name) = self.0.get(lower.as_ref()) {
             return name.clone();
         }
-        let id = u32::try_from(self.0.len()).unwrap_or(NO_ID - 1);
-        let name = Name { text: Arc::from(lower.as_ref()), id };
+        let name = Name::from(lower.as_ref());
         self.0.insert(name.clone());
         name
     }
@@ -176,10 +170,9 @@ pub struct Attribute {
     pub name: Name,
     /// The line the attribute name stands on.
     pub line: usize,
-    /// The value: the pieces with text joined by single spaces, each placed in the source.
+    /// The value: the pieces with text joined by single spaces, each placed in the source
+    /// (and a count of the continuation lines past [`MAX_VALUE_LINES`], which it does not keep).
     value: Value,
-    /// Continuation lines past [`MAX_VALUE_LINES`], counted, not kept.
-    dropped: usize,
 }
 
 /// The most source lines one attribute's value keeps. No registry attribute
@@ -203,7 +196,7 @@ pub enum Continued {
 impl Attribute {
     /// An attribute whose value starts with `text` at `start` (empty when no value was given).
     pub fn new(name: Name, line: usize, text: &str, start: Position) -> Attribute {
-        Attribute { name, line, value: Value::new(text, start), dropped: 0 }
+        Attribute { name, line, value: Value::new(text, start) }
     }
 
     /// [`Attribute::new`] with the value's text kept in the object's `buffer`.
@@ -214,7 +207,7 @@ impl Attribute {
         text: &str,
         start: Position,
     ) -> Attribute {
-        Attribute { name, line, value: buffer.value(text, start), dropped: 0 }
+        Attribute { name, line, value: buffer.value(text, start) }
     }
 
     /// Adds the text of a continuation line; an empty one adds nothing. A
@@ -230,8 +223,7 @@ impl Attribute {
 
     fn push_piece_with(&mut self, text: &str, push: impl FnOnce(&mut Value)) -> Continued {
         if !text.is_empty() && self.value.piece_count() >= MAX_VALUE_LINES {
-            self.dropped += 1;
-            return Continued::Dropped { first: self.dropped == 1 };
+            return Continued::Dropped { first: self.value.drop_piece() == 1 };
         }
         push(&mut self.value);
         Continued::Kept
@@ -604,6 +596,13 @@ mod tests {
             submission.diagnostics.iter().filter(|d| d.line.is_some() && d.message.contains("plain ASCII")).count();
         assert_eq!(listed, MAX_CHARACTER_DIAGNOSTICS);
         assert!(submission.diagnostics.iter().any(|d| d.message.starts_with("10 more lines with characters")));
+    }
+
+    /// A form of many short attributes holds one of these per line: keep it small.
+    #[test]
+    fn an_attribute_takes_at_most_80_bytes() {
+        assert!(std::mem::size_of::<Attribute>() <= 80, "{}", std::mem::size_of::<Attribute>());
+        assert_eq!(std::mem::size_of::<Name>(), 16);
     }
 
     #[test]

@@ -6,50 +6,41 @@ use super::{
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::forms::{AttributeDef, FormSet, TemplateDef};
+use crate::hash::FastHash;
 use crate::parse::{Attribute, Name, Object, ObjectKind, Submission};
 use crate::policy;
 use crate::source::{Span, Subject};
 use crate::syntax::{self, SyntaxClass, SyntaxContext};
+use std::collections::HashMap;
 
 /// Which definition of a template each attribute name is, found once per
-/// name and template for a whole submission: the parser numbers the names
-/// it reads, so an attribute's definition is a table look-up, not a
-/// comparison of its name with each of the template's.
+/// name and template for a whole submission: the parser shares one text
+/// among the attributes of a name, so an attribute's definition is a look-up
+/// by that text's address, not a comparison of its name with each of the
+/// template's. (Every name lives as long as the submission, which outlives
+/// this table, so no address is reused for another name meanwhile.)
 #[derive(Debug, Default)]
 pub(super) struct Definitions {
-    /// Per template (by address), the definition of each name number.
-    tables: Vec<(usize, Vec<u16>)>,
+    /// (template address, name address) -> the place of the definition, or [`UNDEFINED`].
+    found: HashMap<(usize, usize), u16, FastHash>,
     /// The definition of each attribute of the object being checked.
     of_object: Vec<u16>,
 }
 
-/// A name whose definition was not looked up yet.
-const UNSEEN: u16 = u16::MAX;
 /// A name the template does not define.
-const UNDEFINED: u16 = u16::MAX - 1;
+const UNDEFINED: u16 = u16::MAX;
 
 impl Definitions {
     /// The place of `name`'s definition in `template`.
     fn find(&mut self, template: &TemplateDef, name: &Name) -> u16 {
-        let defined =
-            |name: &str| template.attribute_index(name).and_then(|i| u16::try_from(i).ok()).filter(|&i| i < UNDEFINED);
-        let Some(id) = name.id() else { return defined(name).unwrap_or(UNDEFINED) };
-        let key = std::ptr::from_ref(template) as usize;
-        let at = match self.tables.iter().position(|(k, _)| *k == key) {
-            Some(at) => at,
-            None => {
-                self.tables.push((key, Vec::new()));
-                self.tables.len() - 1
-            }
-        };
-        let table = &mut self.tables[at].1;
-        if table.len() <= id {
-            table.resize(id + 1, UNSEEN);
-        }
-        if table[id] == UNSEEN {
-            table[id] = defined(name).unwrap_or(UNDEFINED);
-        }
-        table[id]
+        let key = (std::ptr::from_ref(template) as usize, name.address());
+        *self.found.entry(key).or_insert_with(|| {
+            template
+                .attribute_index(name)
+                .and_then(|i| u16::try_from(i).ok())
+                .filter(|&i| i < UNDEFINED)
+                .unwrap_or(UNDEFINED)
+        })
     }
 }
 
