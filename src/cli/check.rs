@@ -39,17 +39,24 @@ pub fn run(context: &Context, file: Option<&Path>, json: bool) -> Result<ExitCod
         checked.check_references(&store).map_err(|e| anyhow::anyhow!("looking up the registry failed: {e}"))?;
     }
 
-    let mut out = std::io::stdout().lock();
+    // Buffered: one write for the whole report, not one per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &checked.outcome())?;
         writeln!(out)?;
     } else {
         print_like_a_compiler(&mut out, &name, &checked)?;
     }
-    Ok(match checked.status() {
+    out.flush()?;
+    let code = match checked.status() {
         Status::Accepted => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
-    })
+    };
+    // The process ends here: its memory goes back whole, so the objects of a
+    // large form are not freed one by one first (a tenth of the run on 10 MB).
+    std::mem::forget(checked);
+    std::mem::forget(text);
+    Ok(code)
 }
 
 fn read_stdin() -> Result<Vec<u8>> {
@@ -61,14 +68,14 @@ fn read_stdin() -> Result<Vec<u8>> {
 /// `FILE:LINE: attribute: message`, one problem per line, help indented below.
 fn print_like_a_compiler(out: &mut impl Write, name: &str, checked: &Checked) -> Result<()> {
     for diagnostic in &checked.diagnostics {
-        let mut location = name.to_owned();
+        write!(out, "{name}")?;
         if let Some(line) = diagnostic.line {
-            location.push_str(&format!(":{line}"));
+            write!(out, ":{line}")?;
         }
         let severity = if diagnostic.is_error() { "" } else { "warning: " };
         match &diagnostic.attribute {
-            Some(attribute) => writeln!(out, "{location}: {severity}{attribute}: {}", diagnostic.message)?,
-            None => writeln!(out, "{location}: {severity}{}", diagnostic.message)?,
+            Some(attribute) => writeln!(out, ": {severity}{attribute}: {}", diagnostic.message)?,
+            None => writeln!(out, ": {severity}{}", diagnostic.message)?,
         }
         if let Some(help) = &diagnostic.help {
             writeln!(out, "    help: {help}")?;

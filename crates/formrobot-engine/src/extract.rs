@@ -96,19 +96,34 @@ pub struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     /// Finds the marker lines of `text` and the parts between them.
+    ///
+    /// Only the lines where "cut" stands (in any case) are looked at, found by
+    /// a fast byte search; the others are counted, never split or normalised.
     pub fn new(text: &'a str) -> Frame<'a> {
-        if !may_hold_a_marker(text) {
-            // The usual case, decided without numbering a single line.
+        let bytes = text.as_bytes();
+        let mut markers: Vec<usize> = Vec::new();
+        // The line index of `counted_to` (a line start), and the end of the last line looked at.
+        let (mut counted_to, mut index, mut looked_to) = (0, 0, 0);
+        for at in memchr::memchr2_iter(b'c', b'C', bytes) {
+            let is_cut = bytes.get(at + 1..at + 3).is_some_and(|tail| tail.eq_ignore_ascii_case(b"ut"));
+            if !is_cut || at < looked_to {
+                continue;
+            }
+            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |newline| newline + 1);
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |newline| at + newline);
+            index += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count();
+            counted_to = start;
+            looked_to = end;
+            let line = &text[start..end];
+            if is_marker(line.strip_suffix('\r').unwrap_or(line)) {
+                markers.push(index);
+            }
+        }
+        if markers.is_empty() {
+            // The usual case, decided without numbering the lines.
             return Frame::from_markers(text, &[], usize::MAX);
         }
-        let mut count = 0;
-        let mut markers: Vec<usize> = Vec::new();
-        for line in numbered(text) {
-            if is_marker(line.text) {
-                markers.push(count);
-            }
-            count += 1;
-        }
+        let count = numbered(text).count();
         Frame::from_markers(text, &markers, count)
     }
 
@@ -177,17 +192,6 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// Whether "cut" stands anywhere in `text`, in any case: a marker line needs
-/// it. Found with the standard library's fast substring search rather than
-/// line by line, so that a form without markers is never split for them.
-fn may_hold_a_marker(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    ["ut", "uT", "Ut", "UT"].into_iter().any(|tail| {
-        text.match_indices(tail)
-            .any(|(at, _)| at > 0 && bytes.get(at - 1).is_some_and(|b| b.eq_ignore_ascii_case(&b'c')))
-    })
-}
-
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
@@ -244,6 +248,20 @@ mod tests {
         assert_eq!(extraction.lines.iter().map(|l| l.text).collect::<Vec<_>>(), vec!["a: 1", "b: 3"]);
         assert_eq!(extraction.diagnostics.len(), 1, "the fifth marker has no partner");
         assert_eq!(extraction.diagnostics[0].line, Some(10));
+    }
+
+    #[test]
+    fn finds_markers_among_lines_that_only_contain_cut() {
+        let text =
+            "auth: CRYPT-PW cuTx cut\r\nremarks: Cutting edge\n-- cut here --\r\na: 1\ncutcut\n-- CUT HERE --\nb: 2\n";
+        let extraction = extract(text);
+        assert_eq!(extraction.markers, Markers::Both);
+        let texts: Vec<(usize, &str)> = extraction.lines.iter().map(|l| (l.number, l.text)).collect();
+        assert_eq!(texts, vec![(4, "a: 1"), (5, "cutcut")]);
+        // "cut" without a marker anywhere: the whole text, and the same frame as a text without "cut".
+        let frame = Frame::new("auth: CRYPT-PW cuTUBJAMHJYRE\nsource: RIPE\n");
+        assert_eq!(frame.markers, Markers::Missing);
+        assert_eq!(frame.lines().count(), 2);
     }
 
     #[test]

@@ -120,6 +120,11 @@ impl TemplateDef {
         self.attributes.iter().find(|a| a.name == name)
     }
 
+    /// The place of attribute `name` in [`TemplateDef::attributes`], if the template has it.
+    pub(crate) fn attribute_index(&self, name: &str) -> Option<usize> {
+        self.attributes.iter().position(|a| a.name == name)
+    }
+
     /// The template's header line, `#[AUT-NUM TEMPLATE V3.0]#`, for APNIC templates.
     pub fn header_line(&self) -> Option<String> {
         match (&self.header, &self.version) {

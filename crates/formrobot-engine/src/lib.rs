@@ -43,6 +43,7 @@ pub mod dialect;
 pub mod extract;
 pub mod forms;
 mod grammar;
+mod hash;
 pub mod outcome;
 pub mod parse;
 pub mod policy;

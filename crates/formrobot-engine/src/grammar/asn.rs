@@ -71,7 +71,22 @@ pub(crate) fn parse_as_number(word: &str) -> Option<u32> {
 
 /// The canonical spelling of an AS number, `AS4711`.
 pub(crate) fn as_name(asn: u32) -> String {
-    format!("AS{asn}")
+    // Written by hand: `format!` costs several times as much, once per neighbour of every rule.
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = asn;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut name = String::with_capacity(2 + digits.len() - at);
+    name.push_str("AS");
+    name.extend(digits[at..].iter().map(|&d| char::from(d)));
+    name
 }
 
 /// Where the placeholder for an AS still to be assigned is being read.
@@ -106,6 +121,13 @@ pub(crate) fn is_new_placeholder(word: &str, place: NewPlaceholder) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_an_as_number() {
+        for asn in [0, 7, 10, 1103, 65536, 4_294_967_295] {
+            assert_eq!(as_name(asn), format!("AS{asn}"));
+        }
+    }
 
     #[test]
     fn written_as_numbers() {

@@ -13,7 +13,7 @@ mod rpsl;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
 use crate::extract::{Extraction, Frame, Line, Markers};
-use crate::source::{Position, Value};
+use crate::source::{Position, Value, ValueBuffer};
 use std::borrow::{Borrow, Cow};
 use std::collections::HashSet;
 use std::ops::Deref;
@@ -48,13 +48,21 @@ pub struct Piece<'a> {
 /// An attribute name, lower case, shared by every attribute of that name in
 /// a submission: a form of 10,000 objects holds each name once, not once per
 /// line (see [`Names`]).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone)]
 pub struct Name(Arc<str>);
 
 impl Name {
     /// The name as text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Where the name's text is kept: the same for every attribute of a
+    /// name within a submission the parser read, and different for different
+    /// names while they live, so that the validator can find an attribute's
+    /// definition without comparing text.
+    pub(crate) fn address(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<u8>() as usize
     }
 }
 
@@ -74,6 +82,33 @@ impl Deref for Name {
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
         &self.0
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As `str` hashes, so that a set of names can be searched with a `&str` (`Borrow`).
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
@@ -109,7 +144,7 @@ impl std::fmt::Debug for Name {
 
 /// The attribute names met so far, so that each distinct name is allocated once.
 #[derive(Debug, Default)]
-pub(crate) struct Names(HashSet<Name>);
+pub(crate) struct Names(HashSet<Name, crate::hash::FastHash>);
 
 impl Names {
     /// The lower-case name for `written`, shared with earlier attributes of that name.
@@ -135,10 +170,9 @@ pub struct Attribute {
     pub name: Name,
     /// The line the attribute name stands on.
     pub line: usize,
-    /// The value: the pieces with text joined by single spaces, each placed in the source.
+    /// The value: the pieces with text joined by single spaces, each placed in the source
+    /// (and a count of the continuation lines past [`MAX_VALUE_LINES`], which it does not keep).
     value: Value,
-    /// Continuation lines past [`MAX_VALUE_LINES`], counted, not kept.
-    dropped: usize,
 }
 
 /// The most source lines one attribute's value keeps. No registry attribute
@@ -162,17 +196,36 @@ pub enum Continued {
 impl Attribute {
     /// An attribute whose value starts with `text` at `start` (empty when no value was given).
     pub fn new(name: Name, line: usize, text: &str, start: Position) -> Attribute {
-        Attribute { name, line, value: Value::new(text, start), dropped: 0 }
+        Attribute { name, line, value: Value::new(text, start) }
+    }
+
+    /// [`Attribute::new`] with the value's text kept in the object's `buffer`.
+    pub(crate) fn in_buffer(
+        name: Name,
+        line: usize,
+        buffer: &mut ValueBuffer,
+        text: &str,
+        start: Position,
+    ) -> Attribute {
+        Attribute { name, line, value: buffer.value(text, start) }
     }
 
     /// Adds the text of a continuation line; an empty one adds nothing. A
     /// value that has [`MAX_VALUE_LINES`] lines keeps no more.
     pub fn push_piece(&mut self, text: &str, start: Position) -> Continued {
+        self.push_piece_with(text, |value| value.push_piece(text, start))
+    }
+
+    /// [`Attribute::push_piece`] for the last attribute written to `buffer`.
+    pub(crate) fn push_piece_in(&mut self, buffer: &mut ValueBuffer, text: &str, start: Position) -> Continued {
+        self.push_piece_with(text, |value| buffer.push_piece(value, text, start))
+    }
+
+    fn push_piece_with(&mut self, text: &str, push: impl FnOnce(&mut Value)) -> Continued {
         if !text.is_empty() && self.value.piece_count() >= MAX_VALUE_LINES {
-            self.dropped += 1;
-            return Continued::Dropped { first: self.dropped == 1 };
+            return Continued::Dropped { first: self.value.drop_piece() == 1 };
         }
-        self.value.push_piece(text, start);
+        push(&mut self.value);
         Continued::Kept
     }
 
@@ -188,6 +241,11 @@ impl Attribute {
                 self.name, self.line
             ),
         )
+    }
+
+    /// The value, for the parser to give it its text.
+    pub(crate) fn value_mut(&mut self) -> &mut Value {
+        &mut self.value
     }
 
     /// The whole value, pieces joined by single spaces.
@@ -437,15 +495,55 @@ fn clip(text: &str) -> String {
 ///
 /// Returns the name as written, the value (trimmed) and the value's 1-based column.
 fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
-    let (name, rest) = text.split_once(':')?;
-    if !crate::extract::is_attribute_name(name) {
+    // The name's characters are read until the first other one, which must be the colon:
+    // the first colon, as no name character is one.
+    let bytes = text.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
         return None;
     }
-    let leading = rest.len() - rest.trim_start().len();
-    let value = rest.trim();
+    let length = bytes.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))?;
+    if bytes[length] != b':' {
+        return None;
+    }
+    let (name, rest) = (&text[..length], &text[length + 1..]);
+    let value = trim_start(rest);
+    let leading = &rest[..rest.len() - value.len()];
     // An attribute name is ASCII, so its length in bytes is its length in characters.
-    let column = name.len() + 1 + rest[..leading].chars().count() + 1;
-    Some((name, value, column))
+    let column = name.len() + 1 + leading.chars().count() + 1;
+    Some((name, trim_end(value), column))
+}
+
+/// Whether `b` is a byte of ASCII white space as `char::is_whitespace` has it (vertical tab included).
+fn is_ascii_space(b: u8) -> bool {
+    // A space, or one of the five controls from tab to carriage return.
+    b == b' ' || b.wrapping_sub(b'\t') < 5
+}
+
+/// `str::trim_start`, byte by byte while the text is ASCII.
+pub(crate) fn trim_start(text: &str) -> &str {
+    let skipped = text.bytes().take_while(|&b| is_ascii_space(b)).count();
+    let rest = &text[skipped..];
+    if rest.as_bytes().first().is_some_and(|b| !b.is_ascii()) {
+        rest.trim_start()
+    } else {
+        rest
+    }
+}
+
+/// `str::trim_end`, byte by byte while the text is ASCII.
+pub(crate) fn trim_end(text: &str) -> &str {
+    let kept = text.len() - text.bytes().rev().take_while(|&b| is_ascii_space(b)).count();
+    let rest = &text[..kept];
+    if rest.as_bytes().last().is_some_and(|b| !b.is_ascii()) {
+        rest.trim_end()
+    } else {
+        rest
+    }
+}
+
+/// `str::trim`, byte by byte while the text is ASCII.
+pub(crate) fn trim(text: &str) -> &str {
+    trim_end(trim_start(text))
 }
 
 #[cfg(test)]
@@ -500,8 +598,31 @@ mod tests {
         assert!(submission.diagnostics.iter().any(|d| d.message.starts_with("10 more lines with characters")));
     }
 
+    /// A form of many short attributes holds one of these per line: keep it small.
+    #[test]
+    fn an_attribute_takes_at_most_80_bytes() {
+        assert!(std::mem::size_of::<Attribute>() <= 80, "{}", std::mem::size_of::<Attribute>());
+        assert_eq!(std::mem::size_of::<Name>(), 16);
+    }
+
+    #[test]
+    fn trims_as_the_standard_library_does() {
+        for text in
+            ["", " ", "a", " a b \t", "\u{a0}x\u{a0}", " \u{2003} y \u{85}", "\x0b z \x0c", "\u{e9} ", " \u{e9}"]
+        {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+            assert_eq!(trim_start(text), text.trim_start(), "{text:?}");
+            assert_eq!(trim_end(text), text.trim_end(), "{text:?}");
+        }
+    }
+
     #[test]
     fn splits_attributes_and_finds_the_value_column() {
+        assert_eq!(split_attribute("descr: \u{a0} caf\u{e9} \u{a0}"), Some(("descr", "caf\u{e9}", 10)));
+        assert_eq!(split_attribute("a-b_c:x:y"), Some(("a-b_c", "x:y", 7)));
+        assert_eq!(split_attribute("1a: x"), None);
+        assert_eq!(split_attribute(":x"), None);
+        assert_eq!(split_attribute("abc"), None);
         assert_eq!(split_attribute("as-name:\tTERABIT-AS  "), Some(("as-name", "TERABIT-AS", 10)));
         assert_eq!(split_attribute("Admin-C: JD1-AP"), Some(("Admin-C", "JD1-AP", 10)));
         assert_eq!(split_attribute("source:"), Some(("source", "", 8)));

@@ -11,12 +11,13 @@
 //! is read, so `password: ...` above an aut-num never becomes the class.
 
 use super::{
-    clip, split_attribute, Attribute, Continued, Names, Object, ObjectKind, PseudoAttribute, PseudoKind, Submission,
+    clip, split_attribute, trim, trim_end, trim_start, Attribute, Continued, Names, Object, ObjectKind,
+    PseudoAttribute, PseudoKind, Submission,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
 use crate::extract::Line;
-use crate::source::Position;
+use crate::source::{Position, ValueBuffer};
 
 /// Reads the lines one at a time: what the parser keeps is the objects, never
 /// the lines of a paragraph, so a paragraph of a million lines costs no more
@@ -62,11 +63,25 @@ struct Reader {
     marked: bool,
     names: Names,
     paragraph: Paragraph,
+    /// The text of the current object's values.
+    buffer: ValueBuffer,
+    /// The current object's attributes.
+    attributes: Vec<Attribute>,
     /// Whether the last attribute line was a pseudo-attribute, which takes the continuation lines after it.
     in_pseudo: bool,
     objects: Vec<Object>,
     diagnostics: Diagnostics,
     pseudo_attributes: Vec<PseudoAttribute>,
+}
+
+/// What one line with content holds, read once.
+struct Read<'a> {
+    /// The line without its comment.
+    text: &'a str,
+    /// Whether it continues the attribute before it.
+    continuation: bool,
+    /// For an attribute line: the name as written, the value and the value's column.
+    attribute: Option<(&'a str, &'a str, usize)>,
 }
 
 impl Reader {
@@ -75,6 +90,8 @@ impl Reader {
             marked,
             names: Names::default(),
             paragraph: Paragraph::Opening,
+            buffer: ValueBuffer::default(),
+            attributes: Vec::new(),
             in_pseudo: false,
             objects: Vec::new(),
             diagnostics: Diagnostics::new(),
@@ -87,31 +104,34 @@ impl Reader {
             self.end_paragraph();
             return;
         }
-        if self.take_pseudo_attribute(line) {
+        let text = strip_comment(line.text);
+        let continuation = is_continuation(text);
+        let read = Read { text, continuation, attribute: if continuation { None } else { split_attribute(text) } };
+        if self.take_pseudo_attribute(line, &read) {
             return;
         }
         // Lines that are nothing but comments or blanks do not make an object.
-        let text = strip_comment(line.text);
-        if text.trim().is_empty() {
+        if trim(text).is_empty() {
             return;
         }
         match &mut self.paragraph {
             Paragraph::NotAnObject => {}
-            Paragraph::Opening => self.open(line),
-            Paragraph::Object(object) => read_line(object, line, text, &mut self.names, &mut self.diagnostics),
+            Paragraph::Opening => self.open(line, &read),
+            Paragraph::Object(_) => {
+                read_line(&mut self.attributes, line, &read, &mut self.names, &mut self.buffer, &mut self.diagnostics)
+            }
         }
     }
 
     /// Pseudo-attribute lines (and their continuation lines) are taken out
     /// wherever they stand, before the paragraph is read; true for such a line.
-    fn take_pseudo_attribute(&mut self, line: Line<'_>) -> bool {
-        let text = strip_comment(line.text);
-        if is_continuation(text) {
+    fn take_pseudo_attribute(&mut self, line: Line<'_>, read: &Read<'_>) -> bool {
+        if read.continuation {
             if !self.in_pseudo {
                 return false;
             }
             if let Some(pseudo) = self.pseudo_attributes.last_mut() {
-                let more = text.strip_prefix('+').unwrap_or(text).trim();
+                let more = trim(read.text.strip_prefix('+').unwrap_or(read.text));
                 // Appended in place: a secret continued over many lines stays linear.
                 if !more.is_empty() {
                     if !pseudo.value.is_empty() {
@@ -122,7 +142,7 @@ impl Reader {
             }
             return true;
         }
-        let pseudo = split_attribute(text).and_then(|(name, value, _)| Some((pseudo_kind(name)?, value)));
+        let pseudo = read.attribute.and_then(|(name, value, _)| Some((pseudo_kind(name)?, value)));
         self.in_pseudo = pseudo.is_some();
         if let Some((kind, value)) = pseudo {
             self.pseudo_attributes.push(PseudoAttribute { kind, line: line.number, value: value.to_owned() });
@@ -131,9 +151,8 @@ impl Reader {
     }
 
     /// The first line with content: an object's class attribute, or the sign of a paragraph that is no object.
-    fn open(&mut self, first: Line<'_>) {
-        let class = split_attribute(strip_comment(first.text)).filter(|_| !is_continuation(first.text));
-        let Some((class, _, _)) = class else {
+    fn open(&mut self, first: Line<'_>, read: &Read<'_>) {
+        let Some((class, _, _)) = read.attribute else {
             let message =
                 format!("this paragraph (starting '{}') is not an object, so it was not processed", clip(first.text));
             self.diagnostics.push(if self.marked {
@@ -145,39 +164,50 @@ impl Reader {
             return;
         };
         let kind = ObjectKind::Rpsl { class: class.to_ascii_lowercase() };
-        let mut object = Object { kind, line: first.number, attributes: Vec::new() };
-        read_line(&mut object, first, strip_comment(first.text), &mut self.names, &mut self.diagnostics);
+        let object = Object { kind, line: first.number, attributes: Vec::new() };
+        read_line(&mut self.attributes, first, read, &mut self.names, &mut self.buffer, &mut self.diagnostics);
         self.paragraph = Paragraph::Object(object);
     }
 
     fn end_paragraph(&mut self) {
         if let Paragraph::Object(mut object) = std::mem::replace(&mut self.paragraph, Paragraph::Opening) {
-            object.attributes.shrink_to_fit();
+            self.buffer.share(self.attributes.iter_mut().map(Attribute::value_mut));
+            // Copied out of the reader's list, which keeps its room for the next object: one allocation, to size.
+            object.attributes = self.attributes.drain(..).collect();
             self.objects.push(object);
         }
         self.in_pseudo = false;
     }
 }
 
-/// One line of an object with content (`text`, its comment removed): an attribute or a continuation line.
-fn read_line(object: &mut Object, line: Line<'_>, text: &str, names: &mut Names, diagnostics: &mut Diagnostics) {
-    if is_continuation(text) {
+/// One line of an object with content: an attribute or a continuation line.
+fn read_line(
+    attributes: &mut Vec<Attribute>,
+    line: Line<'_>,
+    read: &Read<'_>,
+    names: &mut Names,
+    buffer: &mut ValueBuffer,
+    diagnostics: &mut Diagnostics,
+) {
+    let text = read.text;
+    if read.continuation {
         let body = text.strip_prefix('+').unwrap_or(text);
-        let value = body.trim();
-        let Some(attribute) = object.attributes.last_mut() else {
+        let value = trim_start(body);
+        let leading = body.len() - value.len();
+        let value = trim_end(value);
+        let Some(attribute) = attributes.last_mut() else {
             return;
         };
         if !value.is_empty() {
-            let leading = body.len() - body.trim_start().len();
             let column = text.len() - body.len() + leading + 1;
             let position = Position { line: line.number, column };
-            if attribute.push_piece(value, position) == (Continued::Dropped { first: true }) {
+            if attribute.push_piece_in(buffer, value, position) == (Continued::Dropped { first: true }) {
                 diagnostics.push(attribute.too_long(line.number));
             }
         }
-    } else if let Some((name, value, column)) = split_attribute(text) {
+    } else if let Some((name, value, column)) = read.attribute {
         let start = Position { line: line.number, column };
-        object.attributes.push(Attribute::new(names.intern(name), line.number, value, start));
+        attributes.push(Attribute::in_buffer(names.intern(name), line.number, buffer, value, start));
     } else {
         diagnostics.push(Diagnostic::error(
             Some(line.number),
@@ -193,6 +223,9 @@ fn read_line(object: &mut Object, line: Line<'_>, text: &str, names: &mut Names,
 
 /// The pseudo-attribute a name as written (any case) is, without lower-casing every name read.
 fn pseudo_kind(name: &str) -> Option<PseudoKind> {
+    if !name.as_bytes().first().is_some_and(|b| matches!(b.to_ascii_lowercase(), b'p' | b'o' | b'd')) {
+        return None;
+    }
     ["password", "override", "dry-run", "delete"]
         .into_iter()
         .find(|pseudo| name.eq_ignore_ascii_case(pseudo))
@@ -222,7 +255,7 @@ fn pseudo_attribute_note(pseudo: &PseudoAttribute) -> Option<Diagnostic> {
 
 /// Removes a `#` comment; the text before it is kept.
 fn strip_comment(text: &str) -> &str {
-    text.split_once('#').map_or(text, |(before, _)| before)
+    memchr::memchr(b'#', text.as_bytes()).map_or(text, |at| &text[..at])
 }
 
 fn is_continuation(text: &str) -> bool {

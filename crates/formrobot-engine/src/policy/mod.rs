@@ -46,11 +46,10 @@ pub(crate) mod test_support {
     }
 }
 
-use std::collections::HashSet;
-
-use crate::grammar::asn::{as_name, read_as_number, AsNumber, AsSpelling};
+use crate::grammar::asn::{read_as_number, AsNumber, AsSpelling};
 use crate::grammar::strip_prefix_ignore_case;
 use lexer::{Token, TokenKind};
+use rpsl::Neighbour;
 
 /// How deeply parentheses, `NOT`s and `EXCEPT`s may nest before the parser gives up.
 ///
@@ -136,17 +135,28 @@ impl Policy {
     /// `from`/`to` peerings, in every factor of a structured policy. The filter is not looked at: it says which routes, not whom.
     /// A peering-set (`PRNG-FOO`) names no AS directly and contributes nothing.
     pub fn neighbours(&self) -> Vec<String> {
-        let names = match self {
-            Policy::AsIn(rule) => vec![as_name(rule.peer)],
-            Policy::AsOut(rule) => vec![as_name(rule.peer)],
-            Policy::Ripe181Default(rule) => vec![as_name(rule.peer)],
-            Policy::Import(rule) | Policy::Export(rule) | Policy::MpImport(rule) | Policy::MpExport(rule) => {
-                rule.neighbours()
+        self.distinct_neighbours().into_iter().map(Neighbour::name).collect()
+    }
+
+    /// The neighbours of [`Policy::neighbours`], before they are written out.
+    fn distinct_neighbours<'a>(&'a self) -> Vec<Neighbour<'a>> {
+        // Told apart before they are written out: a rule names a handful, so a scan beats a hash set.
+        let mut found: Vec<Neighbour<'a>> = Vec::new();
+        let mut add = |neighbour: Neighbour<'a>| {
+            if !found.iter().any(|seen| seen.same(neighbour)) {
+                found.push(neighbour);
             }
-            Policy::RpslDefault(rule) | Policy::MpDefault(rule) => rule.peering.peering.neighbours(),
         };
-        let mut seen = HashSet::new();
-        names.into_iter().filter(|name| seen.insert(name.clone())).collect()
+        match self {
+            Policy::AsIn(ripe181::AsIn { peer, .. })
+            | Policy::AsOut(ripe181::AsOut { peer, .. })
+            | Policy::Ripe181Default(ripe181::Default { peer, .. }) => add(Neighbour::As(*peer)),
+            Policy::Import(rule) | Policy::Export(rule) | Policy::MpImport(rule) | Policy::MpExport(rule) => {
+                rule.visit_neighbours(&mut add)
+            }
+            Policy::RpslDefault(rule) | Policy::MpDefault(rule) => rule.peering.peering.visit_neighbours(&mut add),
+        }
+        found
     }
 }
 

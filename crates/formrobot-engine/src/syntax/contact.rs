@@ -10,9 +10,7 @@
 use super::SyntaxError;
 use crate::dialect::Dialect;
 use crate::grammar::strip_prefix_ignore_case;
-use regex::Regex;
 use std::fmt;
-use std::sync::LazyLock;
 
 /// A registry-assigned NIC handle such as `JD1-AP`, `MK16-RIPE` or `CREW-RIPE`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -64,32 +62,47 @@ pub enum Contact {
     Name(String),
 }
 
-/// Initials, optional number without leading zeros, `-`, suffix.
-///
-/// Explicit `A-Za-z` rather than `(?i)`: Unicode case folding would let the
-/// Kelvin sign and long s through as `k` and `s`.
-static HANDLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z]{2,4})([1-9][0-9]{0,8})?-([A-Za-z]{2,10})$").expect("literal regex"));
+/// The length of the run of ASCII letters at the start of `bytes`.
+fn letters(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count()
+}
 
-/// The body of a placeholder after `AUTO-`: a number and any letters after it.
-static PLACEHOLDER_BODY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([0-9]+)([A-Za-z]*)$").expect("literal regex"));
+/// The length of the run of ASCII digits at the start of `bytes`.
+fn digits(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| b.is_ascii_digit()).count()
+}
 
-/// Parses a NIC handle (either case, blanks around it ignored), normalised to upper case.
+/// Parses a NIC handle (either case, blanks around it ignored), normalised to upper case:
+/// 2 to 4 initials, a number without leading zeros of up to 9 digits if any,
+/// `-`, and a suffix of 2 to 10 letters. Letters are ASCII only: Unicode case
+/// folding would let the Kelvin sign and long s through as `k` and `s`.
 ///
 /// `AUTO-...` is never a handle: that prefix is reserved for placeholders.
 pub fn parse_handle(v: &str) -> Option<NicHandle> {
-    let caps = HANDLE.captures(v.trim())?;
-    let initials = caps.get(1)?.as_str().to_ascii_uppercase();
-    if initials == "AUTO" {
+    let value = crate::parse::trim(v);
+    let bytes = value.as_bytes();
+    let initials = letters(bytes);
+    let numbered = digits(&bytes[initials..]);
+    let suffix_start = initials + numbered + 1;
+    let suffix = bytes.get(suffix_start..).map_or(0, letters);
+    let shaped = (2..=4).contains(&initials)
+        && numbered <= 9
+        && bytes.get(initials) != Some(&b'0')
+        && bytes.get(suffix_start - 1) == Some(&b'-')
+        && (2..=10).contains(&suffix)
+        && suffix_start + suffix == bytes.len();
+    if !shaped {
         return None;
     }
-    let number = match caps.get(2) {
-        Some(m) => Some(m.as_str().parse().ok()?),
-        None => None,
+    let initials_text = value[..initials].to_ascii_uppercase();
+    if initials_text == "AUTO" {
+        return None;
+    }
+    let number = match numbered {
+        0 => None,
+        _ => Some(value[initials..initials + numbered].parse().ok()?),
     };
-    let suffix = caps.get(3)?.as_str().to_ascii_uppercase();
-    Some(NicHandle { initials, number, suffix })
+    Some(NicHandle { initials: initials_text, number, suffix: value[suffix_start..].to_ascii_uppercase() })
 }
 
 /// Parses an `AUTO-` placeholder.
@@ -102,11 +115,12 @@ pub fn parse_placeholder(v: &str) -> Result<Option<Placeholder>, SyntaxError> {
     let Some(body) = strip_prefix_ignore_case(value, "AUTO-") else {
         return Ok(None);
     };
-    let Some(caps) = PLACEHOLDER_BODY.captures(body) else {
+    // A number, then any letters to the end.
+    let numbered = digits(body.as_bytes());
+    if numbered == 0 || numbered + letters(&body.as_bytes()[numbered..]) != body.len() {
         return Err(malformed_placeholder(value, body));
-    };
-    let digits = caps.get(1).map_or("", |m| m.as_str());
-    let letters = caps.get(2).map_or("", |m| m.as_str());
+    }
+    let (digits, letters) = body.split_at(numbered);
     let number = digits.parse().map_err(|_| {
         SyntaxError::new(format!("'{value}': the number after AUTO- is too large; number placeholders 1, 2, 3, ..."))
     })?;
@@ -231,6 +245,73 @@ fn asks_for_assignment(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The handle and placeholder shapes as regular expressions, as they were
+    /// written before the hand-written readers replaced them on the hot path.
+    #[test]
+    fn reads_handles_and_placeholders_as_the_regular_expressions_do() {
+        let handle = regex::Regex::new(r"^([A-Za-z]{2,4})([1-9][0-9]{0,8})?-([A-Za-z]{2,10})$").expect("regex");
+        let body = regex::Regex::new(r"^([0-9]+)([A-Za-z]*)$").expect("regex");
+        let mut cases: Vec<String> = [
+            "JD1-AP",
+            " mk16-ripe ",
+            "CREW-RIPE",
+            "AUTO-1",
+            "auto-12jd",
+            "J1-AP",
+            "ABCDE1-AP",
+            "JD0-AP",
+            "JD01-AP",
+            "JD123456789-AP",
+            "JD1234567890-AP",
+            "JD1-A",
+            "JD1-ABCDEFGHIJ",
+            "JD1-ABCDEFGHIJK",
+            "JD1AP",
+            "JD-",
+            "-AP",
+            "JD1-AP ",
+            "JD1-AP\n",
+            "J\u{212a}1-AP",
+            "JD1-\u{17f}P",
+            "",
+            "JD 1-AP",
+            "AUTO-",
+            "AUTO-x",
+            "AUTO-1x2",
+            "AUTO-99999999999",
+            "auto-1JDXYZ",
+            "JD1--AP",
+            "JD1-AP-",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        // Every short string over a small alphabet, so that each boundary is tried.
+        let alphabet = ['A', 'j', '0', '1', '9', '-', ' '];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            cases.extend(frontier.iter().cloned());
+        }
+        for case in &cases {
+            let expected = handle.captures(case.trim()).and_then(|caps| {
+                let initials = caps[1].to_ascii_uppercase();
+                (initials != "AUTO").then(|| NicHandle {
+                    initials,
+                    number: caps.get(2).map(|m| m.as_str().parse().expect("nine digits fit")),
+                    suffix: caps[3].to_ascii_uppercase(),
+                })
+            });
+            assert_eq!(parse_handle(case), expected, "{case:?}");
+            if let Some(rest) = strip_prefix_ignore_case(case.trim(), "AUTO-") {
+                let malformed = parse_placeholder(case).err().is_some_and(|e| {
+                    e.message.contains("is not a placeholder") || e.message.contains("has no number after AUTO-")
+                });
+                assert_eq!(malformed, !body.is_match(rest), "{case:?}");
+            }
+        }
+    }
 
     fn handle(initials: &str, number: Option<u32>, suffix: &str) -> NicHandle {
         NicHandle { initials: initials.into(), number, suffix: suffix.into() }

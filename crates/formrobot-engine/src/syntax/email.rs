@@ -25,6 +25,9 @@ pub(super) fn check_email(v: &str) -> Result<(), SyntaxError> {
 /// Errors quote the whole address, so callers embedding it in a longer value
 /// (`changed:`) get a message about the address alone.
 pub(super) fn check_addr_spec(address: &str) -> Result<(), SyntaxError> {
+    if is_plain_address(address) {
+        return Ok(());
+    }
     if address.is_empty() {
         return Err(SyntaxError::new("the e-mail address is missing"));
     }
@@ -32,6 +35,40 @@ pub(super) fn check_addr_spec(address: &str) -> Result<(), SyntaxError> {
     let (local, domain) = split_at_sign(address)?;
     check_local_part(address, local)?;
     check_domain(address, domain)
+}
+
+/// The usual address, accepted in one pass over its bytes: letters, digits,
+/// `-`, `_` and `+` in dot-separated words before the `@`, and a domain of at
+/// least two labels ending in letters. Everything this accepts the full check
+/// accepts too; anything else (and every error) goes through the full check.
+fn is_plain_address(address: &str) -> bool {
+    let bytes = address.as_bytes();
+    let Some(at) = memchr::memchr(b'@', bytes) else { return false };
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
+    if local.is_empty() || local.len() > MAX_LOCAL_LEN || domain.len() > MAX_DOMAIN_LEN {
+        return false;
+    }
+    let word = |part: &[u8]| !part.is_empty() && part.iter().all(|&b| b.is_ascii_alphanumeric() || b"-_+".contains(&b));
+    if !local.split(|&b| b == b'.').all(word) {
+        return false;
+    }
+    let label = |part: &[u8]| {
+        !part.is_empty()
+            && part.len() <= MAX_LABEL_LEN
+            && part.first() != Some(&b'-')
+            && part.last() != Some(&b'-')
+            && part.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let mut labels = 0;
+    let mut top: &[u8] = &[];
+    for part in domain.split(|&b| b == b'.') {
+        if !label(part) {
+            return false;
+        }
+        labels += 1;
+        top = part;
+    }
+    labels >= 2 && top.len() >= 2 && top.iter().all(u8::is_ascii_alphabetic)
 }
 
 fn bad(address: &str, why: &str) -> SyntaxError {
@@ -191,6 +228,28 @@ fn check_qualified(address: &str, domain: &str, labels: &[&str]) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the one-pass reader accepts, the full check accepts.
+    #[test]
+    fn the_quick_path_accepts_only_what_the_full_check_does() {
+        let alphabet = ['a', 'Z', '0', '.', '-', '_', '+', '@', ' ', '"', '<'];
+        let mut frontier = vec![String::from("x@")];
+        let mut accepted = 0;
+        for _ in 0..6 {
+            frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            for address in frontier.iter().flat_map(|s| [s.clone(), format!("{s}.net"), s.replacen('x', "a.b", 1)]) {
+                let body = address.strip_prefix('x').map(|rest| format!("jo{rest}")).unwrap_or(address);
+                if is_plain_address(&body) {
+                    accepted += 1;
+                    assert!(check_email(&body).is_ok(), "{body:?}");
+                }
+            }
+        }
+        assert!(accepted > 1000, "the quick path took only {accepted}");
+        for address in ["jo@example.net", "a.b-c_d+e@sub.example.co.uk", "noc1@example.net"] {
+            assert!(is_plain_address(address), "{address}");
+        }
+    }
 
     fn message(v: &str) -> String {
         check_email(v).err().map(|e| e.message).unwrap_or_default()

@@ -139,8 +139,9 @@ pub fn validate(
     policy: &RegistryPolicy,
 ) -> Validation {
     let mut validation = Validation::default();
+    let mut definitions = object::Definitions::default();
     for (index, parsed) in submission.objects.iter().enumerate() {
-        object::check_object(index, parsed, submission, forms, context, &mut validation);
+        object::check_object(index, parsed, submission, forms, context, &mut validation, &mut definitions);
     }
     rules::check_rules(submission, &mut validation, policy);
     validation

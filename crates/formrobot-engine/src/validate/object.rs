@@ -6,10 +6,43 @@ use super::{
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::forms::{AttributeDef, FormSet, TemplateDef};
-use crate::parse::{Attribute, Object, ObjectKind, Submission};
+use crate::hash::FastHash;
+use crate::parse::{Attribute, Name, Object, ObjectKind, Submission};
 use crate::policy;
-use crate::source::Value;
+use crate::source::{Span, Subject};
 use crate::syntax::{self, SyntaxClass, SyntaxContext};
+use std::collections::HashMap;
+
+/// Which definition of a template each attribute name is, found once per
+/// name and template for a whole submission: the parser shares one text
+/// among the attributes of a name, so an attribute's definition is a look-up
+/// by that text's address, not a comparison of its name with each of the
+/// template's. (Every name lives as long as the submission, which outlives
+/// this table, so no address is reused for another name meanwhile.)
+#[derive(Debug, Default)]
+pub(super) struct Definitions {
+    /// (template address, name address) -> the place of the definition, or [`UNDEFINED`].
+    found: HashMap<(usize, usize), u16, FastHash>,
+    /// The definition of each attribute of the object being checked.
+    of_object: Vec<u16>,
+}
+
+/// A name the template does not define.
+const UNDEFINED: u16 = u16::MAX;
+
+impl Definitions {
+    /// The place of `name`'s definition in `template`.
+    fn find(&mut self, template: &TemplateDef, name: &Name) -> u16 {
+        let key = (std::ptr::from_ref(template) as usize, name.address());
+        *self.found.entry(key).or_insert_with(|| {
+            template
+                .attribute_index(name)
+                .and_then(|i| u16::try_from(i).ok())
+                .filter(|&i| i < UNDEFINED)
+                .unwrap_or(UNDEFINED)
+        })
+    }
+}
 
 /// Checks object `index`, adding its diagnostics and facts to `validation`.
 pub(super) fn check_object(
@@ -19,6 +52,7 @@ pub(super) fn check_object(
     forms: &FormSet,
     context: &SyntaxContext,
     validation: &mut Validation,
+    definitions: &mut Definitions,
 ) {
     let template = match find_template(object, submission, forms) {
         Ok(template) => template,
@@ -33,16 +67,22 @@ pub(super) fn check_object(
         return;
     }
 
+    let mut of_object = std::mem::take(&mut definitions.of_object);
+    of_object.clear();
     for attribute in &object.attributes {
-        if template.attribute(&attribute.name).is_none() {
+        let definition = definitions.find(template, &attribute.name);
+        if definition == UNDEFINED {
             validation.diagnostics.push(unknown_attribute(attribute, template));
         }
+        of_object.push(definition);
     }
-    let mut checker = ObjectChecker { index, object, template, context, validation, policy_errors: 0 };
-    for definition in &template.attributes {
-        checker.check_attribute(definition);
+    let mut checker =
+        ObjectChecker { index, object, of_object: &of_object, template, context, validation, policy_errors: 0 };
+    for (place, definition) in template.attributes.iter().enumerate() {
+        checker.check_attribute(place, definition);
     }
     let policy_errors = checker.policy_errors;
+    definitions.of_object = of_object;
     collect_nic_hdl(index, object, template, validation);
 
     let mut checked = summary(index, object, Some(template), Disposition::Checked);
@@ -129,26 +169,35 @@ fn unknown_attribute(attribute: &Attribute, template: &TemplateDef) -> Diagnosti
 struct ObjectChecker<'a> {
     index: usize,
     object: &'a Object,
+    /// The place of each attribute's definition in the template.
+    of_object: &'a [u16],
     template: &'a TemplateDef,
     context: &'a SyntaxContext,
     validation: &'a mut Validation,
     policy_errors: usize,
 }
 
-impl ObjectChecker<'_> {
+impl<'a> ObjectChecker<'a> {
     fn error(&mut self, line: usize, definition: &AttributeDef, message: String) {
         self.validation
             .diagnostics
             .push(Diagnostic::error(Some(line), Some(&definition.name), message).with_help(&definition.help));
     }
 
-    fn check_attribute(&mut self, definition: &AttributeDef) {
-        let object = self.object;
-        let occurrences: Vec<&Attribute> = object.attributes.iter().filter(|a| a.name == definition.name).collect();
-        let given: Vec<&Attribute> = occurrences.iter().copied().filter(|a| !a.is_empty()).collect();
+    /// The attributes of definition `place`, in order.
+    fn occurrences(&self, place: usize) -> impl Iterator<Item = &'a Attribute> + Clone + 'a {
+        let object: &'a Object = self.object;
+        let of_object: &'a [u16] = self.of_object;
+        object.attributes.iter().zip(of_object).filter(move |(_, &d)| usize::from(d) == place).map(|(a, _)| a)
+    }
 
-        if definition.mandatory && given.is_empty() {
-            match occurrences.first() {
+    fn check_attribute(&mut self, place: usize, definition: &AttributeDef) {
+        let object = self.object;
+        let occurrences = self.occurrences(place);
+        let given = occurrences.clone().filter(|a| !a.is_empty());
+
+        if definition.mandatory && given.clone().next().is_none() {
+            match occurrences.clone().next() {
                 Some(empty) => self.error(empty.line, definition, format!("'{}' needs a value", definition.name)),
                 None => self.error(
                     object.line,
@@ -161,7 +210,8 @@ impl ObjectChecker<'_> {
             }
         }
         if !definition.multiple {
-            if let Some((first, rest)) = given.split_first() {
+            let mut rest = given.clone();
+            if let Some(first) = rest.next() {
                 for extra in rest {
                     let message = format!(
                         "'{}' may be given only once in this {}; it is already on line {}",
@@ -171,16 +221,18 @@ impl ObjectChecker<'_> {
                 }
             }
         }
-        self.check_line_counts(definition, &given);
+        if definition.min_lines.is_some() || definition.max_lines.is_some() {
+            self.check_line_counts(definition, given.clone());
+        }
         for attribute in given {
             self.check_values(definition, attribute);
         }
     }
 
-    fn check_line_counts(&mut self, definition: &AttributeDef, given: &[&Attribute]) {
+    fn check_line_counts(&mut self, definition: &AttributeDef, given: impl Iterator<Item = &'a Attribute> + Clone) {
         // Counted, not collected: an attribute may have a million lines.
-        let lines = || given.iter().flat_map(|a| a.pieces().map(|p| p.start.line));
-        let count = given.iter().map(|a| a.joined().piece_count()).sum::<usize>();
+        let lines = || given.clone().flat_map(|a| a.pieces().map(|p| p.start.line));
+        let count = given.clone().map(|a| a.joined().piece_count()).sum::<usize>();
         if let Some(min) = definition.min_lines {
             if let Some(first) = lines().next().filter(|_| count < min) {
                 let message = format!(
@@ -202,18 +254,18 @@ impl ObjectChecker<'_> {
 
     fn check_values(&mut self, definition: &AttributeDef, attribute: &Attribute) {
         let joined = attribute.joined();
-        if definition.syntax.is_line_oriented() && joined.piece_count() > 1 {
-            // One line at a time, each value dropped before the next: a value of
-            // many continuation lines never holds a copy of itself per line.
-            for piece in attribute.pieces() {
-                self.check_value(definition, attribute, &Value::new(piece.text, piece.start));
+        if definition.syntax.is_line_oriented() && !joined.is_one_piece() {
+            // One line at a time, read where it stands: a value of many
+            // continuation lines is never copied line by line.
+            for (text, start) in joined.pieces() {
+                self.check_value(definition, attribute, Subject::Span(Span { text, start: Some(start) }));
             }
         } else if !joined.text().is_empty() {
-            self.check_value(definition, attribute, joined);
+            self.check_value(definition, attribute, Subject::Value(joined));
         }
     }
 
-    fn check_value(&mut self, definition: &AttributeDef, attribute: &Attribute, value: &Value) {
+    fn check_value(&mut self, definition: &AttributeDef, attribute: &Attribute, value: Subject<'_>) {
         match definition.syntax.policy_kind() {
             Some(kind) => self.check_policy(definition, kind, value),
             None if definition.list => self.check_list(definition, attribute, value),
@@ -222,20 +274,19 @@ impl ObjectChecker<'_> {
     }
 
     /// An RPSL `list of ...` value: each comma-separated item on its own.
-    fn check_list(&mut self, definition: &AttributeDef, attribute: &Attribute, value: &Value) {
-        for item in value.list_items() {
-            if item.text().is_empty() {
-                let place = item.start();
-                let line = place.map_or(attribute.line, |p| p.line);
-                let column = place.map_or(1, |p| p.column);
+    fn check_list(&mut self, definition: &AttributeDef, attribute: &Attribute, value: Subject<'_>) {
+        for item in value.items() {
+            if item.text.is_empty() {
+                let line = item.start.map_or(attribute.line, |p| p.line);
+                let column = item.start.map_or(1, |p| p.column);
                 self.error(line, definition, format!("column {column}: an empty item in the comma-separated list"));
             } else {
-                self.check_syntax(definition, attribute, &item);
+                self.check_syntax(definition, attribute, Subject::Span(item));
             }
         }
     }
 
-    fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: &Value) {
+    fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: Subject<'_>) {
         match policy::parse(kind, value.text()) {
             Ok(rule) => {
                 let mut neighbours = rule.neighbours();
@@ -265,7 +316,7 @@ impl ObjectChecker<'_> {
 
     /// RIPE-181 reads any unknown word as a community name, so `ANDD` parses;
     /// a word one edit from a keyword is most likely that keyword misspelt.
-    fn warn_near_keywords(&mut self, definition: &AttributeDef, value: &Value) {
+    fn warn_near_keywords(&mut self, definition: &AttributeDef, value: Subject<'_>) {
         for near in policy::ripe181::near_keywords(value.text()) {
             let position = value.position_of(near.offset).or(value.start());
             let line = position.map_or(self.object.line, |p| p.line);
@@ -280,15 +331,16 @@ impl ObjectChecker<'_> {
         }
     }
 
-    fn check_syntax(&mut self, definition: &AttributeDef, attribute: &Attribute, value: &Value) {
+    fn check_syntax(&mut self, definition: &AttributeDef, attribute: &Attribute, value: Subject<'_>) {
         let line = value.start().map_or(attribute.line, |p| p.line);
-        if let Err(error) = syntax::check(definition.syntax, value.text(), self.context) {
+        let text = value.text();
+        if let Err(error) = syntax::check(definition.syntax, text, self.context) {
             self.error(line, definition, error.message);
             return;
         }
         match definition.syntax {
             SyntaxClass::Contact => {
-                if let Ok(contact) = syntax::classify_contact(value.text(), self.context.dialect) {
+                if let Ok(contact) = syntax::classify_contact(text, self.context.dialect) {
                     self.validation.contacts.push(ContactFact {
                         object: self.index,
                         attribute: attribute.name.clone(),
@@ -300,7 +352,7 @@ impl ObjectChecker<'_> {
             }
             // The class attribute of a mntner names the maintainer it creates; every other one refers to one.
             SyntaxClass::MntnerName | SyntaxClass::MntRoutes if definition.name != self.template.class => {
-                if let Some(name) = value.text().split_whitespace().next() {
+                if let Some(name) = text.split_whitespace().next() {
                     self.validation.maintainers.push(MaintainerFact {
                         object: self.index,
                         attribute: attribute.name.clone(),
@@ -330,12 +382,12 @@ fn collect_nic_hdl(index: usize, object: &Object, template: &TemplateDef, valida
     };
     let nic_hdl_definition = template.attributes.iter().find(|a| a.syntax == SyntaxClass::NicHdl);
     let nic_hdl = nic_hdl_definition.and_then(|d| object.first(&d.name));
-    let text = nic_hdl.map(|a| a.joined().text().to_owned()).unwrap_or_default();
+    let text = nic_hdl.map_or("", |a| a.joined().text());
     let request = if text.is_empty() {
         NicHdlRequest::Blank
-    } else if let Ok(Some(placeholder)) = syntax::parse_placeholder(&text) {
+    } else if let Ok(Some(placeholder)) = syntax::parse_placeholder(text) {
         NicHdlRequest::Auto(placeholder)
-    } else if let Some(handle) = syntax::parse_handle(&text) {
+    } else if let Some(handle) = syntax::parse_handle(text) {
         NicHdlRequest::Handle(handle)
     } else {
         // Malformed: the syntax check has already reported it.

@@ -231,15 +231,20 @@ fn significant_words(name: &str) -> Vec<String> {
 /// Each aut-num needs at least `min_neighbours` (two by default: multihomed)
 /// neighbours with both an inbound and an outbound rule.
 fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: usize, found: &mut Vec<Diagnostic>) {
-    // Indexed once, so that the work stays linear however many aut-nums a submission holds.
-    let mut policies_of: HashMap<usize, Vec<&PolicyFact>> = HashMap::new();
-    for fact in &validation.policies {
-        policies_of.entry(fact.object).or_default().push(fact);
-    }
+    // Ordered by object once (they come in that order, which a stable sort
+    // sees in one pass), so that the work stays linear however many aut-nums
+    // a submission holds.
+    let mut by_object: Vec<&PolicyFact> = validation.policies.iter().collect();
+    by_object.sort_by_key(|fact| fact.object);
+    let policies_of = |object: usize| {
+        let start = by_object.partition_point(|fact| fact.object < object);
+        let end = by_object.partition_point(|fact| fact.object <= object);
+        by_object.get(start..end).unwrap_or(&[])
+    };
     for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
         let mut seen: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
         let mut order: Vec<&str> = Vec::new();
-        for fact in policies_of.get(&summary.index).into_iter().flatten() {
+        for fact in policies_of(summary.index) {
             for neighbour in fact.neighbours.iter().filter(|n| is_as_number(n)) {
                 let entry = seen.entry(neighbour.as_str()).or_insert_with(|| {
                     order.push(neighbour.as_str());

@@ -45,6 +45,7 @@ mod action;
 mod afi;
 mod filter;
 mod peering;
+pub(crate) use peering::Neighbour;
 mod set;
 
 pub use crate::grammar::range::RangeOp;
@@ -91,7 +92,18 @@ impl Rule {
     /// The AS numbers and as-set names of every peering in the rule, in order
     /// of appearance, repeats included (see [`Peering::neighbours`]).
     pub fn neighbours(&self) -> Vec<String> {
-        self.factors().iter().flat_map(|f| f.peerings.iter()).flat_map(|p| p.peering.neighbours()).collect()
+        let mut names = Vec::new();
+        self.visit_neighbours(&mut |neighbour| names.push(neighbour.name()));
+        names
+    }
+
+    /// Calls `visit` with each neighbour [`Rule::neighbours`] names, in order.
+    pub(crate) fn visit_neighbours<'a>(&'a self, visit: &mut impl FnMut(Neighbour<'a>)) {
+        self.expression.visit_factors(&mut |factor| {
+            for peering in &factor.peerings {
+                peering.peering.visit_neighbours(visit);
+            }
+        });
     }
 }
 
@@ -122,6 +134,20 @@ pub enum Expression {
 }
 
 impl Expression {
+    fn visit_factors<'a>(&'a self, visit: &mut impl FnMut(&'a Factor)) {
+        let (term, rest) = match self {
+            Expression::Term(term) => (term, None),
+            Expression::Except { term, rest, .. } | Expression::Refine { term, rest, .. } => (term, Some(rest)),
+        };
+        match term {
+            Term::Factor(factor) => visit(factor),
+            Term::Block(block) => block.iter().for_each(&mut *visit),
+        }
+        if let Some(rest) = rest {
+            rest.visit_factors(visit);
+        }
+    }
+
     fn collect_factors<'a>(&'a self, factors: &mut Vec<&'a Factor>) {
         let (term, rest) = match self {
             Expression::Term(term) => (term, None),

@@ -32,10 +32,54 @@ impl Peering {
     /// none directly.
     pub fn neighbours(&self) -> Vec<String> {
         let mut names = Vec::new();
-        if let Peering::Remote { as_expr, .. } = self {
-            as_expr.collect_names(&mut names);
-        }
+        self.visit_neighbours(&mut |neighbour| names.push(neighbour.name()));
         names
+    }
+
+    /// Calls `visit` with each neighbour [`Peering::neighbours`] names, without writing its name.
+    pub(crate) fn visit_neighbours<'a>(&'a self, visit: &mut impl FnMut(Neighbour<'a>)) {
+        if let Peering::Remote { as_expr, .. } = self {
+            as_expr.visit(visit);
+        }
+    }
+}
+
+/// A neighbour as a peering names it, before it is written out as text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Neighbour<'a> {
+    /// An AS number.
+    As(u32),
+    /// An as-set, as written (any case).
+    Set(&'a str),
+    /// `AS-ANY`.
+    Any,
+}
+
+impl Neighbour<'_> {
+    /// The neighbour as [`Peering::neighbours`] spells it: `AS1234`, an as-set in upper case, or `AS-ANY`.
+    pub(crate) fn name(self) -> String {
+        match self {
+            Neighbour::As(asn) => as_name(asn),
+            Neighbour::Set(name) => name.to_ascii_uppercase(),
+            Neighbour::Any => "AS-ANY".to_owned(),
+        }
+    }
+
+    /// Whether the two are spelt the same by [`Neighbour::name`].
+    pub(crate) fn same(self, other: Neighbour<'_>) -> bool {
+        match (self, other) {
+            (Neighbour::As(a), Neighbour::As(b)) => a == b,
+            (Neighbour::Set(a), Neighbour::Set(b)) => a.eq_ignore_ascii_case(b),
+            (Neighbour::Any, Neighbour::Any) => true,
+            // An as-set is never spelt `AS<digits>`, but may be spelt `AS-ANY`.
+            (Neighbour::Set(set), Neighbour::Any) | (Neighbour::Any, Neighbour::Set(set)) => {
+                set.eq_ignore_ascii_case("AS-ANY")
+            }
+            (Neighbour::As(asn), Neighbour::Set(set)) | (Neighbour::Set(set), Neighbour::As(asn)) => {
+                set.eq_ignore_ascii_case(&as_name(asn))
+            }
+            _ => false,
+        }
     }
 }
 
@@ -60,19 +104,19 @@ pub enum AsExpr {
 }
 
 impl AsExpr {
-    fn collect_names(&self, names: &mut Vec<String>) {
+    fn visit<'a>(&'a self, visit: &mut impl FnMut(Neighbour<'a>)) {
         match self {
-            AsExpr::As(asn) => names.push(as_name(*asn)),
-            AsExpr::AsSet(name) => names.push(name.to_ascii_uppercase()),
-            AsExpr::Any => names.push("AS-ANY".to_string()),
+            AsExpr::As(asn) => visit(Neighbour::As(*asn)),
+            AsExpr::AsSet(name) => visit(Neighbour::Set(name)),
+            AsExpr::Any => visit(Neighbour::Any),
             AsExpr::Or(items) | AsExpr::And(items) => {
                 for item in items {
-                    item.collect_names(names);
+                    item.visit(visit);
                 }
             }
             AsExpr::Except(left, right) => {
-                left.collect_names(names);
-                right.collect_names(names);
+                left.visit(visit);
+                right.visit(visit);
             }
         }
     }
