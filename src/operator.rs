@@ -20,6 +20,7 @@ use formrobot_engine::register::{self, asn_text, Completion, ObjectText, Registe
 use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use formrobot_mail::intake::{self, Headers};
 use formrobot_mail::reply::{self, ReplySettings, SubjectStatus};
+use formrobot_store::api::api_key_of_origin;
 use formrobot_store::query::TicketDetail;
 use formrobot_store::review::{QueueRow, Review};
 use formrobot_store::{EventKind, EventLevel, Store, StoreError, TicketState};
@@ -242,7 +243,7 @@ fn mail_requester(
     let last = review.last_requester_mail()?.ok_or_else(no_requester)?;
     // A request made through the API is JSON, not a mail: there are no headers to answer.
     let (headers, about) = match review.request_type() {
-        Some(request_type) if last.origin.starts_with("api:") => {
+        Some(request_type) if api_key_of_origin(&last.origin).is_some() => {
             (Headers::default(), format!("{request_type} request"))
         }
         _ => {
@@ -418,7 +419,7 @@ pub fn request_as_received(
     tag: &str,
 ) -> Result<Option<ReceivedRequest>, OperatorError> {
     let Some(stored) = store.latest_submission(tag)? else { return Ok(None) };
-    if stored.origin.as_deref().is_some_and(|origin| origin.starts_with("api:")) {
+    if stored.origin.as_deref().and_then(api_key_of_origin).is_some() {
         let body = api_body_for_operators(&stored.raw);
         return Ok(Some(ReceivedRequest { at: stored.at, from: stored.address, form: None, api_body: Some(body) }));
     }
@@ -437,7 +438,7 @@ pub fn show(store: &Store, tag: &str) -> Result<TicketView, OperatorError> {
         .into_iter()
         .map(|stored| {
             let direction = if stored.outgoing { "out" } else { "in" };
-            if let Some(key) = stored.origin.as_deref().and_then(|origin| origin.strip_prefix("api:")) {
+            if let Some(key) = stored.origin.as_deref().and_then(api_key_of_origin) {
                 return TicketMail {
                     direction,
                     date: stored.at,

@@ -21,6 +21,15 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// How the `origin` of a request's body begins: `api:KEY-NAME`.
+const ORIGIN_PREFIX: &str = "api:";
+
+/// The name of the key a message came with, when its origin says it is a
+/// request through the API (its bytes are JSON, not a mail).
+pub fn api_key_of_origin(origin: &str) -> Option<&str> {
+    origin.strip_prefix(ORIGIN_PREFIX)
+}
+
 /// An API key as the store knows it: a name, never the key itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiKey {
@@ -165,7 +174,7 @@ impl Store {
         compose: impl FnOnce(&str) -> Option<Outgoing>,
     ) -> Result<ApiRecorded, StoreError> {
         let tx = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let origin = format!("api:{}", request.key.name);
+        let origin = format!("{ORIGIN_PREFIX}{}", request.key.name);
         let body = IncomingMail {
             raw: request.raw,
             message_id: None,
