@@ -53,6 +53,10 @@ enum Command {
         /// Print the outcome as JSON.
         #[arg(long)]
         json: bool,
+        /// How many threads may read and check a large form (from 256 kB) at once
+        /// [default: the cores this process may use]. The report is the same for any number.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// Process one mail read from standard input, as an MTA pipes it: record it,
     /// decide, and queue the reply.
@@ -226,7 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let operator = cli.operator;
     let context = cli::Context::new(cli.forms, cli.db, config, cli.today.as_deref())?;
     match cli.command {
-        Command::Check { file, json } => cli::check::run(&context, file.as_deref(), json),
+        Command::Check { file, json, threads } => cli::check::run(&context, file.as_deref(), json, threads),
         Command::Process { dry_run, json } => Ok(cli::process::run(&context, dry_run, json)),
         Command::Replay { paths, outbox, dry_run } => cli::replay::run(&context, &paths, &outbox, dry_run),
         Command::Import { files } => cli::import::run(&context, &files),

@@ -2,7 +2,7 @@
 
 use super::{counted, Context};
 use anyhow::{Context as _, Result};
-use formrobot_engine::check::{check_text_under, decode_owned_bytes, Checked};
+use formrobot_engine::check::{check_text_in, decode_owned_bytes, Checked};
 use formrobot_engine::outcome::Status;
 use formrobot_engine::validate::registry::Registry;
 use std::io::{Read, Write};
@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Runs the command.
-pub fn run(context: &Context, file: Option<&Path>, json: bool) -> Result<ExitCode> {
+pub fn run(context: &Context, file: Option<&Path>, json: bool, threads: Option<u16>) -> Result<ExitCode> {
     let forms = context.forms()?;
     let today = context.today();
     let (name, bytes) = match file {
@@ -27,7 +27,11 @@ pub fn run(context: &Context, file: Option<&Path>, json: bool) -> Result<ExitCod
         Some(unarmoured) => unarmoured.text,
         None => text,
     };
-    let mut checked = check_text_under(&text, &forms, today, &context.config.policy);
+    // One form on its own: a large one may use every core this process was given.
+    let threads = threads
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
+    let mut checked = check_text_in(&text, &forms, today, &context.config.policy, threads);
     if context.db.is_some() {
         let store = context.store()?;
         if !store.is_loaded().map_err(|e| anyhow::anyhow!("looking up the registry failed: {e}"))? {

@@ -91,10 +91,18 @@ pub fn check_text(text: &str, forms: &FormSet, today: Date) -> Checked {
 
 /// Runs the form engine over the text of a submission, under the registry's `policy`.
 pub fn check_text_under(text: &str, forms: &FormSet, today: Date, policy: &RegistryPolicy) -> Checked {
+    check_text_in(text, forms, today, policy, 1)
+}
+
+/// [`check_text_under`] on up to `threads` threads for a large submission
+/// (see [`parse::parse_frame_in`] and [`validate::validate_in`]); the result
+/// is the same whatever `threads` is. The caller chooses: one mail among many
+/// is better checked on one thread, a registry dump on every core.
+pub fn check_text_in(text: &str, forms: &FormSet, today: Date, policy: &RegistryPolicy, threads: usize) -> Checked {
     let frame = extract::Frame::new(text);
-    let submission = parse::parse_frame(&frame);
+    let submission = parse::parse_frame_in(&frame, threads);
     let context = SyntaxContext { dialect: submission.dialect, today };
-    let validation = validate::validate(&submission, forms, &context, policy);
+    let validation = validate::validate_in(&submission, forms, &context, policy, threads);
 
     let mut submission = submission;
     let mut validation = validation;

@@ -190,6 +190,69 @@ impl<'a> Frame<'a> {
     pub fn lines(&self) -> impl Iterator<Item = Line<'a>> + Clone + '_ {
         numbered(self.text).filter(move |line| self.holds(line.number))
     }
+
+    /// Cuts the text into at most `count` stretches of about equal size,
+    /// each ending right before an empty line that the submission holds, so
+    /// that no object spans two stretches and each can be read on its own.
+    /// Together the stretches cover the whole text, in order.
+    pub fn stretches(&self, count: usize) -> Vec<Stretch> {
+        let bytes = self.text.as_bytes();
+        let mut stretches = Vec::with_capacity(count);
+        let (mut start, mut first_line) = (0, 1);
+        for k in 1..count.max(1) {
+            let target = (bytes.len() / count * k).max(start);
+            let Some(cut) = self.empty_line_from(target) else { break };
+            let end = cut.start;
+            stretches.push(Stretch { bytes: start..end, first_line });
+            first_line = cut.number;
+            start = end;
+        }
+        stretches.push(Stretch { bytes: start..bytes.len(), first_line });
+        stretches
+    }
+
+    /// The first empty line the submission holds that starts at or after byte `from`.
+    fn empty_line_from(&self, from: usize) -> Option<EmptyLine> {
+        let bytes = self.text.as_bytes();
+        // The line number of `counted_to` (a line start, or `from` before any is found).
+        let mut number = 1 + memchr::memchr_iter(b'\n', &bytes[..from]).count();
+        let mut counted_to = from;
+        for newline in memchr::memchr_iter(b'\n', &bytes[from..]).map(|at| from + at) {
+            number += memchr::memchr_iter(b'\n', &bytes[counted_to..newline]).count();
+            counted_to = newline;
+            let start = newline + 1;
+            let rest = &bytes[start..];
+            let empty = rest.starts_with(b"\n") || rest.starts_with(b"\r\n");
+            // `number + 1` is the line that starts after this newline.
+            if empty && self.holds(number + 1) {
+                return Some(EmptyLine { start, number: number + 1 });
+            }
+        }
+        None
+    }
+
+    /// The submission's lines within `stretch`, numbered as in the whole text.
+    pub fn lines_in(&self, stretch: &Stretch) -> impl Iterator<Item = Line<'a>> + Clone + '_ {
+        let first = stretch.first_line;
+        numbered(&self.text[stretch.bytes.clone()])
+            .map(move |line| Line { number: line.number + first - 1, text: line.text })
+            .filter(move |line| self.holds(line.number))
+    }
+}
+
+/// A stretch of a submission's text that holds whole objects (see [`Frame::stretches`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stretch {
+    /// Its bytes in the whole text, from the start of a line.
+    pub bytes: Range<usize>,
+    /// The number of its first line in the whole text.
+    pub first_line: usize,
+}
+
+/// Where an empty line starts.
+struct EmptyLine {
+    start: usize,
+    number: usize,
 }
 
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {

@@ -370,11 +370,42 @@ pub fn parse(extraction: &Extraction<'_>) -> Submission {
 /// Parses the submission a [`Frame`] finds, reading its lines as they come:
 /// what the engine keeps is the objects, not the lines.
 pub fn parse_frame(frame: &Frame<'_>) -> Submission {
+    parse_frame_in(frame, 1)
+}
+
+/// The size from which [`parse_frame_in`] reads RPSL stretches on threads of
+/// their own: below it, starting a thread costs more than it saves.
+pub const PARALLEL_FROM_BYTES: usize = 256 * 1024;
+
+/// [`parse_frame`] on up to `threads` threads: a large RPSL submission is cut
+/// into stretches between objects ([`Frame::stretches`]), read at once, and
+/// the readings joined in order. The submission is the same whatever `threads` is.
+pub fn parse_frame_in(frame: &Frame<'_>, threads: usize) -> Submission {
     // Two questions answered on the whole text first, each by a quick scan,
     // so that the usual form is numbered line by line only once, to parse it.
     let dialect = if frame.text().contains("#[") { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
     let may_have_bad_characters = !frame.text().bytes().all(|b| is_plain_byte(b) || b == b'\n');
-    parse_lines(frame.lines(), dialect, frame.markers, may_have_bad_characters)
+    let marked = frame.markers != Markers::Missing;
+    let submission = match dialect {
+        Dialect::Apnic => apnic::parse(frame.lines()),
+        Dialect::Ripe if threads > 1 && frame.text().len() >= PARALLEL_FROM_BYTES => {
+            let stretches = frame.stretches(threads);
+            let readings = std::thread::scope(|scope| {
+                let running: Vec<_> = stretches
+                    .iter()
+                    .map(|stretch| scope.spawn(move || rpsl::read(frame.lines_in(stretch), marked)))
+                    .collect();
+                running.into_iter().map(|thread| thread.join()).collect::<Vec<_>>()
+            });
+            // A reader that panicked is a bug; it panics here too, as it would have on one thread.
+            rpsl::submission(
+                readings.into_iter().map(|reading| reading.unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+                marked,
+            )
+        }
+        Dialect::Ripe => rpsl::parse(frame.lines(), marked),
+    };
+    finish(submission, frame.lines(), marked, may_have_bad_characters)
 }
 
 fn parse_lines<'a>(
@@ -384,10 +415,20 @@ fn parse_lines<'a>(
     may_have_bad_characters: bool,
 ) -> Submission {
     let marked = markers != Markers::Missing;
-    let mut submission = match dialect {
+    let submission = match dialect {
         Dialect::Apnic => apnic::parse(lines.clone()),
         Dialect::Ripe => rpsl::parse(lines.clone(), marked),
     };
+    finish(submission, lines, marked, may_have_bad_characters)
+}
+
+/// What parsing does after the dialect's reader: the marks and the character checks over all lines.
+fn finish<'a>(
+    mut submission: Submission,
+    lines: impl Iterator<Item = Line<'a>> + Clone,
+    marked: bool,
+    may_have_bad_characters: bool,
+) -> Submission {
     submission.marked = marked;
     if may_have_bad_characters {
         // A password's characters are its owner's business, and a reply masks them, so a column there could not be found.

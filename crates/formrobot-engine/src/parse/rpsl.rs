@@ -23,12 +23,41 @@ use crate::source::{Position, ValueBuffer};
 /// the lines of a paragraph, so a paragraph of a million lines costs no more
 /// than the object it makes.
 pub(super) fn parse<'a>(lines: impl Iterator<Item = Line<'a>>, marked: bool) -> Submission {
+    submission([read(lines, marked)], marked)
+}
+
+/// What the reader made of a run of lines that starts and ends between objects.
+pub(super) struct Reading {
+    objects: Vec<Object>,
+    diagnostics: Diagnostics,
+    pseudo_attributes: Vec<PseudoAttribute>,
+}
+
+/// Reads a run of lines that starts and ends between objects (the whole submission, or a stretch of it).
+pub(super) fn read<'a>(lines: impl Iterator<Item = Line<'a>>, marked: bool) -> Reading {
     let mut reader = Reader::new(marked);
     for line in lines {
         reader.line(line);
     }
     reader.end_paragraph();
-    let Reader { objects, mut diagnostics, pseudo_attributes, .. } = reader;
+    let Reader { objects, diagnostics, pseudo_attributes, .. } = reader;
+    Reading { objects, diagnostics, pseudo_attributes }
+}
+
+/// The submission the readings of its stretches make, in order: the same as
+/// one reading of all its lines, as the reader keeps nothing from one object to the next.
+pub(super) fn submission(readings: impl IntoIterator<Item = Reading>, marked: bool) -> Submission {
+    let mut readings = readings.into_iter();
+    let Reading { mut objects, mut diagnostics, mut pseudo_attributes } = readings.next().unwrap_or(Reading {
+        objects: Vec::new(),
+        diagnostics: Diagnostics::new(),
+        pseudo_attributes: Vec::new(),
+    });
+    for reading in readings {
+        objects.extend(reading.objects);
+        diagnostics.append(reading.diagnostics);
+        pseudo_attributes.extend(reading.pseudo_attributes);
+    }
     diagnostics.extend(pseudo_attributes.iter().filter_map(pseudo_attribute_note));
     Submission { dialect: Dialect::Ripe, marked, objects, comments: String::new(), diagnostics, pseudo_attributes }
 }

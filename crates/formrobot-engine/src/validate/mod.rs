@@ -138,11 +138,61 @@ pub fn validate(
     context: &SyntaxContext,
     policy: &RegistryPolicy,
 ) -> Validation {
-    let mut validation = Validation::default();
-    let mut definitions = object::Definitions::default();
-    for (index, parsed) in submission.objects.iter().enumerate() {
-        object::check_object(index, parsed, submission, forms, context, &mut validation, &mut definitions);
-    }
+    validate_in(submission, forms, context, policy, 1)
+}
+
+/// The number of objects from which [`validate_in`] checks objects on
+/// threads of their own: below it, starting a thread costs more than it saves.
+pub const PARALLEL_FROM_OBJECTS: usize = 500;
+
+/// [`validate`] on up to `threads` threads: the objects, each checked on its
+/// own, are shared out in runs of about equal size and the findings joined
+/// in object order, before the rules that span objects run over all of them.
+/// The validation is the same whatever `threads` is.
+pub fn validate_in(
+    submission: &Submission,
+    forms: &FormSet,
+    context: &SyntaxContext,
+    policy: &RegistryPolicy,
+    threads: usize,
+) -> Validation {
+    let count = submission.objects.len();
+    let runs = if count >= PARALLEL_FROM_OBJECTS { threads.clamp(1, count) } else { 1 };
+    let check_run = |run: usize| {
+        let mut validation = Validation::default();
+        let mut definitions = object::Definitions::default();
+        for index in count * run / runs..count * (run + 1) / runs {
+            let parsed = &submission.objects[index];
+            object::check_object(index, parsed, submission, forms, context, &mut validation, &mut definitions);
+        }
+        validation
+    };
+    let mut validation = if runs == 1 {
+        check_run(0)
+    } else {
+        let found = std::thread::scope(|scope| {
+            let running: Vec<_> = (0..runs).map(|run| scope.spawn(move || check_run(run))).collect();
+            // A check that panicked is a bug; it panics here too, as it would have on one thread.
+            running
+                .into_iter()
+                .map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect::<Vec<_>>()
+        });
+        found.into_iter().fold(Validation::default(), Validation::join)
+    };
     rules::check_rules(submission, &mut validation, policy);
     validation
+}
+
+impl Validation {
+    /// These findings followed by `later`'s, about later objects.
+    fn join(mut self, later: Validation) -> Validation {
+        self.diagnostics.append(later.diagnostics);
+        self.objects.extend(later.objects);
+        self.nic_handles.extend(later.nic_handles);
+        self.contacts.extend(later.contacts);
+        self.policies.extend(later.policies);
+        self.maintainers.extend(later.maintainers);
+        self
+    }
 }
