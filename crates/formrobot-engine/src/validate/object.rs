@@ -23,8 +23,58 @@ use std::collections::HashMap;
 pub(super) struct Definitions {
     /// (template address, name address) -> the place of the definition, or [`UNDEFINED`].
     found: HashMap<(usize, usize), u16, FastHash>,
-    /// The definition of each attribute of the object being checked.
-    of_object: Vec<u16>,
+    /// The place of each attribute's definition, for the object being checked.
+    places: Vec<u16>,
+    /// The object being checked's attributes grouped by definition (see [`Grouped`]), kept for the next object's room.
+    grouped: Grouped,
+}
+
+/// An object's attributes grouped by the place of their definition in the
+/// template, each group in the object's order: a template's checks go
+/// definition by definition, and each must find its attributes without
+/// looking at all the others.
+#[derive(Debug, Default)]
+struct Grouped {
+    /// Indexes into the object's attributes, group after group.
+    indexes: Vec<u32>,
+    /// Where the group of each place starts in `indexes`, and one more entry where the last ends.
+    starts: Vec<u32>,
+}
+
+impl Grouped {
+    /// Groups the attributes whose definitions are at `places` (one per
+    /// attribute, [`UNDEFINED`] for none) among a template's `count` definitions.
+    fn group(&mut self, places: &[u16], count: usize) {
+        // A counting sort: how many in each group, where each group starts, then each index into its place.
+        self.starts.clear();
+        self.starts.resize(count + 1, 0);
+        for &place in places.iter().filter(|&&place| place != UNDEFINED) {
+            self.starts[usize::from(place) + 1] += 1;
+        }
+        for place in 1..=count {
+            self.starts[place] += self.starts[place - 1];
+        }
+        self.indexes.clear();
+        self.indexes.resize(self.starts[count] as usize, 0);
+        // Each group's start serves as its next free slot, so that it ends
+        // up where the group ends, which is where the next one starts.
+        for (index, &place) in places.iter().enumerate().filter(|(_, &place)| place != UNDEFINED) {
+            let slot = &mut self.starts[usize::from(place)];
+            // An object has far fewer than 2^32 attributes: its text is held in memory.
+            self.indexes[*slot as usize] = index as u32;
+            *slot += 1;
+        }
+        self.starts.rotate_right(1);
+        self.starts[0] = 0;
+    }
+
+    /// The indexes of the attributes defined at `place`, in order.
+    fn of(&self, place: usize) -> &[u32] {
+        match (self.starts.get(place), self.starts.get(place + 1)) {
+            (Some(&start), Some(&end)) => &self.indexes[start as usize..end as usize],
+            _ => &[],
+        }
+    }
 }
 
 /// A name the template does not define.
@@ -67,22 +117,25 @@ pub(super) fn check_object(
         return;
     }
 
-    let mut of_object = std::mem::take(&mut definitions.of_object);
-    of_object.clear();
+    let mut places = std::mem::take(&mut definitions.places);
+    places.clear();
     for attribute in &object.attributes {
         let definition = definitions.find(template, &attribute.name);
         if definition == UNDEFINED {
             validation.diagnostics.push(unknown_attribute(attribute, template));
         }
-        of_object.push(definition);
+        places.push(definition);
     }
+    let mut grouped = std::mem::take(&mut definitions.grouped);
+    grouped.group(&places, template.attributes.len());
+    definitions.places = places;
     let mut checker =
-        ObjectChecker { index, object, of_object: &of_object, template, context, validation, policy_errors: 0 };
+        ObjectChecker { index, object, grouped: &grouped, template, context, validation, policy_errors: 0 };
     for (place, definition) in template.attributes.iter().enumerate() {
         checker.check_attribute(place, definition);
     }
     let policy_errors = checker.policy_errors;
-    definitions.of_object = of_object;
+    definitions.grouped = grouped;
     collect_nic_hdl(index, object, template, validation);
 
     let mut checked = summary(index, object, Some(template), Disposition::Checked);
@@ -169,8 +222,8 @@ fn unknown_attribute(attribute: &Attribute, template: &TemplateDef) -> Diagnosti
 struct ObjectChecker<'a> {
     index: usize,
     object: &'a Object,
-    /// The place of each attribute's definition in the template.
-    of_object: &'a [u16],
+    /// The attributes grouped by the place of their definition in the template.
+    grouped: &'a Grouped,
     template: &'a TemplateDef,
     context: &'a SyntaxContext,
     validation: &'a mut Validation,
@@ -186,9 +239,8 @@ impl<'a> ObjectChecker<'a> {
 
     /// The attributes of definition `place`, in order.
     fn occurrences(&self, place: usize) -> impl Iterator<Item = &'a Attribute> + Clone + 'a {
-        let object: &'a Object = self.object;
-        let of_object: &'a [u16] = self.of_object;
-        object.attributes.iter().zip(of_object).filter(move |(_, &d)| usize::from(d) == place).map(|(a, _)| a)
+        let attributes: &'a [Attribute] = &self.object.attributes;
+        self.grouped.of(place).iter().filter_map(move |&index| attributes.get(index as usize))
     }
 
     fn check_attribute(&mut self, place: usize, definition: &AttributeDef) {
@@ -400,4 +452,21 @@ fn collect_nic_hdl(index: usize, object: &Object, template: &TemplateDef, valida
         request,
         help: nic_hdl_definition.map(|d| d.help.clone()),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_attributes_by_definition_in_their_order() {
+        let mut grouped = Grouped::default();
+        // Attributes 0..7 defined at places 2, 0, UNDEFINED, 2, 3, 0, 2 of a template of 5 definitions.
+        grouped.group(&[2, 0, UNDEFINED, 2, 3, 0, 2], 5);
+        let groups: Vec<&[u32]> = (0..6).map(|place| grouped.of(place)).collect();
+        assert_eq!(groups, [&[1, 5][..], &[], &[0, 3, 6], &[4], &[], &[]]);
+        // The room is reused: a second object leaves nothing of the first behind.
+        grouped.group(&[1, 1], 2);
+        assert_eq!((grouped.of(0), grouped.of(1), grouped.of(2)), (&[][..], &[0, 1][..], &[][..]));
+    }
 }
