@@ -46,10 +46,33 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
 
 /// The numbered lines of `text`, one at a time; a final line end does not start another line.
 fn numbered(text: &str) -> impl Iterator<Item = Line<'_>> + Clone {
-    text.split_inclusive('\n').enumerate().map(|(index, raw)| {
-        let raw = raw.strip_suffix('\n').unwrap_or(raw);
-        Line { number: index + 1, text: raw.strip_suffix('\r').unwrap_or(raw) }
-    })
+    Numbered { text, at: 0, number: 0 }
+}
+
+/// The iterator of [`numbered`]: the line ends found by the `memchr` crate's
+/// vectorised search, which every line of every form passes through.
+#[derive(Clone)]
+struct Numbered<'a> {
+    text: &'a str,
+    /// Where the next line starts.
+    at: usize,
+    /// The number of the line last given.
+    number: usize,
+}
+
+impl<'a> Iterator for Numbered<'a> {
+    type Item = Line<'a>;
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        let rest = self.text.get(self.at..).filter(|rest| !rest.is_empty())?;
+        let (raw, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(newline) => (&rest[..newline], self.at + newline + 1),
+            None => (rest, self.text.len()),
+        };
+        self.at = next;
+        self.number += 1;
+        Some(Line { number: self.number, text: raw.strip_suffix('\r').unwrap_or(raw) })
+    }
 }
 
 /// Whether a line is a "CUT HERE" marker: the words (any case, any spacing)
@@ -274,6 +297,21 @@ pub fn is_attribute_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_lines_as_split_at_each_line_feed() {
+        for text in ["", "a", "a\n", "a\r\n\nb", "\n\n", "\r\n", "a\rb\n\r", "é\nñ\r\n"] {
+            let expected: Vec<Line<'_>> = text
+                .split_inclusive('\n')
+                .enumerate()
+                .map(|(index, raw)| {
+                    let raw = raw.strip_suffix('\n').unwrap_or(raw);
+                    Line { number: index + 1, text: raw.strip_suffix('\r').unwrap_or(raw) }
+                })
+                .collect();
+            assert_eq!(lines(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn recognises_marker_variants() {

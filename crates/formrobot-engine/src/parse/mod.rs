@@ -560,7 +560,8 @@ fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
     let value = trim_start(rest);
     let leading = &rest[..rest.len() - value.len()];
     // An attribute name is ASCII, so its length in bytes is its length in characters.
-    let column = name.len() + 1 + leading.chars().count() + 1;
+    let leading_width = if leading.is_ascii() { leading.len() } else { leading.chars().count() };
+    let column = name.len() + 1 + leading_width + 1;
     Some((name, trim_end(value), column))
 }
 

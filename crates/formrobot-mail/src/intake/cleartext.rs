@@ -50,9 +50,7 @@ pub fn unarmour(text: &str) -> Option<Unarmoured> {
 /// Takes the first signed message out of its armour: the text and its signature block.
 fn unarmour_first(text: &str) -> Option<(String, String)> {
     // One fast scan for the usual text, which is not signed inline, before any line is split off.
-    if !text.contains(BEGIN_SIGNED) {
-        return None;
-    }
+    memchr::memmem::find(text.as_bytes(), BEGIN_SIGNED.as_bytes())?;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let begin = lines.iter().position(|line| bare(line) == BEGIN_SIGNED)?;
     let signature_start = begin + lines[begin..].iter().position(|line| bare(line) == BEGIN_SIGNATURE)?;
