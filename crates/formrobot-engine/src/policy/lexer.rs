@@ -132,7 +132,7 @@ impl<'a> Lexer<'a> {
                 break;
             }
             // `community.={...}` and `pref+=1`: the operator wins over the word.
-            if end > start && matches!(b, b'.' | b'+' | b'-' | b'/') && bytes.get(end + 1) == Some(&b'=') {
+            if bytes.get(end + 1) == Some(&b'=') && end > start && matches!(b, b'.' | b'+' | b'-' | b'/') {
                 break;
             }
             end += 1;
@@ -151,10 +151,22 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Whether `b` may appear in a word.
+/// Whether `b` may appear in a word: one look-up in [`WORD_BYTES`], as every byte of every policy asks.
 fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.' | b'/' | b'^' | b'+')
+    WORD_BYTES[usize::from(b)]
 }
+
+/// The bytes that may appear in a word, by value.
+static WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b':' | b'.' | b'/' | b'^' | b'+');
+        b += 1;
+    }
+    table
+};
 
 /// Every token of `text` in one mode, without the final [`TokenKind::End`].
 ///
