@@ -517,7 +517,10 @@ fn is_plain(text: &str) -> bool {
 /// (no early exit within a block).
 fn is_plain_text(bytes: &[u8]) -> bool {
     bytes.chunks(4096).all(|block| {
-        let bad = block.iter().fold(false, |bad, &b| bad | (b >= 0x7f || (b < b' ' && b != b'\t' && b != b'\n')));
+        // `&` and `|`, not `&&` and `||`: no branch per byte.
+        let bad = block
+            .iter()
+            .fold(false, |bad, &b| bad | ((b.wrapping_sub(b' ') > b'~' - b' ') & (b != b'\t') & (b != b'\n')));
         !bad
     })
 }

@@ -45,6 +45,10 @@ fn bad(value: &str, why: &str) -> SyntaxError {
 
 /// The number without its extension, or an error for an extension written some other way.
 fn strip_extension(value: &str) -> Result<&str, SyntaxError> {
+    // The usual number has no letter, '#' or ':', so neither way of writing an extension; no expression need look.
+    if value.bytes().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'+' | b'-' | b'(' | b')' | b'.' | b'/')) {
+        return Ok(value);
+    }
     if let Some(caps) = EXTENSION.captures(value) {
         return Ok(caps.get(1).map_or("", |m| m.as_str()));
     }
