@@ -401,7 +401,7 @@ pub fn annotate(
         let text = masker.line(line.text.trim_end());
         let problems = by_line.remove(&line.number).unwrap_or_default();
         if lines.len() < MAX_LINES_SHOWN {
-            lines.push(AnnotatedLine { number: line.number, text, problems });
+            lines.push(AnnotatedLine { number: line.number, text: text.into_owned(), problems });
         } else {
             not_shown = (not_shown.0 + 1, not_shown.1 + problems.len());
         }

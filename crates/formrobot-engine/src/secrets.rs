@@ -13,7 +13,7 @@ const HIDDEN: &str = "<hidden>";
 /// Masks the secrets of one line, on its own (see [`SecretMasker`] for whole texts,
 /// which also hides the continuation lines of a secret attribute).
 pub fn mask_secrets(line: &str) -> String {
-    SecretMasker::default().line(line)
+    SecretMasker::default().line(line).into_owned()
 }
 
 /// Masks the secrets of a whole text (an object, a log entry), line by line.
@@ -58,48 +58,88 @@ impl SecretMasker {
         SecretMasker::default()
     }
 
-    /// The line as it may be shown.
-    pub fn line(&mut self, line: &str) -> String {
+    /// The line as it may be shown: the line itself, not a copy, when it holds no secret.
+    pub fn line<'a>(&mut self, line: &'a str) -> Cow<'a, str> {
         let is_continuation = line.starts_with([' ', '\t', '+']);
         if is_continuation {
             if self.in_secret {
                 let content = line.trim_start_matches([' ', '\t', '+']);
                 if content.trim().is_empty() {
-                    return line.to_owned();
+                    return Cow::Borrowed(line);
                 }
                 let lead = &line[..line.len() - content.len()];
-                return format!("{lead}{HIDDEN}");
+                return Cow::Owned(format!("{lead}{HIDDEN}"));
             }
             return mask_by_shape(line);
         }
         self.in_secret = false;
         let Some((name, value)) = line.split_once(':') else { return mask_by_shape(line) };
-        let attribute = name.trim().to_ascii_lowercase();
-        if is_attribute_name(&attribute) && is_password_name(&attribute) {
-            self.in_secret = true;
-            return if value.trim().is_empty() { line.to_owned() } else { format!("{name}: {HIDDEN}") };
+        let attribute = name.trim();
+        if !is_attribute_name(attribute) {
+            return mask_by_shape(line);
         }
-        if is_attribute_name(&attribute) && is_auth_name(&attribute) {
+        let letters = Letters::of(attribute);
+        if is_password_name(attribute, &letters) {
+            self.in_secret = true;
+            return if value.trim().is_empty() { Cow::Borrowed(line) } else { Cow::Owned(format!("{name}: {HIDDEN}")) };
+        }
+        if is_auth_name(&letters) {
             self.in_secret = true;
             let mut words = value.split_whitespace();
             let scheme = words.next().unwrap_or_default();
             return match words.next() {
-                Some(_) => format!("{name}: {scheme} {HIDDEN}"),
+                Some(_) => Cow::Owned(format!("{name}: {scheme} {HIDDEN}")),
                 // A scheme alone (PGPKEY-..., NONE) is no secret; a lone word that is no scheme may be one.
-                None if scheme.is_empty() || is_public_scheme(scheme) || is_secret_scheme(scheme) => line.to_owned(),
-                None => format!("{name}: {HIDDEN}"),
+                None if scheme.is_empty() || is_public_scheme(scheme) || is_secret_scheme(scheme) => {
+                    Cow::Borrowed(line)
+                }
+                None => Cow::Owned(format!("{name}: {HIDDEN}")),
             };
         }
         mask_by_shape(line)
     }
 }
 
+/// The letters of an attribute name, lower case, without a copy on the heap:
+/// every line of every echoed form and stored object asks whether its name is
+/// a secret one. Names with more letters than any secret name (and one to
+/// spare for a misspelling) keep only a count, which matches none.
+struct Letters {
+    kept: [u8; Letters::ROOM],
+    count: usize,
+}
+
+impl Letters {
+    /// `override` and `password` have 8 letters; one more for a letter too many.
+    const ROOM: usize = 9;
+
+    fn of(name: &str) -> Letters {
+        let mut letters = Letters { kept: [0; Letters::ROOM], count: 0 };
+        for b in name.bytes().filter(u8::is_ascii_alphabetic) {
+            if let Some(slot) = letters.kept.get_mut(letters.count) {
+                *slot = b.to_ascii_lowercase();
+            }
+            letters.count += 1;
+        }
+        letters
+    }
+
+    /// The letters, or an empty text when there were too many to keep.
+    fn as_str(&self) -> &str {
+        self.kept.get(..self.count).and_then(|kept| std::str::from_utf8(kept).ok()).unwrap_or("")
+    }
+}
+
 /// Masks what looks like a secret wherever it stands on the line.
-fn mask_by_shape(line: &str) -> String {
+fn mask_by_shape(line: &str) -> Cow<'_, str> {
+    // Every shape of secret holds one of these: `password:`/`passwd:`, a `$` hash, a `CRYPT-PW`/`MD5-PW` scheme.
+    if !line.contains('$') && !contains_ignore_ascii_case(line, "pass") && !contains_ignore_ascii_case(line, "-pw") {
+        return Cow::Borrowed(line);
+    }
     let lower = line.to_ascii_lowercase();
     let cut = ["password:", "passwd:"].iter().filter_map(|marker| lower.find(marker).map(|at| at + marker.len())).min();
     if let Some(end) = cut.filter(|end| !line[*end..].trim().is_empty()) {
-        return format!("{} {HIDDEN}", &line[..end]);
+        return Cow::Owned(format!("{} {HIDDEN}", &line[..end]));
     }
     let words: Vec<&str> = line.split_whitespace().collect();
     let mut hide_rest = false;
@@ -120,10 +160,14 @@ fn mask_by_shape(line: &str) -> String {
         }
     }
     if !changed {
-        return line.to_owned();
+        return Cow::Borrowed(line);
     }
     let lead = &line[..line.len() - line.trim_start().len()];
-    format!("{lead}{}", shown.join(" "))
+    Cow::Owned(format!("{lead}{}", shown.join(" ")))
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// A crypt(3)-style hash: `$1$`, `$2a$`, `$5$`, `$6$`, `$apr1$`, `$y$`, `$argon2...`.
@@ -137,20 +181,20 @@ fn is_attribute_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 30 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// `auth` and what a hurried hand makes of it (`auht`, `ath`, `auth-`).
-fn is_auth_name(name: &str) -> bool {
-    let letters: String = name.chars().filter(char::is_ascii_alphabetic).collect();
-    letters == "auth" || within_one_edit(&letters, "auth") || is_transposition(&letters, "auth")
+/// `auth` and what a hurried hand makes of it (`auht`, `ath`, `auth-`), by the name's letters.
+fn is_auth_name(letters: &Letters) -> bool {
+    let letters = letters.as_str();
+    letters == "auth" || within_one_edit(letters, "auth") || is_transposition(letters, "auth")
 }
 
 /// `password`, `passwd`, `override` and their misspellings, and RIPE's other
 /// pseudo-attributes `dry-run` and `delete`, whose values are never echoed either.
-fn is_password_name(name: &str) -> bool {
-    let letters: String = name.chars().filter(char::is_ascii_alphabetic).collect();
+fn is_password_name(name: &str, letters: &Letters) -> bool {
+    let letters = letters.as_str();
     let secret = ["password", "passwd", "override"]
         .iter()
-        .any(|word| letters == *word || within_one_edit(&letters, word) || is_transposition(&letters, word));
-    secret || name == "dry-run" || name == "delete"
+        .any(|word| letters == *word || within_one_edit(letters, word) || is_transposition(letters, word));
+    secret || name.eq_ignore_ascii_case("dry-run") || name.eq_ignore_ascii_case("delete")
 }
 
 /// Scheme words followed by a secret.
@@ -181,8 +225,11 @@ fn is_transposition(a: &str, b: &str) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-    differ.len() == 2 && differ[1] == differ[0] + 1 && a[differ[0]] == b[differ[1]] && a[differ[1]] == b[differ[0]]
+    let mut differ = (0..a.len()).filter(|&i| a[i] != b[i]);
+    match (differ.next(), differ.next(), differ.next()) {
+        (Some(first), Some(second), None) => second == first + 1 && a[first] == b[second] && a[second] == b[first],
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +239,26 @@ mod tests {
     fn masked(text: &str) -> String {
         let mut masker = SecretMasker::new();
         text.lines().map(|line| masker.line(line)).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn lines_without_a_secret_are_given_back_without_a_copy() {
+        let mut masker = SecretMasker::new();
+        for line in ["aut-num: AS65537", "descr: passes traffic for $5", "  continued", "remarks: MD5", "x", ""] {
+            assert!(matches!(masker.line(line), Cow::Borrowed(shown) if shown == line), "{line:?}");
+        }
+        // Each shape of secret, in any case, is still found.
+        for (line, shown) in [
+            ("remarks: my PassWord: hunter2", "remarks: my PassWord: <hidden>"),
+            ("remarks: Passwd: hunter2", "remarks: Passwd: <hidden>"),
+            ("remarks: md5-pw $1$salt$hash", "remarks: md5-pw <hidden>"),
+            ("remarks: crypt-PW peEw8Gb4xBNqI", "remarks: crypt-PW <hidden>"),
+            ("descr: $2a$10$abc", "descr: <hidden>"),
+            ("PASSWORD: hunter2", "PASSWORD: <hidden>"),
+            ("Overide: x", "Overide: <hidden>"),
+        ] {
+            assert_eq!(SecretMasker::new().line(line), shown, "{line:?}");
+        }
     }
 
     #[test]
