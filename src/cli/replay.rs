@@ -38,6 +38,17 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     let settings = Settings::from_config(&context.config);
     let (mut store, commit) =
         if dry_run { (context.store_for_dry_run()?, Commit::DryRun) } else { (context.store()?, Commit::Yes) };
+    // The reply files' writer also copies the write-ahead log into the database
+    // file after each batch, through a connection of its own, so that the
+    // store's thread never waits for that copy and its syncs. It is opened
+    // now, before the first batch takes the write lock its opening needs.
+    let checkpoints = match commit {
+        Commit::Yes => {
+            store.leave_checkpoints_to_another_connection()?;
+            Some(context.store()?)
+        }
+        Commit::DryRun => None,
+    };
     std::fs::create_dir_all(outbox).with_context(|| format!("cannot create the outbox {}", outbox.display()))?;
 
     let progress = if std::io::stderr().is_terminal() {
@@ -66,7 +77,7 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
                 }
             }
         });
-        let writer = scope.spawn(move || write_reply_files(&files, outbox));
+        let writer = scope.spawn(move || write_reply_files(&files, outbox, checkpoints));
         let recorded = record_all(&mut store, forms, settings, prepared, files_sender, outbox, commit, &progress);
         // Both channels are closed by now (`record_all` took them), so both threads end.
         if let Err(panic) = preparer.join() {
@@ -79,6 +90,8 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     // A failed file write is the cause when both failed: the store's thread only saw the writer stop.
     let restored = written?;
     let (tally, replies) = recorded?;
+    // Closed before the time is taken: closing copies what is left of the write-ahead log.
+    drop(store);
     progress.finish_and_clear();
 
     let seconds = started.elapsed().as_secs_f64();
@@ -249,7 +262,8 @@ impl Batch {
             store.commit_batch()?;
             self.open = false;
         }
-        if !self.files.is_empty() && self.writer.send(std::mem::take(&mut self.files)).is_err() {
+        // Sent even without files: the writer checkpoints after each batch.
+        if self.mails > 0 && self.writer.send(std::mem::take(&mut self.files)).is_err() {
             // The writer stopped on an error, which `run` reports.
             anyhow::bail!("the reply files' writer stopped");
         }
@@ -266,7 +280,14 @@ impl Batch {
 /// A file not yet on the disk when the power fails belongs to a committed
 /// mail: the next replay of the same mails finds the file missing, cut or
 /// empty and writes it again (`record_all`), as it does after a kill.
-fn write_reply_files(batches: &mpsc::Receiver<Vec<ReplyFile>>, outbox: &Path) -> Result<usize> {
+///
+/// After each batch's files it checkpoints the database through `checkpoints`
+/// (see `run`).
+fn write_reply_files(
+    batches: &mpsc::Receiver<Vec<ReplyFile>>,
+    outbox: &Path,
+    checkpoints: Option<formrobot_store::Store>,
+) -> Result<usize> {
     let mut restored = 0;
     let mut wrote = false;
     for files in batches {
@@ -280,6 +301,13 @@ fn write_reply_files(batches: &mpsc::Receiver<Vec<ReplyFile>>, outbox: &Path) ->
             write_reply_file(&file.path, &file.message)?;
             restored += usize::from(file.restores);
             wrote = true;
+        }
+        if let Some(store) = &checkpoints {
+            match store.checkpoint() {
+                // Another checkpoint is running: the next batch's, or closing the store, copies the rest.
+                Err(error) if error.is_transient() => {}
+                other => other?,
+            }
         }
     }
     if wrote {
