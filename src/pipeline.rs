@@ -99,7 +99,26 @@ impl Origin<'_> {
     }
 }
 
-/// Processes one raw mail received at `now` from `origin`.
+/// What the pure stages make of one mail before the store is asked anything:
+/// intake, decide, the form engine's check without the registry's references,
+/// and what identifies the mail and whom it cites. Made by [`prepare`], which
+/// touches nothing outside, so that a caller may prepare the next mails on
+/// another thread while the store records this one ([`record`]).
+#[derive(Debug)]
+pub struct Prepared {
+    mail: Mail,
+    decision: Decision,
+    /// The form engine's check, for a submission; its registry references are looked up by [`record`].
+    checked: Option<Checked>,
+    /// The lines of the mail's text, when it has more than [`MAX_FORM_LINES`] (the rest was not read).
+    total_lines: Option<usize>,
+    /// What identifies the mail whatever its trace headers (`intake::identity`).
+    identity: String,
+    /// Whom it cites: ticket tags, Message-IDs it answers.
+    citations: thread::Citations,
+}
+
+/// Processes one raw mail received at `now` from `origin`: [`prepare`], then [`record`].
 ///
 /// A message from IMAP is marked as seen in the same transaction that records it.
 pub fn process_mail(
@@ -111,6 +130,13 @@ pub fn process_mail(
     now: i64,
     commit: Commit,
 ) -> Result<Processed, PipelineError> {
+    let prepared = prepare(forms, settings, raw, now);
+    record(store, forms, settings, raw, prepared, origin, now, commit)
+}
+
+/// Stages 1 to 5 for one raw mail received at `now`, without the store: pure,
+/// so any thread may run it.
+pub fn prepare(forms: &FormSet, settings: &Settings, raw: &[u8], now: i64) -> Prepared {
     let size = raw.len() as u64;
     let mail = if size > settings.max_message_bytes {
         // Too large to parse: only the headers are read, to know whom to tell.
@@ -126,12 +152,36 @@ pub fn process_mail(
     } else {
         decide::decide(&mail, &settings.robot_address)
     };
-
-    let checked = match (&decision, &mail.text) {
-        (Decision::Submission, text) => {
-            Some(check_submission(store, forms, &settings.policy, &mail, text.as_deref().unwrap_or(""), now)?)
+    let (checked, total_lines) = match decision {
+        Decision::Submission => {
+            let (checked, total_lines) = check_form(forms, &settings.policy, mail.text.as_deref().unwrap_or(""), now);
+            (Some(checked), total_lines)
         }
-        _ => None,
+        _ => (None, None),
+    };
+    let identity = intake::identity::identity(raw);
+    let citations = thread::citations(&mail.headers);
+    Prepared { mail, decision, checked, total_lines, identity, citations }
+}
+
+/// Stages 5 (the registry's references), 6, 7 and 8 for a mail [`prepare`]d
+/// from `raw`: everything that needs the store, in one transaction (or one
+/// savepoint of a batch, `Store::begin_batch`).
+#[allow(clippy::too_many_arguments)] // The arguments of `process_mail`, and what `prepare` made of them.
+pub fn record(
+    store: &mut Store,
+    forms: &FormSet,
+    settings: &Settings,
+    raw: &[u8],
+    prepared: Prepared,
+    origin: &Origin<'_>,
+    now: i64,
+    commit: Commit,
+) -> Result<Processed, PipelineError> {
+    let Prepared { mail, decision, checked, total_lines, identity, citations } = prepared;
+    let checked = match checked {
+        Some(checked) => Some(complete_check(store, &mail, checked, total_lines)?),
+        None => None,
     };
 
     let sender = mail.headers.reply_address().map(str::to_owned);
@@ -200,13 +250,11 @@ pub fn process_mail(
         outgoing(reply::compose(&reply_settings, &mail.headers, to, subject, body, now))
     };
     let origin_label = origin.label();
-    let identity = intake::identity::identity(raw);
     let attachments: Vec<AttachmentRef<'_>> = mail
         .attachments
         .iter()
         .map(|a| AttachmentRef { filename: a.filename.as_deref(), content_type: &a.content_type, content: &a.content })
         .collect();
-    let citations = thread::citations(&mail.headers);
     let incoming = IncomingMail {
         raw,
         message_id: mail.headers.message_id.as_deref(),
@@ -241,23 +289,26 @@ pub fn outgoing(reply: Option<reply::Reply>) -> Option<Outgoing> {
     })
 }
 
-/// Runs the form engine, checks references against the registry and adds
-/// what the intake noticed about the mail itself.
-fn check_submission(
-    store: &Store,
-    forms: &FormSet,
-    policy: &RegistryPolicy,
-    mail: &Mail,
-    text: &str,
-    now: i64,
-) -> Result<Checked, PipelineError> {
+/// Runs the form engine over a submission's text (pure): its first
+/// [`MAX_FORM_LINES`] lines, and the count of all lines when there are more.
+fn check_form(forms: &FormSet, policy: &RegistryPolicy, text: &str, now: i64) -> (Checked, Option<usize>) {
     // Only the first lines are read as a form: every stage costs a multiple of
     // a form's size per line, and no request needs more.
     let (read, total_lines) = match text.match_indices('\n').nth(MAX_FORM_LINES - 1) {
         Some((end, _)) if end + 1 < text.len() => (&text[..end + 1], Some(text.lines().count())),
         _ => (text, None),
     };
-    let mut checked = check_text_under(read, forms, Date::from_unix_seconds(now), policy);
+    (check_text_under(read, forms, Date::from_unix_seconds(now), policy), total_lines)
+}
+
+/// Checks a [`check_form`]'s references against the registry and adds what
+/// the intake noticed about the mail itself.
+fn complete_check(
+    store: &Store,
+    mail: &Mail,
+    mut checked: Checked,
+    total_lines: Option<usize>,
+) -> Result<Checked, PipelineError> {
     checked.check_references(store).map_err(|e| PipelineError::Lookup(e.to_string()))?;
     if let Some(total) = total_lines {
         checked.diagnostics.insert_first(Diagnostic::error(

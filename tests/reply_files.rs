@@ -73,6 +73,37 @@ fn a_reply_file_missing_after_a_kill_is_written_by_the_next_replay() {
     assert!(second.contains("To: sender2@example.org"), "{second}");
 }
 
+#[test]
+fn a_reply_file_cut_or_spoilt_is_written_whole_by_the_next_replay() {
+    // What a power failure can leave of files written but not yet synced: a
+    // shorter file, or one of the right size with other bytes in it.
+    let scratch = Scratch::new("cut-reply");
+    let (mails, outbox, db) = (scratch.path("mails"), scratch.path("outbox"), scratch.db());
+    write_mails(&mails, "");
+    let replay = || {
+        let mut command = Command::new(BINARY);
+        command.args(["--db", db.to_str().expect("UTF-8"), TODAY, "replay", "--outbox"]).arg(&outbox).arg(&mails);
+        command.env_remove("FORMROBOT_TEST_FAULT");
+        command.output().expect("runs")
+    };
+    let first = replay();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let whole = listing(&outbox);
+    let (cut, spoilt) = (outbox.join("1.eml"), outbox.join("3.eml"));
+    let text = fs::read(&cut).expect("reply 1");
+    fs::write(&cut, &text[..text.len() / 2]).expect("cut");
+    let size = fs::metadata(&spoilt).expect("reply 3").len();
+    fs::write(&spoilt, vec![0u8; usize::try_from(size).expect("small")]).expect("spoilt");
+
+    let again = replay();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(stdout.contains("2 missing reply files of mails replayed before written again"), "{stdout}");
+    assert_eq!(listing(&outbox), whole, "the same files, whole");
+    assert_eq!(fs::read(&cut).expect("reply 1"), text);
+    assert!(fs::read_to_string(&spoilt).expect("reply 3").contains("To: sender3@example.org"));
+}
+
 /// Runs `script` as root in a mount namespace of its own, where it may mount
 /// a tmpfs that nobody else sees; `None` when that cannot be done here.
 fn in_private_mount_namespace(script: &str) -> Option<std::process::Output> {

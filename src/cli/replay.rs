@@ -3,8 +3,8 @@
 use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::fault::{armed, injected_fault, strike, FaultPoint};
-use formrobot::mailbox::MailReader;
-use formrobot::pipeline::{process_mail, Origin, Settings};
+use formrobot::mailbox::{MailReader, SourcedMail};
+use formrobot::pipeline::{prepare, record, Origin, Prepared, Settings};
 use formrobot_engine::outcome::Status;
 use formrobot_store::record::Commit;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,6 +13,7 @@ use std::io::IsTerminal;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How many mails ended each way.
@@ -26,11 +27,28 @@ struct Tally {
 }
 
 /// Replays every mail found under `paths`, writing replies into `outbox`.
+///
+/// Three threads share the work, each in the order of the mails: one reads
+/// the mails and runs the pure stages (`pipeline::prepare`: intake, decide,
+/// the form engine), this one records them in the store in batches
+/// (`pipeline::record`), and one writes the reply files of each batch once it
+/// is committed. Only this thread touches the store.
 pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -> Result<ExitCode> {
     let forms = context.forms()?;
     let settings = Settings::from_config(&context.config);
     let (mut store, commit) =
         if dry_run { (context.store_for_dry_run()?, Commit::DryRun) } else { (context.store()?, Commit::Yes) };
+    // The reply files' writer also copies the write-ahead log into the database
+    // file after each batch, through a connection of its own, so that the
+    // store's thread never waits for that copy and its syncs. It is opened
+    // now, before the first batch takes the write lock its opening needs.
+    let checkpoints = match commit {
+        Commit::Yes => {
+            store.leave_checkpoints_to_another_connection()?;
+            Some(context.store()?)
+        }
+        Commit::DryRun => None,
+    };
     std::fs::create_dir_all(outbox).with_context(|| format!("cannot create the outbox {}", outbox.display()))?;
 
     let progress = if std::io::stderr().is_terminal() {
@@ -43,62 +61,37 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
         ProgressBar::hidden()
     };
     let started = Instant::now();
-    let mut tally = Tally::default();
-    let mut written: HashSet<PathBuf> = HashSet::new();
-    let mut replies = 0usize;
-    let mut restored = 0usize;
-    let mut batch = Batch::new(commit == Commit::Yes);
-    for item in MailReader::new(paths) {
-        let mail = match item {
-            Ok(mail) => mail,
-            Err(error) => {
-                progress.suspend(|| eprintln!("formrobot: skipped: {error}"));
-                tally.unreadable += 1;
-                continue;
-            }
-        };
-        batch.open(&mut store)?;
-        injected_fault(FaultPoint::BeforeProcessing, &mail.bytes);
-        let origin = Origin::Replay(&mail.label);
-        let processed = process_mail(&mut store, &forms, &settings, &mail.bytes, &origin, context.now(), commit)
-            .with_context(|| format!("processing {} failed", mail.label))?;
-        match processed.outcome.status {
-            Status::Accepted => tally.accepted += 1,
-            Status::Rejected => tally.rejected += 1,
-            Status::Ignored => tally.ignored += 1,
-            Status::Help => tally.help += 1,
-        }
-        let fault = armed(FaultPoint::AfterRecord, &mail.bytes);
-        if let Some(reply) = processed.reply {
-            batch.files.push(ReplyFile {
-                path: reply_path(outbox, &mail.label, &mut written),
-                message: reply.message,
-                fault,
-                restores: false,
-            });
-            replies += 1;
-        } else if let Some(original) = processed.recorded.duplicate_of {
-            // Replayed before from the same file: its reply keeps its name, and is
-            // written again if its file is missing or empty (the robot was killed
-            // before writing it, the disk was full, the power failed).
-            if let Some((origin, message)) = store.reply_to_message(original)? {
-                let path = reply_path(outbox, &mail.label, &mut written);
-                let missing = std::fs::metadata(&path).map_or(true, |metadata| metadata.len() == 0);
-                if origin == origin_label(&mail.label) && missing {
-                    batch.files.push(ReplyFile { path, message, fault, restores: true });
+    let (prepared_sender, prepared) = mpsc::sync_channel::<std::io::Result<Ready>>(PREPARED_AHEAD);
+    let (files_sender, files) = mpsc::sync_channel::<Vec<ReplyFile>>(BATCHES_AHEAD);
+    let (recorded, written) = std::thread::scope(|scope| {
+        let (forms, settings) = (&forms, &settings);
+        let preparer = scope.spawn(move || {
+            for item in MailReader::new(paths) {
+                let ready = item.map(|mail| {
+                    let now = context.now();
+                    let prepared = prepare(forms, settings, &mail.bytes, now);
+                    Ready { mail, now, prepared }
+                });
+                if prepared_sender.send(ready).is_err() {
+                    break; // The store's thread stopped (an error): nothing more is wanted.
                 }
             }
-        } else if fault {
-            batch.files.push(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
+        });
+        let writer = scope.spawn(move || write_reply_files(&files, outbox, checkpoints));
+        let recorded = record_all(&mut store, forms, settings, prepared, files_sender, outbox, commit, &progress);
+        // Both channels are closed by now (`record_all` took them), so both threads end.
+        if let Err(panic) = preparer.join() {
+            // A mail that panics the pure stages must not pass for the end of the input.
+            std::panic::resume_unwind(panic);
         }
-        batch.mails += 1;
-        batch.bytes += mail.bytes.len();
-        if batch.is_full() {
-            restored += batch.flush(&mut store, outbox)?;
-        }
-        progress.inc(1);
-    }
-    restored += batch.flush(&mut store, outbox)?;
+        let written = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (recorded, written)
+    });
+    // A failed file write is the cause when both failed: the store's thread only saw the writer stop.
+    let restored = written?;
+    let (tally, replies) = recorded?;
+    // Closed before the time is taken: closing copies what is left of the write-ahead log.
+    drop(store);
     progress.finish_and_clear();
 
     let seconds = started.elapsed().as_secs_f64();
@@ -123,6 +116,91 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     Ok(ExitCode::SUCCESS)
 }
 
+/// A mail read and through the pure stages, with the time it was received at.
+struct Ready {
+    mail: SourcedMail,
+    now: i64,
+    prepared: Prepared,
+}
+
+/// How many prepared mails may wait for the store: enough to even out
+/// the two threads' pace, few enough that memory stays flat.
+const PREPARED_AHEAD: usize = 16;
+/// How many committed batches' reply files may wait for the writer.
+const BATCHES_AHEAD: usize = 2;
+
+/// Records the prepared mails in batches, handing each committed batch's reply
+/// files to the writer; the tally and the count of replies.
+#[allow(clippy::too_many_arguments)] // What `run` set up, handed to the one loop that uses it.
+fn record_all(
+    store: &mut formrobot_store::Store,
+    forms: &formrobot_engine::forms::FormSet,
+    settings: &Settings,
+    prepared: mpsc::Receiver<std::io::Result<Ready>>,
+    files: mpsc::SyncSender<Vec<ReplyFile>>,
+    outbox: &Path,
+    commit: Commit,
+    progress: &ProgressBar,
+) -> Result<(Tally, usize)> {
+    let mut tally = Tally::default();
+    let mut written: HashSet<PathBuf> = HashSet::new();
+    let mut replies = 0usize;
+    let mut batch = Batch::new(commit == Commit::Yes, files);
+    for item in prepared {
+        let Ready { mail, now, prepared } = match item {
+            Ok(ready) => ready,
+            Err(error) => {
+                progress.suspend(|| eprintln!("formrobot: skipped: {error}"));
+                tally.unreadable += 1;
+                continue;
+            }
+        };
+        batch.open(store)?;
+        injected_fault(FaultPoint::BeforeProcessing, &mail.bytes);
+        let origin = Origin::Replay(&mail.label);
+        let processed = record(store, forms, settings, &mail.bytes, prepared, &origin, now, commit)
+            .with_context(|| format!("processing {} failed", mail.label))?;
+        match processed.outcome.status {
+            Status::Accepted => tally.accepted += 1,
+            Status::Rejected => tally.rejected += 1,
+            Status::Ignored => tally.ignored += 1,
+            Status::Help => tally.help += 1,
+        }
+        let fault = armed(FaultPoint::AfterRecord, &mail.bytes);
+        if let Some(reply) = processed.reply {
+            batch.files.push(ReplyFile {
+                path: reply_path(outbox, &mail.label, &mut written),
+                message: reply.message,
+                fault,
+                restores: false,
+            });
+            replies += 1;
+        } else if let Some(original) = processed.recorded.duplicate_of {
+            // Replayed before from the same file: its reply keeps its name, and is
+            // written again unless its file holds it whole (the robot was killed
+            // before writing it, the disk was full, the power failed before the
+            // file reached the disk).
+            if let Some((origin, message)) = store.reply_to_message(original)? {
+                let path = reply_path(outbox, &mail.label, &mut written);
+                let whole = std::fs::read(&path).is_ok_and(|file| file == message);
+                if origin == origin_label(&mail.label) && !whole {
+                    batch.files.push(ReplyFile { path, message, fault, restores: true });
+                }
+            }
+        } else if fault {
+            batch.files.push(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
+        }
+        batch.mails += 1;
+        batch.bytes += mail.bytes.len();
+        if batch.is_full() {
+            batch.flush(store)?;
+        }
+        progress.inc(1);
+    }
+    batch.flush(store)?;
+    Ok((tally, replies))
+}
+
 /// How many mails at most share one commit.
 const BATCH_MAILS: usize = 256;
 /// How many bytes of mail at most one commit holds.
@@ -145,6 +223,8 @@ struct Batch {
     mails: usize,
     bytes: usize,
     files: Vec<ReplyFile>,
+    /// The reply files' writer, which gets each batch's files once it is committed.
+    writer: mpsc::SyncSender<Vec<ReplyFile>>,
 }
 
 /// A reply file to write once its mail is committed.
@@ -158,8 +238,8 @@ struct ReplyFile {
 }
 
 impl Batch {
-    fn new(enabled: bool) -> Batch {
-        Batch { enabled, open: false, started: Instant::now(), mails: 0, bytes: 0, files: Vec::new() }
+    fn new(enabled: bool, writer: mpsc::SyncSender<Vec<ReplyFile>>) -> Batch {
+        Batch { enabled, open: false, started: Instant::now(), mails: 0, bytes: 0, files: Vec::new(), writer }
     }
 
     /// Opens the store's transaction for the next mail, if none is open.
@@ -176,16 +256,42 @@ impl Batch {
         self.mails >= BATCH_MAILS || self.bytes >= BATCH_BYTES || self.started.elapsed() >= BATCH_WAIT
     }
 
-    /// Commits the mails, then writes their reply files and makes them
-    /// durable with one sync of the outbox's file system. Returns how many
-    /// files of earlier replays it wrote again.
-    fn flush(&mut self, store: &mut formrobot_store::Store, outbox: &Path) -> Result<usize> {
+    /// Commits the mails, then hands their reply files to the writer.
+    fn flush(&mut self, store: &mut formrobot_store::Store) -> Result<()> {
         if self.open {
             store.commit_batch()?;
             self.open = false;
         }
-        let mut restored = 0;
-        for file in self.files.drain(..) {
+        // Sent even without files: the writer checkpoints after each batch.
+        if self.mails > 0 && self.writer.send(std::mem::take(&mut self.files)).is_err() {
+            // The writer stopped on an error, which `run` reports.
+            anyhow::bail!("the reply files' writer stopped");
+        }
+        self.mails = 0;
+        self.bytes = 0;
+        Ok(())
+    }
+}
+
+/// Writes each committed batch's reply files in order, then makes them all
+/// durable with one `syncfs` of the outbox's file system (instead of one
+/// `fsync` per file). Returns how many files of earlier replays it wrote again.
+///
+/// A file not yet on the disk when the power fails belongs to a committed
+/// mail: the next replay of the same mails finds the file missing, cut or
+/// empty and writes it again (`record_all`), as it does after a kill.
+///
+/// After each batch's files it checkpoints the database through `checkpoints`
+/// (see `run`).
+fn write_reply_files(
+    batches: &mpsc::Receiver<Vec<ReplyFile>>,
+    outbox: &Path,
+    checkpoints: Option<formrobot_store::Store>,
+) -> Result<usize> {
+    let mut restored = 0;
+    let mut wrote = false;
+    for files in batches {
+        for file in files {
             if file.fault {
                 strike();
             }
@@ -194,14 +300,20 @@ impl Batch {
             }
             write_reply_file(&file.path, &file.message)?;
             restored += usize::from(file.restores);
+            wrote = true;
         }
-        if self.mails > 0 {
-            sync_outbox(outbox)?;
+        if let Some(store) = &checkpoints {
+            match store.checkpoint() {
+                // Another checkpoint is running: the next batch's, or closing the store, copies the rest.
+                Err(error) if error.is_transient() => {}
+                other => other?,
+            }
         }
-        self.mails = 0;
-        self.bytes = 0;
-        Ok(restored)
     }
+    if wrote {
+        sync_outbox(outbox)?;
+    }
+    Ok(restored)
 }
 
 /// Makes every reply file written so far durable, with one `syncfs` of the
@@ -220,7 +332,7 @@ fn origin_label(label: &str) -> String {
 /// Writes a reply file whole or not at all: into a temporary file next to it,
 /// then renamed. A full disk or a killed robot leaves no empty or cut file
 /// under the reply's name, and the next replay of the same mail writes it
-/// (see above); the temporary file of a failed write is removed. The batch
+/// (see above); the temporary file of a failed write is removed. The writer
 /// makes the files durable together ([`sync_outbox`]).
 fn write_reply_file(path: &Path, message: &[u8]) -> Result<()> {
     let mut temporary_name = std::ffi::OsString::from(".");

@@ -191,6 +191,23 @@ impl Store {
         Ok(Store { connection })
     }
 
+    /// Leaves the checkpoints (copying what the write-ahead log holds into the
+    /// database file, with its syncs) to another connection's
+    /// [`Store::checkpoint`], so that this connection's commits do not wait for
+    /// them; closing the last connection still copies what is left.
+    pub fn leave_checkpoints_to_another_connection(&self) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Copies into the database file what the write-ahead log holds, as far as
+    /// it can without waiting for the writer or the readers (a passive
+    /// checkpoint); what it cannot copy now, the next checkpoint copies.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self.connection.pragma_query_value(None, "user_version", |row| row.get(0))?)

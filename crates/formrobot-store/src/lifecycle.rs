@@ -55,13 +55,13 @@ impl TicketRow {
     pub fn by_tag(connection: &Connection, tag: &str) -> Result<Option<TicketRow>, StoreError> {
         let tag = normalise_tag(tag);
         let sql = format!("{TICKET_COLUMNS} WHERE tag = ?1");
-        Ok(connection.query_row(&sql, [tag], TicketRow::from_row).optional()?)
+        Ok(connection.prepare_cached(&sql)?.query_row([tag], TicketRow::from_row).optional()?)
     }
 
     /// The ticket with row id `id`.
     pub fn by_id(connection: &Connection, id: i64) -> Result<Option<TicketRow>, StoreError> {
         let sql = format!("{TICKET_COLUMNS} WHERE id = ?1");
-        Ok(connection.query_row(&sql, [id], TicketRow::from_row).optional()?)
+        Ok(connection.prepare_cached(&sql)?.query_row([id], TicketRow::from_row).optional()?)
     }
 
     /// Whether mail from `address` comes from the requester: the address that

@@ -378,15 +378,31 @@ fn record_message(
         FollowUp::Correspondence => outcome = MessageOutcome::Correspondence,
         FollowUp::NewTicket | FollowUp::Resubmission { .. } => {}
     }
-    let message = insert_message(tx, mail, received, now, outcome, None, None)?;
+    // A form that opens a ticket opens it before its message row is written, and
+    // a follow-up's ticket is known already: the row is inserted once, with its
+    // ticket, instead of inserted and then updated (one index entry less to move).
+    let new_ticket = match (verdict, follow_up) {
+        (Verdict::Submission(checked), FollowUp::NewTicket) => {
+            let state =
+                if outcome == MessageOutcome::Accepted { TicketState::PendingReview } else { TicketState::Rejected };
+            Some(create_ticket(tx, checked, state, mail, now)?)
+        }
+        _ => None,
+    };
+    let message_ticket = match (&new_ticket, &cited, follow_up) {
+        (Some((id, _)), _, _) => Some(*id),
+        (None, Some(cited), FollowUp::Correspondence | FollowUp::Resubmission { .. }) => Some(cited.id),
+        _ => None,
+    };
+    let message = insert_message(tx, mail, received, now, outcome, message_ticket, None)?;
     let sender = mail.sender.unwrap_or("unknown sender");
     log_received(tx, mail, message, now)?;
 
     let mut ticket: Option<(i64, String)> = None;
     let mut assignments = Vec::new();
     let mut objects = Vec::new();
-    match (verdict, cited) {
-        (Verdict::Submission(_), Some(cited)) if follow_up == FollowUp::NotRequester => {
+    match (verdict, cited, new_ticket) {
+        (Verdict::Submission(_), Some(cited), _) if follow_up == FollowUp::NotRequester => {
             let details = format!(
                 "{sender} cited ticket [{}] but is not its requester ({}); nothing was done on the ticket",
                 cited.tag,
@@ -397,8 +413,7 @@ fn record_message(
             // The refusal names the ticket; the ticket does not take the mail.
             ticket = Some((cited.id, cited.tag));
         }
-        (Verdict::Submission(_), Some(cited)) if follow_up == FollowUp::Correspondence => {
-            execute_cached(tx, "UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
+        (Verdict::Submission(_), Some(cited), _) if follow_up == FollowUp::Correspondence => {
             let details = format!("a letter from {sender}, without templates; shown to operators, not answered");
             append_event(
                 tx,
@@ -412,9 +427,8 @@ fn record_message(
             }
             ticket = Some((cited.id, cited.tag));
         }
-        (Verdict::Submission(checked), Some(cited)) if matches!(follow_up, FollowUp::Resubmission { .. }) => {
+        (Verdict::Submission(checked), Some(cited), _) if matches!(follow_up, FollowUp::Resubmission { .. }) => {
             let accepted = outcome == MessageOutcome::Accepted;
-            execute_cached(tx, "UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![cited.id, message])?;
             let details = format!(
                 "{sender} sent the request again: {}",
                 if accepted {
@@ -447,16 +461,15 @@ fn record_message(
             }
             ticket = Some((cited.id, cited.tag));
         }
-        (Verdict::Submission(checked), _) => {
+        (Verdict::Submission(checked), _, Some((ticket_id, tag))) => {
             let accepted = outcome == MessageOutcome::Accepted;
-            let state = if accepted { TicketState::PendingReview } else { TicketState::Rejected };
-            let (ticket_id, tag) = create_ticket(tx, checked, state, mail, now)?;
-            execute_cached(tx, "UPDATE messages SET ticket_id = ?1 WHERE id = ?2", params![ticket_id, message])?;
             (assignments, objects) = record_request(tx, checked, accepted, ticket_id, message, now, false)?;
             log_checked(tx, now, checked, outcome, ticket_id, message, &objects, &assignments)?;
             ticket = Some((ticket_id, tag));
         }
-        (Verdict::DryRun(checked), _) => {
+        // Every other submission opened its ticket above.
+        (Verdict::Submission(_), _, None) => {}
+        (Verdict::DryRun(checked), _, _) => {
             let (kind, found) = match outcome {
                 MessageOutcome::Accepted => (EventKind::Accepted, "no errors".to_owned()),
                 _ => (EventKind::Rejected, format!("{} error(s)", checked.error_count())),
@@ -464,13 +477,13 @@ fn record_message(
             let details = format!("dry run: {found}; checked only, no ticket opened and no handle claimed");
             log_event(tx, now, EventLevel::Info, None, Some(message), kind, &details)?
         }
-        (Verdict::Help, _) => {
+        (Verdict::Help, _, _) => {
             log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Help, "help requested")?
         }
-        (Verdict::Ignored(reason), _) => {
+        (Verdict::Ignored(reason), _, _) => {
             log_event(tx, now, EventLevel::Info, None, Some(message), EventKind::Ignored, reason)?
         }
-        (Verdict::Refused(reason), _) => {
+        (Verdict::Refused(reason), _, _) => {
             log_event(tx, now, EventLevel::Warn, None, Some(message), EventKind::Refused, reason)?
         }
     }
@@ -589,26 +602,25 @@ fn find_duplicate(
         let tag: Option<String> = row.get(2)?;
         Ok(Original { message: row.get(0)?, ticket: ticket.zip(tag) })
     };
+    // Both lookups run for every mail: their statements are prepared once (`prepare_cached`).
     let found = match received.identity {
         Some(identity) => tx
-            .query_row(
+            .prepare_cached(
                 "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
                  WHERE m.identity = ?1 AND m.outcome != ?2 ORDER BY m.id LIMIT 1",
-                params![identity, MessageOutcome::Duplicate],
-                original,
-            )
+            )?
+            .query_row(params![identity, MessageOutcome::Duplicate], original)
             .optional()?,
         None => None,
     };
     let Some(message_id) = message_id.filter(|_| found.is_none()) else { return Ok(found) };
     Ok(tx
-        .query_row(
+        .prepare_cached(
             "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
              WHERE m.message_id = ?1 AND m.sha256 = ?2 AND m.outcome != ?3
              ORDER BY m.id LIMIT 1",
-            params![message_id, received.sha256, MessageOutcome::Duplicate],
-            original,
-        )
+        )?
+        .query_row(params![message_id, received.sha256, MessageOutcome::Duplicate], original)
         .optional()?)
 }
 
@@ -766,7 +778,8 @@ pub(crate) struct NewTicket<'a> {
 /// Inserts a ticket with a fresh random tag; a collision, however unlikely, draws again.
 pub(crate) fn insert_ticket(tx: &Connection, ticket: &NewTicket<'_>, now: i64) -> Result<(i64, String), StoreError> {
     loop {
-        let random: Vec<u8> = tx.query_row("SELECT randomblob(?1)", [TAG_LENGTH as i64], |row| row.get(0))?;
+        let random: Vec<u8> =
+            tx.prepare_cached("SELECT randomblob(?1)")?.query_row([TAG_LENGTH as i64], |row| row.get(0))?;
         let tag = ticket_tag(&random);
         let inserted = execute_cached(
             tx,
@@ -903,11 +916,8 @@ fn ticket_tag(random: &[u8]) -> String {
 /// Claims the lowest free number for the request's initials and suffix.
 fn claim_handle(tx: &Connection, request: HandleRequest, ticket: i64, now: i64) -> Result<Assignment, StoreError> {
     let dense_upto: i64 = tx
-        .query_row(
-            "SELECT dense_upto FROM handle_prefix WHERE initials = ?1 AND suffix = ?2",
-            params![request.initials, request.suffix],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT dense_upto FROM handle_prefix WHERE initials = ?1 AND suffix = ?2")?
+        .query_row(params![request.initials, request.suffix], |row| row.get(0))
         .optional()?
         .unwrap_or(0);
     let base = u32::try_from(dense_upto).unwrap_or(0);
