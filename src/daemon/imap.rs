@@ -16,6 +16,7 @@ use crate::clock::now;
 use crate::config::{ImapConfig, Security};
 use crate::fault::{injected_fault, FaultPoint};
 use crate::pipeline::{process_mail, Origin, Settings};
+use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
 use formrobot_engine::forms::FormSet;
@@ -535,10 +536,18 @@ async fn wait_idle(
     while let Ok(notice) = notices.try_recv() {
         announced |= matches!(notice, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_));
     }
-    if !announced {
+    if announced {
+        tracing::info!("IMAP announced new mail while IDLE began");
+    } else {
         let (wait, stop) = idle.wait_with_timeout(IDLE_RENEWAL);
         tokio::select! {
-            result = wait => { result?; }
+            result = wait => {
+                // The moment the server's notice arrives: where the robot's own
+                // time for a mail begins (the server may have held the notice back).
+                if let IdleResponse::NewData(_) = result? {
+                    tracing::info!("IMAP announced new mail");
+                }
+            }
             _ = tokio::time::sleep(limit) => drop(stop),
             _ = shutdown.changed() => drop(stop),
         }
