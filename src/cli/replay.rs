@@ -2,6 +2,7 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
+use formrobot::batch::Batch;
 use formrobot::fault::{armed, injected_fault, strike, FaultPoint};
 use formrobot::mailbox::MailReader;
 use formrobot::pipeline::{process_mail, Origin, Settings};
@@ -13,7 +14,7 @@ use std::io::IsTerminal;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How many mails ended each way.
 #[derive(Debug, Default)]
@@ -57,6 +58,7 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
                 continue;
             }
         };
+        // Mails are recorded in group commits (see `flush`).
         batch.open(&mut store)?;
         injected_fault(FaultPoint::BeforeProcessing, &mail.bytes);
         let origin = Origin::Replay(&mail.label);
@@ -70,7 +72,7 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
         }
         let fault = armed(FaultPoint::AfterRecord, &mail.bytes);
         if let Some(reply) = processed.reply {
-            batch.files.push(ReplyFile {
+            batch.after_commit(ReplyFile {
                 path: reply_path(outbox, &mail.label, &mut written),
                 message: reply.message,
                 fault,
@@ -85,20 +87,19 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
                 let path = reply_path(outbox, &mail.label, &mut written);
                 let missing = std::fs::metadata(&path).map_or(true, |metadata| metadata.len() == 0);
                 if origin == origin_label(&mail.label) && missing {
-                    batch.files.push(ReplyFile { path, message, fault, restores: true });
+                    batch.after_commit(ReplyFile { path, message, fault, restores: true });
                 }
             }
         } else if fault {
-            batch.files.push(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
+            batch.after_commit(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
         }
-        batch.mails += 1;
-        batch.bytes += mail.bytes.len();
+        batch.recorded(mail.bytes.len());
         if batch.is_full() {
-            restored += batch.flush(&mut store, outbox)?;
+            restored += flush(&mut batch, &mut store, outbox)?;
         }
         progress.inc(1);
     }
-    restored += batch.flush(&mut store, outbox)?;
+    restored += flush(&mut batch, &mut store, outbox)?;
     progress.finish_and_clear();
 
     let seconds = started.elapsed().as_secs_f64();
@@ -123,30 +124,6 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     Ok(ExitCode::SUCCESS)
 }
 
-/// How many mails at most share one commit.
-const BATCH_MAILS: usize = 256;
-/// How many bytes of mail at most one commit holds.
-const BATCH_BYTES: usize = 16 * 1024 * 1024;
-/// The longest a mail waits for its batch's commit.
-const BATCH_WAIT: Duration = Duration::from_millis(200);
-
-/// Mails recorded in one store transaction (group commit), and their reply
-/// files, written once the transaction is committed. A mail is thus recorded
-/// with its reply, or not at all; a crash loses at most the batch in hand,
-/// which the next replay of the same mails records again; a reply file is
-/// only ever written for a committed mail, and the next replay writes the
-/// files a crash left unwritten.
-struct Batch {
-    /// Whether mails are batched at all (not in a dry run, which keeps nothing).
-    enabled: bool,
-    /// Whether the store's batch transaction is open.
-    open: bool,
-    started: Instant,
-    mails: usize,
-    bytes: usize,
-    files: Vec<ReplyFile>,
-}
-
 /// A reply file to write once its mail is committed.
 struct ReplyFile {
     path: PathBuf,
@@ -157,51 +134,31 @@ struct ReplyFile {
     restores: bool,
 }
 
-impl Batch {
-    fn new(enabled: bool) -> Batch {
-        Batch { enabled, open: false, started: Instant::now(), mails: 0, bytes: 0, files: Vec::new() }
-    }
-
-    /// Opens the store's transaction for the next mail, if none is open.
-    fn open(&mut self, store: &mut formrobot_store::Store) -> Result<()> {
-        if self.enabled && !self.open {
-            store.begin_batch()?;
-            self.open = true;
-            self.started = Instant::now();
+/// Commits the batch's mails, then writes their reply files and makes them
+/// durable with one sync of the outbox's file system. A mail is thus recorded
+/// with its reply, or not at all; a crash loses at most the batch in hand,
+/// which the next replay of the same mails records again; a reply file is
+/// only ever written for a committed mail, and the next replay writes the
+/// files a crash left unwritten. Returns how many files of earlier replays it
+/// wrote again.
+fn flush(batch: &mut Batch<ReplyFile>, store: &mut formrobot_store::Store, outbox: &Path) -> Result<usize> {
+    let mails = batch.mails();
+    let files = batch.commit(store).map_err(|failed| failed.error)?;
+    let mut restored = 0;
+    for file in files {
+        if file.fault {
+            strike();
         }
-        Ok(())
-    }
-
-    fn is_full(&self) -> bool {
-        self.mails >= BATCH_MAILS || self.bytes >= BATCH_BYTES || self.started.elapsed() >= BATCH_WAIT
-    }
-
-    /// Commits the mails, then writes their reply files and makes them
-    /// durable with one sync of the outbox's file system. Returns how many
-    /// files of earlier replays it wrote again.
-    fn flush(&mut self, store: &mut formrobot_store::Store, outbox: &Path) -> Result<usize> {
-        if self.open {
-            store.commit_batch()?;
-            self.open = false;
+        if file.path.as_os_str().is_empty() {
+            continue;
         }
-        let mut restored = 0;
-        for file in self.files.drain(..) {
-            if file.fault {
-                strike();
-            }
-            if file.path.as_os_str().is_empty() {
-                continue;
-            }
-            write_reply_file(&file.path, &file.message)?;
-            restored += usize::from(file.restores);
-        }
-        if self.mails > 0 {
-            sync_outbox(outbox)?;
-        }
-        self.mails = 0;
-        self.bytes = 0;
-        Ok(restored)
+        write_reply_file(&file.path, &file.message)?;
+        restored += usize::from(file.restores);
     }
+    if mails > 0 {
+        sync_outbox(outbox)?;
+    }
+    Ok(restored)
 }
 
 /// Makes every reply file written so far durable, with one `syncfs` of the
