@@ -220,10 +220,22 @@ impl Store {
     /// Counts one more try at each IMAP message of `keys` and commits the
     /// counts BEFORE the tries begin, so that a try that kills the robot is
     /// counted too; all of them in one transaction, so that a group of mails
-    /// about to be recorded together costs one write to the disk. Returns the
-    /// tries so far of each, this one included. Recording a mail forgets them.
+    /// about to be recorded together costs one commit. Returns the tries so
+    /// far of each, this one included. Recording a mail forgets them.
+    ///
+    /// The commit waits for the operating system, not the disk (as the
+    /// sender's do, [`Store::prefer_fast_commits`]): in WAL mode it survives
+    /// the robot's process being killed, which is what a mail that kills the
+    /// robot does. Only a power loss could undo it, and a try that a power
+    /// loss cut short was the power's fault, not the mail's. The wait for the
+    /// disk is left to the commit that records the mails.
     pub fn begin_imap_attempts(&mut self, keys: &[&ImapKey], now: i64) -> Result<Vec<u32>, StoreError> {
-        count_imap_attempts(&mut self.connection, keys, now)
+        let synchronous: i64 = self.connection.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+        self.connection.pragma_update(None, "synchronous", "NORMAL")?;
+        let counted = count_imap_attempts(&mut self.connection, keys, now);
+        // Back to this connection's own setting whatever happened, so that recording stays fully durable.
+        self.connection.pragma_update(None, "synchronous", synchronous)?;
+        counted
     }
 
     /// Notes why the latest try at IMAP message `key` failed.
