@@ -299,6 +299,7 @@ impl Intake {
     /// searches again, until a search finds nothing new. Mail that arrived
     /// while a batch was being processed is found by the next search: the
     /// server's notice of it came during the batch and is not repeated.
+    /// A batch is moved only after its commit, while the next one is recorded.
     async fn drain(
         &mut self,
         session: &mut ImapSession,
@@ -323,9 +324,11 @@ impl Intake {
             }
             uids.sort_unstable();
             looked_at.extend(uids.iter().copied());
+            // The mails of the batch before, recorded and still to be moved.
+            let mut recorded = Moves::default();
             for batch in uids.chunks(BATCH) {
                 if *shutdown.borrow() {
-                    return Ok(());
+                    break;
                 }
                 let set = uid_set(batch);
                 let fetches: Vec<_> = timed("UID FETCH", async {
@@ -338,13 +341,28 @@ impl Intake {
                     .collect();
                 let mailbox = self.config.mailbox.clone();
                 let stop = shutdown.clone();
-                let moves =
-                    self.blocking(move |worker| worker.handle_batch(&mailbox, uidvalidity, &mails, &stop)).await?;
+                // While the worker records this batch, the server moves the one before, whose
+                // commit is done: a backlog's time per batch is the longer of the two, not their sum.
+                let (handled, moved) = tokio::join!(
+                    self.blocking(move |worker| worker.handle_batch(&mailbox, uidvalidity, &mails, &stop)),
+                    self.move_away(session, &recorded, can_move),
+                );
+                let moves = handled?;
                 self.wake_sender.notify_one();
-                move_to(session, &moves.done, &self.config.processed_mailbox, can_move).await?;
-                move_to(session, &moves.quarantined, &self.config.quarantine_mailbox, can_move).await?;
+                moved?;
+                recorded = moves;
+            }
+            self.move_away(session, &recorded, can_move).await?;
+            if *shutdown.borrow() {
+                return Ok(());
             }
         }
+    }
+
+    /// Moves recorded mails to the processed mailbox and quarantined ones to quarantine.
+    async fn move_away(&self, session: &mut ImapSession, moves: &Moves, can_move: bool) -> Result<(), DaemonError> {
+        move_to(session, &moves.done, &self.config.processed_mailbox, can_move).await?;
+        move_to(session, &moves.quarantined, &self.config.quarantine_mailbox, can_move).await
     }
 }
 
