@@ -1,7 +1,10 @@
 //! The daemon through real servers (`scripts/mail-stack`): a backlog of 2,000
 //! mails in the robot's INBOX drained (mails/s), then single mails answered
 //! with IDLE (time from handing the mail to Postfix until the reply is in the
-//! submitter's INBOX: p50, p99).
+//! submitter's INBOX: p50, p99), and of that time the daemon's own share, from
+//! the daemon's JSON log: from the server's IDLE notice ("IMAP announced new
+//! mail") to the server's acceptance of the reply ("reply sent"). Before all
+//! that, `formrobot process` of one form, a whole process each time (p50).
 //!
 //! `cargo bench --bench daemon` (needs root for the mail stack, as the tests
 //! do). Under `cargo test` (no `--bench` argument) it runs 20 mails and 3
@@ -64,6 +67,61 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
+/// p50, p99 and max of `times`, in milliseconds, for printing.
+fn spread(times: &mut [Duration]) -> String {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(percentile(times, 0.5)),
+        ms(percentile(times, 0.99)),
+        ms(times.last().copied().unwrap_or_default())
+    )
+}
+
+/// The time of a line of the daemon's JSON log (`"timestamp":"2026-12-01T10:28:40.123456Z"`),
+/// in seconds since the epoch.
+fn logged_at(line: &str) -> Option<f64> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let stamp = value.get("timestamp")?.as_str()?.strip_suffix('Z')?;
+    let (date, time) = stamp.split_once('T')?;
+    let mut ymd = date.split('-').map(str::parse::<u32>);
+    let day = formrobot_engine::date::Date::new(ymd.next()?.ok()? as i32, ymd.next()?.ok()?, ymd.next()?.ok()?)?;
+    let mut hms = time.split(':').map(str::parse::<f64>);
+    let seconds = hms.next()?.ok()? * 3600.0 + hms.next()?.ok()? * 60.0 + hms.next()?.ok()?;
+    Some(day.days_since_epoch() as f64 * 86_400.0 + seconds)
+}
+
+/// The log message of a line of the daemon's JSON log.
+fn logged_message(line: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    Some(value.get("fields")?.get("message")?.as_str()?.to_owned())
+}
+
+/// The daemon's own share of one single mail, from the lines it logged for it:
+/// from the last IDLE notice before "mail processed" to the first "reply sent"
+/// after it, and the two parts either side of "mail processed".
+struct Share {
+    total: Duration,
+    to_processed: Duration,
+    to_sent: Duration,
+}
+
+fn share(lines: &str) -> Option<Share> {
+    let events: Vec<(String, f64)> =
+        lines.lines().filter_map(|line| Some((logged_message(line)?, logged_at(line)?))).collect();
+    let processed = events.iter().position(|(message, _)| message == "mail processed")?;
+    let (_, notice) = events[..processed].iter().rev().find(|(message, _)| message.starts_with("IMAP announced"))?;
+    let (_, sent) = events[processed..].iter().find(|(message, _)| message == "reply sent")?;
+    let at_processed = events[processed].1;
+    let span = |from: f64, to: f64| Duration::from_secs_f64((to - from).max(0.0));
+    Some(Share {
+        total: span(*notice, *sent),
+        to_processed: span(*notice, at_processed),
+        to_sent: span(at_processed, *sent),
+    })
+}
+
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let (backlog, singles) = if measuring { (2_000, 100) } else { (20, 3) };
@@ -84,6 +142,31 @@ fn main() {
     };
     let connections =
         std::env::var("FORMROBOT_BENCH_SMTP_CONNECTIONS").map(|n| format!("connections = {n}\n")).unwrap_or_default();
+
+    // `formrobot process` of one form, as an MTA would run it: a whole process
+    // each time, into one database (each mail its own Message-ID, so none is a duplicate).
+    let process_config = work.join("process.toml");
+    std::fs::write(
+        &process_config,
+        format!("database = \"{}\"\nreplies_per_sender_per_hour = 1000000\n", work.join("process.db").display()),
+    )
+    .expect("config");
+    let mut process_times = Vec::new();
+    for i in 0..singles {
+        let mail = form_mail(300_000 + i);
+        let started = Instant::now();
+        let mut process = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+            .args(["--config", process_config.to_str().expect("UTF-8"), "process"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("process");
+        if let Some(mut stdin) = process.stdin.take() {
+            std::io::Write::write_all(&mut stdin, mail.as_bytes()).expect("mail to process");
+        }
+        assert!(process.wait().is_ok_and(|s| s.success()), "process ends well");
+        process_times.push(started.elapsed());
+    }
 
     // The sender alone: a backlog of replies queued by `replay` (with the same configuration, so that the
     // per-sender limit lets every reply through), then sent by one `process` run.
@@ -171,11 +254,13 @@ fn main() {
         ),
     )
     .expect("config");
+    let log = work.join("daemon.log");
     let start = Instant::now();
+    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_formrobot"))
-        .args(["--config", config.to_str().expect("UTF-8"), "daemon"])
+        .args(["--log-format", "json", "--config", config.to_str().expect("UTF-8"), "daemon"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .expect("daemon");
     let mut drained = None;
@@ -192,11 +277,26 @@ fn main() {
         assert!(start.elapsed() < Duration::from_secs(900), "the backlog did not drain");
     };
     let drained = drained.unwrap_or(replied);
+    // When the robot's part ended: the server accepted the backlog's last reply (the rest is Postfix and LMTP).
+    let backlog_log = std::fs::read_to_string(&log).expect("daemon log");
+    let last_accepted = backlog_log
+        .lines()
+        .filter(|line| logged_message(line).as_deref() == Some("reply sent"))
+        .filter_map(logged_at)
+        .nth(backlog - 1)
+        .map_or(f64::NAN, |at| at - started_at);
 
-    // Single mails, one at a time, each answered before the next is sent.
+    // Single mails, one at a time, each answered before the next is sent. The submitter's INBOX is
+    // watched through one session (a new TLS login every few milliseconds would load the machine
+    // the daemon runs on).
     let mut latencies = Vec::new();
+    let mut shares = Vec::new();
+    let mut watcher = rt.block_on(session(&dir, "submitter@example.org", "submitter-secret"));
+    let mut in_inbox =
+        |rt: &tokio::runtime::Runtime| rt.block_on(watcher.examine("INBOX")).map(|m| m.exists).unwrap_or(0);
     for i in 0..singles {
-        let before = rt.block_on(count(&dir, "submitter@example.org", "submitter-secret", "INBOX"));
+        let before = in_inbox(&rt);
+        let logged_before = std::fs::metadata(&log).map_or(0, |m| m.len()) as usize;
         let sent = Instant::now();
         rt.block_on(async {
             let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
@@ -209,19 +309,25 @@ fn main() {
             .expect("envelope");
             transport.send_raw(&envelope, form_mail(backlog + i).as_bytes()).await.expect("Postfix accepts");
         });
-        while rt.block_on(count(&dir, "submitter@example.org", "submitter-secret", "INBOX")) <= before {
+        while in_inbox(&rt) <= before {
             assert!(sent.elapsed() < Duration::from_secs(60), "no reply to single mail {i}");
             std::thread::sleep(Duration::from_millis(5));
         }
         latencies.push(sent.elapsed());
+        // The reply is in the INBOX, so "reply sent" was logged before Postfix delivered it.
+        let logged = std::fs::read(&log).expect("daemon log");
+        let lines = String::from_utf8_lossy(logged.get(logged_before..).unwrap_or_default());
+        shares.push(share(&lines).unwrap_or_else(|| panic!("the daemon's log of single mail {i}:\n{lines}")));
     }
     let _ = daemon.kill();
     let _ = daemon.wait();
-    latencies.sort();
+    println!("`formrobot process` of one form ({singles} runs, a whole process each): {}", spread(&mut process_times));
     println!(
-        "backlog of {backlog} mails: INBOX drained in {:.2} s ({:.0} mails/s); all replies delivered after {:.2} s ({:.0} mails/s end to end)",
+        "backlog of {backlog} mails: INBOX drained in {:.2} s ({:.0} mails/s); all replies accepted by Postfix after {:.2} s ({:.0} mails/s), delivered after {:.2} s ({:.0} mails/s end to end)",
         drained.as_secs_f64(),
         backlog as f64 / drained.as_secs_f64(),
+        last_accepted,
+        backlog as f64 / last_accepted,
         replied.as_secs_f64(),
         backlog as f64 / replied.as_secs_f64()
     );
@@ -231,10 +337,20 @@ fn main() {
         sent_alone as f64 / sender_alone.as_secs_f64()
     );
     println!(
-        "{singles} single mails with IDLE, handed to Postfix -> reply in the submitter's INBOX: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
-        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+        "{singles} single mails with IDLE, handed to Postfix -> reply in the submitter's INBOX: {}",
+        spread(&mut latencies)
+    );
+    println!(
+        "  of which the daemon's own share, IDLE notice -> reply accepted by Postfix: {}",
+        spread(&mut shares.iter().map(|s| s.total).collect::<Vec<_>>())
+    );
+    println!(
+        "    IDLE notice -> mail processed (fetched, counted, parsed, checked, committed): {}",
+        spread(&mut shares.iter().map(|s| s.to_processed).collect::<Vec<_>>())
+    );
+    println!(
+        "    mail processed -> reply accepted (sender woken, claimed, SMTP conversation): {}",
+        spread(&mut shares.iter().map(|s| s.to_sent).collect::<Vec<_>>())
     );
     let _ = Command::new(&script).args(["stop", dir.to_str().expect("UTF-8")]).status();
     let _ = std::fs::remove_dir_all(&work);

@@ -10,6 +10,7 @@
 //! three; the store and the mail stages use the engine; the engine uses none.
 //!
 //! - [`pipeline`]: one mail through every stage, shared by `process`, `replay` and the daemon;
+//! - [`batch`]: group commits of many mails, shared by `replay` and the daemon's intake;
 //! - [`config`]: the TOML configuration;
 //! - [`mailbox`]: where `replay` finds mail (files, directories, Maildir, mbox);
 //! - [`operator`]: hostmasters' actions on tickets (queue, show, ask, approve,
@@ -21,6 +22,7 @@
 //! - [`fault`]: faults injected by tests (debug builds only).
 
 pub mod api;
+pub mod batch;
 pub mod clock;
 pub mod config;
 pub mod console;

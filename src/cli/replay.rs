@@ -2,6 +2,7 @@
 
 use super::Context;
 use anyhow::{Context as _, Result};
+use formrobot::batch::Batch;
 use formrobot::fault::{armed, injected_fault, strike, FaultPoint};
 use formrobot::mailbox::{MailReader, SourcedMail};
 use formrobot::pipeline::{prepare, record, Origin, Prepared, Settings};
@@ -14,7 +15,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How many mails ended each way.
 #[derive(Debug, Default)]
@@ -145,7 +146,7 @@ fn record_all(
     let mut tally = Tally::default();
     let mut written: HashSet<PathBuf> = HashSet::new();
     let mut replies = 0usize;
-    let mut batch = Batch::new(commit == Commit::Yes, files);
+    let mut batch = Batch::new(commit == Commit::Yes);
     for item in prepared {
         let Ready { mail, now, prepared } = match item {
             Ok(ready) => ready,
@@ -168,7 +169,7 @@ fn record_all(
         }
         let fault = armed(FaultPoint::AfterRecord, &mail.bytes);
         if let Some(reply) = processed.reply {
-            batch.files.push(ReplyFile {
+            batch.after_commit(ReplyFile {
                 path: reply_path(outbox, &mail.label, &mut written),
                 message: reply.message,
                 fault,
@@ -184,47 +185,37 @@ fn record_all(
                 let path = reply_path(outbox, &mail.label, &mut written);
                 let whole = std::fs::read(&path).is_ok_and(|file| file == message);
                 if origin == origin_label(&mail.label) && !whole {
-                    batch.files.push(ReplyFile { path, message, fault, restores: true });
+                    batch.after_commit(ReplyFile { path, message, fault, restores: true });
                 }
             }
         } else if fault {
-            batch.files.push(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
+            batch.after_commit(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
         }
-        batch.mails += 1;
-        batch.bytes += mail.bytes.len();
+        batch.recorded(mail.bytes.len());
         if batch.is_full() {
-            batch.flush(store)?;
+            flush(&mut batch, store, &files)?;
         }
         progress.inc(1);
     }
-    batch.flush(store)?;
+    flush(&mut batch, store, &files)?;
     Ok((tally, replies))
 }
 
-/// How many mails at most share one commit.
-const BATCH_MAILS: usize = 256;
-/// How many bytes of mail at most one commit holds.
-const BATCH_BYTES: usize = 16 * 1024 * 1024;
-/// The longest a mail waits for its batch's commit.
-const BATCH_WAIT: Duration = Duration::from_millis(200);
-
-/// Mails recorded in one store transaction (group commit), and their reply
-/// files, written once the transaction is committed. A mail is thus recorded
-/// with its reply, or not at all; a crash loses at most the batch in hand,
-/// which the next replay of the same mails records again; a reply file is
-/// only ever written for a committed mail, and the next replay writes the
-/// files a crash left unwritten.
-struct Batch {
-    /// Whether mails are batched at all (not in a dry run, which keeps nothing).
-    enabled: bool,
-    /// Whether the store's batch transaction is open.
-    open: bool,
-    started: Instant,
-    mails: usize,
-    bytes: usize,
-    files: Vec<ReplyFile>,
-    /// The reply files' writer, which gets each batch's files once it is committed.
-    writer: mpsc::SyncSender<Vec<ReplyFile>>,
+/// Commits the batch's mails, then hands their reply files to the writer:
+/// a reply file is only ever written for a committed mail.
+fn flush(
+    batch: &mut Batch<ReplyFile>,
+    store: &mut formrobot_store::Store,
+    writer: &mpsc::SyncSender<Vec<ReplyFile>>,
+) -> Result<()> {
+    let mails = batch.mails();
+    let files = batch.commit(store).map_err(|failed| failed.error)?;
+    // Sent even without files: the writer checkpoints after each batch.
+    if mails > 0 && writer.send(files).is_err() {
+        // The writer stopped on an error, which `run` reports.
+        anyhow::bail!("the reply files' writer stopped");
+    }
+    Ok(())
 }
 
 /// A reply file to write once its mail is committed.
@@ -235,42 +226,6 @@ struct ReplyFile {
     fault: bool,
     /// It writes again the file of a mail replayed before.
     restores: bool,
-}
-
-impl Batch {
-    fn new(enabled: bool, writer: mpsc::SyncSender<Vec<ReplyFile>>) -> Batch {
-        Batch { enabled, open: false, started: Instant::now(), mails: 0, bytes: 0, files: Vec::new(), writer }
-    }
-
-    /// Opens the store's transaction for the next mail, if none is open.
-    fn open(&mut self, store: &mut formrobot_store::Store) -> Result<()> {
-        if self.enabled && !self.open {
-            store.begin_batch()?;
-            self.open = true;
-            self.started = Instant::now();
-        }
-        Ok(())
-    }
-
-    fn is_full(&self) -> bool {
-        self.mails >= BATCH_MAILS || self.bytes >= BATCH_BYTES || self.started.elapsed() >= BATCH_WAIT
-    }
-
-    /// Commits the mails, then hands their reply files to the writer.
-    fn flush(&mut self, store: &mut formrobot_store::Store) -> Result<()> {
-        if self.open {
-            store.commit_batch()?;
-            self.open = false;
-        }
-        // Sent even without files: the writer checkpoints after each batch.
-        if self.mails > 0 && self.writer.send(std::mem::take(&mut self.files)).is_err() {
-            // The writer stopped on an error, which `run` reports.
-            anyhow::bail!("the reply files' writer stopped");
-        }
-        self.mails = 0;
-        self.bytes = 0;
-        Ok(())
-    }
 }
 
 /// Writes each committed batch's reply files in order, then makes them all

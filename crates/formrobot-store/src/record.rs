@@ -217,20 +217,25 @@ impl Store {
         Ok(found.unwrap_or((0, None)))
     }
 
-    /// Counts one more try at IMAP message `key` and commits the count BEFORE
-    /// the try begins, so that a try that kills the robot is counted too.
-    /// Returns the tries so far, this one included. Recording the mail forgets them.
-    pub fn begin_imap_attempt(&mut self, key: &ImapKey, now: i64) -> Result<u32, StoreError> {
-        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let attempts = transaction.query_row(
-            "INSERT INTO imap_attempts (mailbox, uidvalidity, uid, attempts, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
-             ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET attempts = attempts + 1, updated_at = ?4
-             RETURNING attempts",
-            params![key.mailbox, key.uidvalidity, key.uid, now],
-            |row| row.get(0),
-        )?;
-        transaction.commit()?;
-        Ok(attempts)
+    /// Counts one more try at each IMAP message of `keys` and commits the
+    /// counts BEFORE the tries begin, so that a try that kills the robot is
+    /// counted too; all of them in one transaction, so that a group of mails
+    /// about to be recorded together costs one commit. Returns the tries so
+    /// far of each, this one included. Recording a mail forgets them.
+    ///
+    /// The commit waits for the operating system, not the disk (as the
+    /// sender's do, [`Store::prefer_fast_commits`]): in WAL mode it survives
+    /// the robot's process being killed, which is what a mail that kills the
+    /// robot does. Only a power loss could undo it, and a try that a power
+    /// loss cut short was the power's fault, not the mail's. The wait for the
+    /// disk is left to the commit that records the mails.
+    pub fn begin_imap_attempts(&mut self, keys: &[&ImapKey], now: i64) -> Result<Vec<u32>, StoreError> {
+        let synchronous: i64 = self.connection.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+        self.connection.pragma_update(None, "synchronous", "NORMAL")?;
+        let counted = count_imap_attempts(&mut self.connection, keys, now);
+        // Back to this connection's own setting whatever happened, so that recording stays fully durable.
+        self.connection.pragma_update(None, "synchronous", synchronous)?;
+        counted
     }
 
     /// Notes why the latest try at IMAP message `key` failed.
@@ -256,6 +261,16 @@ impl Store {
     /// Commits the batch begun by [`Store::begin_batch`]: every mail recorded in it is kept.
     pub fn commit_batch(&mut self) -> Result<(), StoreError> {
         self.connection.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Drops the batch begun by [`Store::begin_batch`]: none of its mails is
+    /// kept. For a batch whose commit failed, which SQLite may leave open;
+    /// nothing is done when no transaction is open (SQLite already rolled it back).
+    pub fn rollback_batch(&mut self) -> Result<(), StoreError> {
+        if !self.connection.is_autocommit() {
+            self.connection.execute_batch("ROLLBACK")?;
+        }
         Ok(())
     }
 
@@ -290,6 +305,25 @@ impl Store {
         }
         Ok(recorded)
     }
+}
+
+/// One more try at each of `keys`, in one transaction (see [`Store::begin_imap_attempts`]).
+fn count_imap_attempts(connection: &mut Connection, keys: &[&ImapKey], now: i64) -> Result<Vec<u32>, StoreError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut tries = Vec::with_capacity(keys.len());
+    for key in keys {
+        tries.push(
+            transaction
+                .prepare_cached(
+                    "INSERT INTO imap_attempts (mailbox, uidvalidity, uid, attempts, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
+                     ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET attempts = attempts + 1, updated_at = ?4
+                     RETURNING attempts",
+                )?
+                .query_row(params![key.mailbox, key.uidvalidity, key.uid, now], |row| row.get(0))?,
+        );
+    }
+    transaction.commit()?;
+    Ok(tries)
 }
 
 fn record_in(

@@ -277,16 +277,17 @@ fn tries_at_an_imap_mail_outlive_the_process_until_it_is_recorded() {
     {
         let mut store = Store::open(&db).expect("opens");
         assert_eq!(store.imap_attempts(&key).expect("reads"), (0, None));
-        assert_eq!(store.begin_imap_attempt(&key, NOW).expect("counted"), 1);
+        assert_eq!(store.begin_imap_attempts(&[&key], NOW).expect("counted"), [1]);
         // The robot dies here: the count is already on disk.
     }
     let mut store = Store::open(&db).expect("opens again");
     assert_eq!(store.imap_attempts(&key).expect("reads"), (1, None));
-    assert_eq!(store.begin_imap_attempt(&key, NOW).expect("counted"), 2);
+    assert_eq!(store.begin_imap_attempts(&[&key], NOW).expect("counted"), [2]);
     store.imap_attempt_failed(&key, NOW, "database is locked").expect("noted");
     assert_eq!(store.imap_attempts(&key).expect("reads"), (2, Some("database is locked".to_owned())));
     let other = ImapKey { uid: 43, ..key.clone() };
     assert_eq!(store.imap_attempts(&other).expect("reads"), (0, None), "counted per mail");
+    assert_eq!(store.begin_imap_attempts(&[&other, &key], NOW).expect("counted together"), [1, 3]);
 
     let text = fixture("ripe-valid-full.txt");
     let checked = checked(&text);
@@ -302,6 +303,13 @@ fn tries_at_an_imap_mail_outlive_the_process_until_it_is_recorded() {
         from: None,
         cites: Default::default(),
     };
+    // A batch dropped after a failed commit keeps none of its mails, and their tries stay counted.
+    store.begin_batch().expect("batch");
+    store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded");
+    store.rollback_batch().expect("dropped");
+    assert!(!store.imap_seen(&key).expect("reads"), "not kept");
+    assert_eq!(store.imap_attempts(&key).expect("reads").0, 3);
+    store.rollback_batch().expect("nothing to drop is no error");
     store.record(&mail, Verdict::Submission(&checked), NOW, Commit::Yes, |_| None).expect("recorded");
     assert!(store.imap_seen(&key).expect("reads"));
     assert_eq!(store.imap_attempts(&key).expect("reads"), (0, None), "recording forgets the tries");
