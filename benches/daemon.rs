@@ -155,16 +155,7 @@ fn main() {
     for i in 0..singles {
         let mail = form_mail(300_000 + i);
         let started = Instant::now();
-        let mut process = Command::new(env!("CARGO_BIN_EXE_formrobot"))
-            .args(["--config", process_config.to_str().expect("UTF-8"), "process"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("process");
-        if let Some(mut stdin) = process.stdin.take() {
-            std::io::Write::write_all(&mut stdin, mail.as_bytes()).expect("mail to process");
-        }
-        assert!(process.wait().is_ok_and(|s| s.success()), "process ends well");
+        run_process(&process_config, &mail);
         process_times.push(started.elapsed());
     }
 
@@ -194,16 +185,7 @@ fn main() {
         .status();
     assert!(replayed.is_ok_and(|s| s.success()), "replay queues the replies");
     let sending = Instant::now();
-    let mut process = Command::new(env!("CARGO_BIN_EXE_formrobot"))
-        .args(["--config", queued_config.to_str().expect("UTF-8"), "process"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("process");
-    if let Some(mut stdin) = process.stdin.take() {
-        std::io::Write::write_all(&mut stdin, form_mail(200_000).as_bytes()).expect("mail to process");
-    }
-    assert!(process.wait().is_ok_and(|s| s.success()), "process ends well");
+    run_process(&queued_config, &form_mail(200_000));
     let sender_alone = sending.elapsed();
     let sent_alone: usize = rusqlite::Connection::open(&queued_db)
         .and_then(|db| db.query_row("SELECT COUNT(*) FROM outbox WHERE status = 'sent'", [], |row| row.get(0)))
@@ -354,4 +336,18 @@ fn main() {
     );
     let _ = Command::new(&script).args(["stop", dir.to_str().expect("UTF-8")]).status();
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// One `formrobot process` run with `config`, `mail` on its standard input, to its successful end.
+fn run_process(config: &Path, mail: &str) {
+    let mut process = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(["--config", config.to_str().expect("UTF-8"), "process"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("process");
+    if let Some(mut stdin) = process.stdin.take() {
+        std::io::Write::write_all(&mut stdin, mail.as_bytes()).expect("mail to process");
+    }
+    assert!(process.wait().is_ok_and(|s| s.success()), "process ends well");
 }
