@@ -52,4 +52,5 @@ pub mod resolve;
 pub mod secrets;
 pub mod source;
 pub mod syntax;
+mod threads;
 pub mod validate;

@@ -12,7 +12,7 @@ mod rpsl;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
-use crate::extract::{Extraction, Frame, Line, Markers};
+use crate::extract::{self, Extraction, Frame, Line, Markers};
 use crate::source::{Position, Value, ValueBuffer};
 use std::borrow::{Borrow, Cow};
 use std::collections::HashSet;
@@ -390,18 +390,9 @@ pub fn parse_frame_in(frame: &Frame<'_>, threads: usize) -> Submission {
         Dialect::Apnic => apnic::parse(frame.lines()),
         Dialect::Ripe if threads > 1 && frame.text().len() >= PARALLEL_FROM_BYTES => {
             let stretches = frame.stretches(threads);
-            let readings = std::thread::scope(|scope| {
-                let running: Vec<_> = stretches
-                    .iter()
-                    .map(|stretch| scope.spawn(move || rpsl::read(frame.lines_in(stretch), marked)))
-                    .collect();
-                running.into_iter().map(|thread| thread.join()).collect::<Vec<_>>()
-            });
-            // A reader that panicked is a bug; it panics here too, as it would have on one thread.
-            rpsl::submission(
-                readings.into_iter().map(|reading| reading.unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
-                marked,
-            )
+            let read = |stretch: &extract::Stretch| rpsl::read(frame.lines_in(stretch), marked);
+            let readings = crate::threads::each_on_a_thread(&stretches, read);
+            rpsl::submission(readings, marked)
         }
         Dialect::Ripe => rpsl::parse(frame.lines(), marked),
     };

@@ -170,14 +170,8 @@ pub fn validate_in(
     let mut validation = if runs == 1 {
         check_run(0)
     } else {
-        let found = std::thread::scope(|scope| {
-            let running: Vec<_> = (0..runs).map(|run| scope.spawn(move || check_run(run))).collect();
-            // A check that panicked is a bug; it panics here too, as it would have on one thread.
-            running
-                .into_iter()
-                .map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect::<Vec<_>>()
-        });
+        let runs: Vec<usize> = (0..runs).collect();
+        let found = crate::threads::each_on_a_thread(&runs, |&run| check_run(run));
         found.into_iter().fold(Validation::default(), Validation::join)
     };
     rules::check_rules(submission, &mut validation, policy);
