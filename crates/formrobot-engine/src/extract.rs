@@ -79,7 +79,7 @@ impl<'a> Iterator for Numbered<'a> {
 /// with nothing but decoration such as dashes or equals signs around them.
 pub fn is_marker(line: &str) -> bool {
     // Most lines are not markers; skip the normalising work for them.
-    if !contains_ignore_ascii_case(line, "cut") {
+    if !crate::grammar::contains_ignore_case(line, "cut") {
         return false;
     }
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -224,7 +224,9 @@ impl<'a> Frame<'a> {
         let (mut start, mut first_line) = (0, 1);
         for k in 1..count.max(1) {
             let target = (bytes.len() / count * k).max(start);
-            let Some(cut) = self.empty_line_from(target) else { break };
+            // Counted from this stretch's start, whose line number is known: the text is scanned once in all.
+            let line_of_target = first_line + memchr::memchr_iter(b'\n', &bytes[start..target]).count();
+            let Some(cut) = self.empty_line_from(target, line_of_target) else { break };
             let end = cut.start;
             stretches.push(Stretch { bytes: start..end, first_line });
             first_line = cut.number;
@@ -234,21 +236,16 @@ impl<'a> Frame<'a> {
         stretches
     }
 
-    /// The first empty line the submission holds that starts at or after byte `from`.
-    fn empty_line_from(&self, from: usize) -> Option<EmptyLine> {
+    /// The first empty line the submission holds that starts after a line end
+    /// at or after byte `from`, which stands on line number `line`.
+    fn empty_line_from(&self, from: usize, line: usize) -> Option<EmptyLine> {
         let bytes = self.text.as_bytes();
-        // The line number of `counted_to` (a line start, or `from` before any is found).
-        let mut number = 1 + memchr::memchr_iter(b'\n', &bytes[..from]).count();
-        let mut counted_to = from;
-        for newline in memchr::memchr_iter(b'\n', &bytes[from..]).map(|at| from + at) {
-            number += memchr::memchr_iter(b'\n', &bytes[counted_to..newline]).count();
-            counted_to = newline;
-            let start = newline + 1;
+        for (passed, newline) in memchr::memchr_iter(b'\n', &bytes[from..]).enumerate() {
+            let start = from + newline + 1;
+            let number = line + passed + 1;
             let rest = &bytes[start..];
-            let empty = rest.starts_with(b"\n") || rest.starts_with(b"\r\n");
-            // `number + 1` is the line that starts after this newline.
-            if empty && self.holds(number + 1) {
-                return Some(EmptyLine { start, number: number + 1 });
+            if (rest.starts_with(b"\n") || rest.starts_with(b"\r\n")) && self.holds(number) {
+                return Some(EmptyLine { start, number });
             }
         }
         None
@@ -276,10 +273,6 @@ pub struct Stretch {
 struct EmptyLine {
     start: usize,
     number: usize,
-}
-
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn looks_like_form_line(text: &str) -> bool {

@@ -5,6 +5,7 @@
 //! attribute. Replies (`formrobot-mail`), the objects the store keeps and what
 //! operators read (`formrobot-store`'s queries) all mask with this one masker.
 
+use crate::grammar::contains_ignore_case;
 use std::borrow::Cow;
 
 /// What replaces a secret.
@@ -133,7 +134,7 @@ impl Letters {
 /// Masks what looks like a secret wherever it stands on the line.
 fn mask_by_shape(line: &str) -> Cow<'_, str> {
     // Every shape of secret holds one of these: `password:`/`passwd:`, a `$` hash, a `CRYPT-PW`/`MD5-PW` scheme.
-    if !line.contains('$') && !contains_ignore_ascii_case(line, "pass") && !contains_ignore_ascii_case(line, "-pw") {
+    if !line.contains('$') && !contains_ignore_case(line, "pass") && !contains_ignore_case(line, "-pw") {
         return Cow::Borrowed(line);
     }
     let lower = line.to_ascii_lowercase();
@@ -164,10 +165,6 @@ fn mask_by_shape(line: &str) -> Cow<'_, str> {
     }
     let lead = &line[..line.len() - line.trim_start().len()];
     Cow::Owned(format!("{lead}{}", shown.join(" ")))
-}
-
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// A crypt(3)-style hash: `$1$`, `$2a$`, `$5$`, `$6$`, `$apr1$`, `$y$`, `$argon2...`.
