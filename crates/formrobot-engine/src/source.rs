@@ -27,8 +27,27 @@ pub struct Position {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mark {
     offset: u32,
+    place: Place,
+}
+
+/// A line and column in 32-bit numbers; [`Place::NONE`] for a value without text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
     line: u32,
     column: u32,
+}
+
+impl Place {
+    /// No place: a value's first piece is this until the value has text.
+    const NONE: Place = Place { line: u32::MAX, column: u32::MAX };
+
+    fn new(start: Position) -> Place {
+        Place { line: narrow(start.line), column: narrow(start.column) }
+    }
+
+    fn get(self) -> Option<Position> {
+        (self != Place::NONE).then_some(Position { line: self.line as usize, column: self.column as usize })
+    }
 }
 
 fn narrow(number: usize) -> u32 {
@@ -37,7 +56,7 @@ fn narrow(number: usize) -> u32 {
 
 impl Mark {
     fn new(offset: usize, start: Position) -> Mark {
-        Mark { offset: narrow(offset), line: narrow(start.line), column: narrow(start.column) }
+        Mark { offset: narrow(offset), place: Place::new(start) }
     }
 
     fn offset(self) -> usize {
@@ -45,69 +64,57 @@ impl Mark {
     }
 
     fn start(self) -> Position {
-        Position { line: self.line as usize, column: self.column as usize }
-    }
-}
-
-/// How many marks one block of [`Value`]'s further pieces holds.
-const MARKS_PER_BLOCK: usize = 1024;
-
-/// Where a [`Value`]'s text is kept.
-#[derive(Debug, Clone)]
-enum Text {
-    /// Its own string: a value made on its own, or grown piece by piece.
-    Owned(String),
-    /// A range of a text shared by the values of one object, so that the
-    /// parser allocates once per object, not once per attribute.
-    Shared {
-        /// The text of every value of the object.
-        source: Arc<str>,
-        /// Where this value's text starts in `source`.
-        start: u32,
-        /// Where it ends.
-        end: u32,
-    },
-}
-
-impl Text {
-    fn as_str(&self) -> &str {
-        match self {
-            Text::Owned(text) => text,
-            Text::Shared { source, start, end } => source.get(*start as usize..*end as usize).unwrap_or(""),
-        }
-    }
-}
-
-impl Default for Text {
-    fn default() -> Text {
-        Text::Owned(String::new())
+        Position { line: self.place.line as usize, column: self.place.column as usize }
     }
 }
 
 /// An attribute value with its source positions.
 ///
-/// Most values are one piece, whose place is kept inline; only values spread
-/// over several lines allocate for the others, in blocks of a fixed size: a
-/// value of a million continuation lines grows by adding blocks, never by
-/// copying all its marks into an array twice the size. The parser keeps the
-/// text of all values of one object in one shared string.
-#[derive(Debug, Clone, Default)]
+/// Most values are one piece, whose place is kept inline (the first piece
+/// always starts at offset 0); only values spread over several lines
+/// allocate, for the marks of the others. A value keeps at most
+/// [`crate::parse::MAX_VALUE_LINES`] pieces, so its marks are one small array.
+/// The parser keeps the text of all values of one object in one shared
+/// string, of which a value holds a range: 40 bytes a value, for the
+/// hundreds of thousands a large form has.
+#[derive(Debug, Clone)]
 pub struct Value {
-    text: Text,
-    first: Option<Mark>,
-    more: Option<Box<Blocks>>,
+    /// The text this value's text is a range of (`None`: no text, or grown in [`More::grown`]).
+    source: Option<Arc<str>>,
+    /// Where this value's text starts in `source`.
+    start: u32,
+    /// Where it ends.
+    end: u32,
+    /// Where the first piece stands; it starts the text.
+    first: Place,
+    more: Option<Box<More>>,
 }
 
-/// The marks of a value's further pieces, in blocks of [`MARKS_PER_BLOCK`],
-/// and how many pieces were dropped rather than kept (see
-/// [`Value::drop_piece`]); boxed, so that a value of one line pays a pointer
-/// for them, not a `Vec`.
+impl Default for Value {
+    fn default() -> Value {
+        Value { source: None, start: 0, end: 0, first: Place::NONE, more: None }
+    }
+}
+
+/// What only values of several pieces need: the marks of the further
+/// pieces, how many pieces were dropped rather than kept (see
+/// [`Value::drop_piece`]), and the text of a value grown piece by piece
+/// outside the parser's buffer; boxed, so that a value of one line pays a
+/// pointer for them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Blocks(Vec<Vec<Mark>>, usize);
+struct More {
+    marks: Vec<Mark>,
+    dropped: u32,
+    grown: Option<Box<String>>,
+}
 
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
-        self.text() == other.text() && self.first == other.first && self.more == other.more
+        let dropped = |value: &Value| value.more.as_ref().map_or(0, |more| more.dropped);
+        self.text() == other.text()
+            && self.first == other.first
+            && self.more() == other.more()
+            && dropped(self) == dropped(other)
     }
 }
 
@@ -127,31 +134,27 @@ impl ValueBuffer {
     pub(crate) fn value(&mut self, text: &str, start: Position) -> Value {
         let at = narrow(self.text.len());
         self.text.push_str(text);
-        let first = (!text.is_empty()).then(|| Mark::new(0, start));
-        Value {
-            text: Text::Shared { source: Arc::clone(&self.empty), start: at, end: narrow(self.text.len()) },
-            first,
-            more: None,
-        }
+        let first = if text.is_empty() { Place::NONE } else { Place::new(start) };
+        Value { source: Some(Arc::clone(&self.empty)), start: at, end: narrow(self.text.len()), first, more: None }
     }
 
     /// Appends a piece to `value`, the last value written to this buffer.
     pub(crate) fn push_piece(&mut self, value: &mut Value, text: &str, start: Position) {
-        let Text::Shared { start: value_start, end, .. } = &mut value.text else {
+        if value.source.is_none() || value.more.as_ref().is_some_and(|more| more.grown.is_some()) {
             value.push_piece(text, start);
             return;
-        };
+        }
         if text.is_empty() {
             return;
         }
-        let value_start = *value_start as usize;
+        let value_start = value.start as usize;
         let mut length = self.text.len() - value_start;
         if length > 0 {
             self.text.push(' ');
             length += 1;
         }
         self.text.push_str(text);
-        *end = narrow(self.text.len());
+        value.end = narrow(self.text.len());
         value.add_mark(Mark::new(length, start));
     }
 
@@ -159,7 +162,7 @@ impl ValueBuffer {
     pub(crate) fn share<'v>(&mut self, values: impl Iterator<Item = &'v mut Value>) {
         let source: Arc<str> = Arc::from(self.text.as_str());
         for value in values {
-            if let Text::Shared { source: shared, .. } = &mut value.text {
+            if let Some(shared) = &mut value.source {
                 *shared = Arc::clone(&source);
             }
         }
@@ -170,8 +173,10 @@ impl ValueBuffer {
 impl Value {
     /// A value made of a single piece of text starting at `start`.
     pub fn new(text: &str, start: Position) -> Value {
-        let first = (!text.is_empty()).then(|| Mark::new(0, start));
-        Value { text: Text::Owned(text.to_owned()), first, more: None }
+        if text.is_empty() {
+            return Value::default();
+        }
+        Value { source: Some(Arc::from(text)), start: 0, end: narrow(text.len()), first: Place::new(start), more: None }
     }
 
     /// Appends another source piece, separated from the existing text by one space.
@@ -179,10 +184,14 @@ impl Value {
         if text.is_empty() {
             return;
         }
-        if let Text::Shared { .. } = self.text {
-            self.text = Text::Owned(self.text.as_str().to_owned());
+        let so_far = self.text();
+        if self.more.as_ref().is_none_or(|more| more.grown.is_none()) {
+            // From here on the value grows in a string of its own, with room to grow.
+            let grown = so_far.to_owned();
+            self.more.get_or_insert_with(Box::default).grown = Some(Box::new(grown));
+            self.source = None;
         }
-        let Text::Owned(own) = &mut self.text else { return };
+        let Some(own) = self.more.as_mut().and_then(|more| more.grown.as_mut()) else { return };
         if !own.is_empty() {
             own.push(' ');
         }
@@ -192,60 +201,67 @@ impl Value {
     }
 
     fn add_mark(&mut self, mark: Mark) {
-        if self.first.is_none() {
-            self.first = Some(mark);
+        if self.first == Place::NONE {
+            // The first piece starts the text: its offset is 0.
+            self.first = mark.place;
             return;
         }
-        let Blocks(more, _) = &mut **self.more.get_or_insert_with(|| Box::new(Blocks(Vec::with_capacity(1), 0)));
-        match more.last_mut() {
-            Some(block) if block.len() < MARKS_PER_BLOCK => block.push(mark),
-            _ => {
-                // A value of two or three lines (the usual continuation) gets small blocks, not a default four.
-                let mut block = Vec::with_capacity(if more.is_empty() { 1 } else { MARKS_PER_BLOCK });
-                block.push(mark);
-                more.push(block);
-            }
+        let more = self.more.get_or_insert_with(Box::default);
+        if more.marks.capacity() == 0 {
+            // A value of two or three lines (the usual continuation) gets a small array, not a default four.
+            more.marks.reserve_exact(1);
         }
+        more.marks.push(mark);
     }
 
     /// Counts a piece left out of the value (a caller's limit); how many have been, this one included.
     pub(crate) fn drop_piece(&mut self) -> usize {
-        let blocks = self.more.get_or_insert_with(Box::default);
-        blocks.1 += 1;
-        blocks.1
+        let more = self.more.get_or_insert_with(Box::default);
+        more.dropped = more.dropped.saturating_add(1);
+        more.dropped as usize
     }
 
-    fn more(&self) -> &[Vec<Mark>] {
-        self.more.as_deref().map_or(&[], |blocks| blocks.0.as_slice())
+    fn more(&self) -> &[Mark] {
+        self.more.as_deref().map_or(&[], |more| more.marks.as_slice())
+    }
+
+    fn first(&self) -> Option<Mark> {
+        (self.first != Place::NONE).then_some(Mark { offset: 0, place: self.first })
     }
 
     /// The value's text, pieces joined by single spaces.
     pub fn text(&self) -> &str {
-        self.text.as_str()
+        if let Some(grown) = self.more.as_ref().and_then(|more| more.grown.as_deref().map(String::as_str)) {
+            return grown;
+        }
+        match &self.source {
+            Some(source) => source.get(self.start as usize..self.end as usize).unwrap_or(""),
+            None => "",
+        }
     }
 
     /// The position of the value's first character, if it has any text.
     pub fn start(&self) -> Option<Position> {
-        self.first.map(Mark::start)
+        self.first.get()
     }
 
     /// Each source piece's text and where it starts, in order.
     pub fn pieces(&self) -> impl Iterator<Item = (&str, Position)> + '_ {
         let text = self.text();
-        let more = self.more().iter().flatten();
-        let all = self.first.iter().chain(more.clone());
+        let more = self.more().iter().copied();
+        let all = self.first().into_iter().chain(more.clone());
         let ends = more.map(|next| next.offset().saturating_sub(1)).chain(std::iter::once(text.len()));
         all.zip(ends).map(move |(mark, end)| (text.get(mark.offset()..end).unwrap_or(""), mark.start()))
     }
 
     /// How many source pieces the value has.
     pub fn piece_count(&self) -> usize {
-        usize::from(self.first.is_some()) + self.more().iter().map(Vec::len).sum::<usize>()
+        usize::from(self.first != Place::NONE) + self.more().len()
     }
 
     /// Whether the value came from one source line (or none).
     pub fn is_one_piece(&self) -> bool {
-        self.more.is_none()
+        self.more.as_ref().is_none_or(|more| more.marks.is_empty() && more.dropped == 0)
     }
 
     /// The items of an RPSL `list of ...` value, split at commas and trimmed,
@@ -255,9 +271,7 @@ impl Value {
     pub fn list_items(&self) -> Vec<Value> {
         self.items()
             .map(|item| match item.start {
-                Some(position) if item.text.is_empty() => {
-                    Value { text: Text::default(), first: Some(Mark::new(0, position)), more: None }
-                }
+                Some(position) if item.text.is_empty() => Value { first: Place::new(position), ..Value::default() },
                 position => Value::new(item.text, position.unwrap_or(Position { line: 0, column: 0 })),
             })
             .collect()
@@ -274,17 +288,11 @@ impl Value {
     /// where an "unexpected end of rule" error belongs. A binary search, so
     /// that many errors in a value of many lines stay linear in all.
     pub fn position_of(&self, offset: usize) -> Option<Position> {
-        let first = self.first.filter(|mark| mark.offset() <= offset)?;
+        let first = self.first()?;
         let more = self.more();
-        // The last block that starts at or before the offset, then the last mark in it that does.
-        let block = more.partition_point(|block| block.first().is_some_and(|mark| mark.offset() <= offset));
-        let piece = match block.checked_sub(1).and_then(|b| more.get(b)) {
-            None => first,
-            Some(marks) => {
-                let within = marks.partition_point(|mark| mark.offset() <= offset);
-                within.checked_sub(1).and_then(|m| marks.get(m)).copied().unwrap_or(first)
-            }
-        };
+        // The last mark that starts at or before the offset.
+        let within = more.partition_point(|mark| mark.offset() <= offset);
+        let piece = within.checked_sub(1).and_then(|m| more.get(m)).copied().unwrap_or(first);
         let text = self.text();
         Some(advance(piece.start(), text.get(piece.offset()..offset.min(text.len())).unwrap_or("")))
     }
@@ -388,6 +396,23 @@ mod tests {
         assert_eq!(value.position_of(paren), Some(Position { line: 11, column: 20 }));
         assert_eq!(value.position_of(paren + 1), Some(Position { line: 11, column: 21 }));
         assert_eq!(value.position_of(value.text().len()), Some(Position { line: 11, column: 34 }));
+    }
+
+    #[test]
+    fn a_value_is_the_same_however_its_text_is_kept() {
+        // Grown piece by piece in a string of its own, or written to a parser's buffer and shared.
+        let mut grown = Value::new("", Position { line: 2, column: 8 });
+        grown.push_piece("AS1", Position { line: 2, column: 8 });
+        assert!(grown.is_one_piece());
+        let mut buffer = ValueBuffer::default();
+        let mut shared = buffer.value("AS1", Position { line: 2, column: 8 });
+        buffer.share(std::iter::once(&mut shared));
+        assert_eq!(grown, shared);
+        grown.push_piece("AS2", Position { line: 3, column: 2 });
+        assert!(!grown.is_one_piece());
+        assert_ne!(grown, shared);
+        assert_eq!(grown.text(), "AS1 AS2");
+        assert_eq!(std::mem::size_of::<Value>(), 40, "a large form holds one per attribute");
     }
 
     #[test]

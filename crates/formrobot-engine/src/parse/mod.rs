@@ -657,8 +657,8 @@ mod tests {
 
     /// A form of many short attributes holds one of these per line: keep it small.
     #[test]
-    fn an_attribute_takes_at_most_80_bytes() {
-        assert!(std::mem::size_of::<Attribute>() <= 80, "{}", std::mem::size_of::<Attribute>());
+    fn an_attribute_takes_at_most_64_bytes() {
+        assert!(std::mem::size_of::<Attribute>() <= 64, "{}", std::mem::size_of::<Attribute>());
         assert_eq!(std::mem::size_of::<Name>(), 16);
     }
 
