@@ -47,12 +47,11 @@ pub(super) fn read<'a>(lines: impl Iterator<Item = Line<'a>>, marked: bool) -> R
 /// The submission the readings of its stretches make, in order: the same as
 /// one reading of all its lines, as the reader keeps nothing from one object to the next.
 pub(super) fn submission(readings: impl IntoIterator<Item = Reading>, marked: bool) -> Submission {
-    let mut readings = readings.into_iter();
-    let Reading { mut objects, mut diagnostics, mut pseudo_attributes } = readings.next().unwrap_or(Reading {
-        objects: Vec::new(),
-        diagnostics: Diagnostics::new(),
-        pseudo_attributes: Vec::new(),
-    });
+    let readings: Vec<Reading> = readings.into_iter().collect();
+    // Room for all at once: joining by growing the first reading's lists would copy them again as they double.
+    let mut objects = Vec::with_capacity(readings.iter().map(|reading| reading.objects.len()).sum());
+    let mut diagnostics = Diagnostics::new();
+    let mut pseudo_attributes = Vec::new();
     for reading in readings {
         objects.extend(reading.objects);
         diagnostics.append(reading.diagnostics);

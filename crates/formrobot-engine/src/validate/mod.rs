@@ -172,21 +172,36 @@ pub fn validate_in(
     } else {
         let runs: Vec<usize> = (0..runs).collect();
         let found = crate::threads::each_on_a_thread(&runs, |&run| check_run(run));
-        found.into_iter().fold(Validation::default(), Validation::join)
+        Validation::joined(found)
     };
     rules::check_rules(submission, &mut validation, policy);
     validation
 }
 
 impl Validation {
-    /// These findings followed by `later`'s, about later objects.
-    fn join(mut self, later: Validation) -> Validation {
-        self.diagnostics.append(later.diagnostics);
-        self.objects.extend(later.objects);
-        self.nic_handles.extend(later.nic_handles);
-        self.contacts.extend(later.contacts);
-        self.policies.extend(later.policies);
-        self.maintainers.extend(later.maintainers);
-        self
+    /// The findings of runs of objects, in order, joined into one: each list
+    /// made once to its size, as a large form's lists would otherwise be
+    /// copied again each time they double.
+    fn joined(runs: Vec<Validation>) -> Validation {
+        fn all<T>(runs: &mut [Validation], list: fn(&mut Validation) -> &mut Vec<T>) -> Vec<T> {
+            let mut joined = Vec::with_capacity(runs.iter_mut().map(|run| list(run).len()).sum());
+            for run in runs.iter_mut() {
+                joined.append(list(run));
+            }
+            joined
+        }
+        let mut runs = runs;
+        let mut diagnostics = crate::diagnostic::Diagnostics::new();
+        for run in &mut runs {
+            diagnostics.append(std::mem::take(&mut run.diagnostics));
+        }
+        Validation {
+            objects: all(&mut runs, |run| &mut run.objects),
+            nic_handles: all(&mut runs, |run| &mut run.nic_handles),
+            contacts: all(&mut runs, |run| &mut run.contacts),
+            policies: all(&mut runs, |run| &mut run.policies),
+            maintainers: all(&mut runs, |run| &mut run.maintainers),
+            diagnostics,
+        }
     }
 }
