@@ -194,7 +194,7 @@ pub fn asn_request_from_objects(
             _ => continue,
         };
         let Ok(rule) = policy::parse(kind, text) else { continue };
-        for neighbour in rule.neighbours().into_iter().filter(|n| is_as_number(n)) {
+        for neighbour in rule.neighbour_ases().into_iter().map(|asn| format!("AS{asn}")) {
             let index = match partners.iter().position(|p| p.asn == neighbour) {
                 Some(index) => index,
                 None => {
@@ -284,10 +284,6 @@ fn class_of(object: &Object) -> Option<&str> {
         ObjectKind::Rpsl { class } => Some(class.as_str()),
         _ => None,
     }
-}
-
-fn is_as_number(name: &str) -> bool {
-    name.strip_prefix("AS").is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

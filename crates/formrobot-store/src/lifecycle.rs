@@ -245,17 +245,12 @@ impl RequestSummary {
             .map(|attribute| attribute.joined().text().trim().to_owned())
             .filter(|name| !name.is_empty())
             .collect();
-        let neighbours: BTreeSet<&str> = checked
+        let neighbours: BTreeSet<u32> = checked
             .validation
             .policies
             .iter()
             .filter(|fact| aut_nums.contains(&fact.object))
-            .flat_map(|fact| fact.neighbours.iter().map(String::as_str))
-            .filter(|neighbour| {
-                neighbour
-                    .strip_prefix("AS")
-                    .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-            })
+            .flat_map(|fact| fact.neighbour_ases.iter().copied())
             .collect();
         RequestSummary {
             as_name: (!names.is_empty()).then(|| names.join(", ")),

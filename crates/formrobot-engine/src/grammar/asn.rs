@@ -20,11 +20,6 @@ impl AsSpelling {
     /// digits straight after it (RFC 2622 keywords and AS numbers ignore case).
     pub(crate) const WRITTEN: AsSpelling = AsSpelling { any_case: true, blanks_after_as: false };
 
-    /// What [`as_name`] writes: upper-case `AS`, the digits straight after it.
-    /// For names the engine has already normalised, where a lower-case `as`
-    /// cannot stand for an AS number.
-    pub(crate) const CANONICAL: AsSpelling = AsSpelling { any_case: false, blanks_after_as: false };
-
     /// Anything a person might have meant as an AS number, `AS 4711` included:
     /// for recognising a mistake, never for accepting a value.
     pub(crate) const LOOSE: AsSpelling = AsSpelling { any_case: true, blanks_after_as: true };
@@ -144,17 +139,6 @@ mod tests {
         assert_eq!(parse_as_number("as4711"), Some(4711));
         assert_eq!(parse_as_number("AS4294967296"), None);
         assert_eq!(parse_as_number("AS"), None);
-    }
-
-    #[test]
-    fn canonical_as_numbers_are_upper_case_and_unbounded() {
-        let read = |w| read_as_number(w, AsSpelling::CANONICAL);
-        assert_eq!(read("AS1234"), AsNumber::Valid(1234));
-        assert_eq!(read("AS99999999999"), AsNumber::TooLarge);
-        for w in ["as1234", "As1", "AS", "AS-FOO", "AS1:AS-FOO", "AS 1"] {
-            assert_eq!(read(w), AsNumber::Not, "{w:?}");
-        }
-        assert_eq!(read(&as_name(4711)), AsNumber::Valid(4711));
     }
 
     #[test]

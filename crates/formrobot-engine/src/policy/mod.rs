@@ -138,15 +138,34 @@ impl Policy {
         self.distinct_neighbours().into_iter().map(Neighbour::name).collect()
     }
 
+    /// The AS numbers among [`Policy::neighbours`], in the same order: what
+    /// counts towards multihoming, kept as numbers rather than written out.
+    pub fn neighbour_ases(&self) -> Vec<u32> {
+        let mut found: Vec<u32> = Vec::new();
+        self.visit_neighbours(|neighbour| {
+            if let Neighbour::As(asn) = neighbour {
+                if !found.contains(&asn) {
+                    found.push(asn);
+                }
+            }
+        });
+        found
+    }
+
     /// The neighbours of [`Policy::neighbours`], before they are written out.
     fn distinct_neighbours<'a>(&'a self) -> Vec<Neighbour<'a>> {
         // Told apart before they are written out: a rule names a handful, so a scan beats a hash set.
         let mut found: Vec<Neighbour<'a>> = Vec::new();
-        let mut add = |neighbour: Neighbour<'a>| {
+        self.visit_neighbours(|neighbour| {
             if !found.iter().any(|seen| seen.same(neighbour)) {
                 found.push(neighbour);
             }
-        };
+        });
+        found
+    }
+
+    /// Every neighbour the rule names, in order, repeats included.
+    fn visit_neighbours<'a>(&'a self, mut add: impl FnMut(Neighbour<'a>)) {
         match self {
             Policy::AsIn(ripe181::AsIn { peer, .. })
             | Policy::AsOut(ripe181::AsOut { peer, .. })
@@ -156,7 +175,6 @@ impl Policy {
             }
             Policy::RpslDefault(rule) | Policy::MpDefault(rule) => rule.peering.peering.visit_neighbours(&mut add),
         }
-        found
     }
 }
 
@@ -374,6 +392,14 @@ mod tests {
         for (kind, text, want) in cases {
             let policy = parse(*kind, text).expect(text);
             assert_eq!(policy.neighbours(), *want, "{text}");
+            // The AS numbers among them, as numbers, in the same order: sets and AS-ANY left out.
+            let ases: Vec<String> = policy.neighbour_ases().iter().map(|asn| format!("AS{asn}")).collect();
+            let named: Vec<&str> = want
+                .iter()
+                .copied()
+                .filter(|name| name.strip_prefix("AS").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())))
+                .collect();
+            assert_eq!(ases, named, "{text}");
         }
     }
 

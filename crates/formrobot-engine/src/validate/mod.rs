@@ -110,8 +110,8 @@ pub struct PolicyFact {
     pub object: usize,
     /// Which way routes flow.
     pub direction: Direction,
-    /// The neighbours it names.
-    pub neighbours: Vec<String>,
+    /// The AS numbers it names as neighbours, in order ([`crate::policy::Policy::neighbour_ases`]).
+    pub neighbour_ases: Vec<u32>,
 }
 
 /// The validator's findings.

@@ -341,13 +341,13 @@ impl<'a> ObjectChecker<'a> {
     fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: Subject<'_>) {
         match policy::parse(kind, value.text()) {
             Ok(rule) => {
-                let mut neighbours = rule.neighbours();
+                let mut neighbour_ases = rule.neighbour_ases();
                 // Kept until the multihoming rule has run: no spare room for each of 100,000 rules.
-                neighbours.shrink_to_fit();
+                neighbour_ases.shrink_to_fit();
                 self.validation.policies.push(PolicyFact {
                     object: self.index,
                     direction: rule.direction(),
-                    neighbours,
+                    neighbour_ases,
                 });
                 if matches!(
                     kind,

@@ -4,7 +4,6 @@ use super::registry_policy::{check_registry_policy, RegistryPolicy};
 use super::{Disposition, NicHdlRequest, PolicyFact, Validation};
 use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
-use crate::grammar::asn::{read_as_number, AsNumber, AsSpelling};
 use crate::parse::Submission;
 use crate::policy::Direction;
 use crate::syntax::{self, Contact};
@@ -242,12 +241,12 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
         by_object.get(start..end).unwrap_or(&[])
     };
     for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
-        let mut seen: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
-        let mut order: Vec<&str> = Vec::new();
+        let mut seen: BTreeMap<u32, (bool, bool)> = BTreeMap::new();
+        let mut order: Vec<u32> = Vec::new();
         for fact in policies_of(summary.index) {
-            for neighbour in fact.neighbours.iter().filter(|n| is_as_number(n)) {
-                let entry = seen.entry(neighbour.as_str()).or_insert_with(|| {
-                    order.push(neighbour.as_str());
+            for &neighbour in &fact.neighbour_ases {
+                let entry = seen.entry(neighbour).or_insert_with(|| {
+                    order.push(neighbour);
                     (false, false)
                 });
                 match fact.direction {
@@ -273,7 +272,7 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
                         Some((false, true)) => "outbound only",
                         _ => "default only",
                     };
-                    format!("{n} ({description})")
+                    format!("AS{n} ({description})")
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -300,14 +299,6 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
         }
         found.push(Diagnostic::error(Some(summary.line), Some("aut-num"), message));
     }
-}
-
-/// Whether a neighbour, as [`crate::policy::Policy::neighbours`] spells it, is
-/// an AS number rather than a set.
-fn is_as_number(neighbour: &str) -> bool {
-    // Neighbours come normalised (`AS1234`, upper-case set names), so only the
-    // canonical spelling counts, and the digits are not checked against 32 bits.
-    read_as_number(neighbour, AsSpelling::CANONICAL) != AsNumber::Not
 }
 
 /// APNIC: asking for more than one AS number needs a justification in Additional Comments.
@@ -346,16 +337,5 @@ mod tests {
         let message = index.mismatch("John Doe", Dialect::Apnic, None);
         assert!(message.contains("did you mean 'John E Doe'?"), "{message}");
         assert!(message.contains("names found: 'John E Doe', 'Mary Major'"), "{message}");
-    }
-
-    #[test]
-    fn as_numbers_are_told_from_sets() {
-        assert!(is_as_number("AS1234"));
-        assert!(!is_as_number("AS-FOO"));
-        assert!(!is_as_number("AS"));
-        assert!(!is_as_number("AS1:AS-FOO"));
-        // Only the canonical spelling, as neighbours are normalised; any number of digits.
-        assert!(!is_as_number("as1234"));
-        assert!(is_as_number("AS99999999999"));
     }
 }
