@@ -324,14 +324,35 @@ pub(crate) fn is_identifier(word: &str) -> bool {
         && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Turns a list of operands into one node, without wrapping a lone operand.
-pub(crate) fn collapse<T>(mut items: Vec<T>, wrap: fn(Vec<T>) -> T) -> T {
-    if items.len() == 1 {
-        if let Some(item) = items.pop() {
-            return item;
+/// The operands of an operator (`OR`, `AND`), read one after another and
+/// made into one node by [`Terms::join`]. A lone operand, what most rules
+/// have, is kept as it is: no list is made for it.
+pub(crate) struct Terms<T> {
+    lone: Option<T>,
+    all: Vec<T>,
+}
+
+impl<T> Terms<T> {
+    /// The first operand.
+    pub(crate) fn new(first: T) -> Terms<T> {
+        Terms { lone: Some(first), all: Vec::new() }
+    }
+
+    /// Another operand.
+    pub(crate) fn push(&mut self, next: T) {
+        if let Some(first) = self.lone.take() {
+            self.all.push(first);
+        }
+        self.all.push(next);
+    }
+
+    /// One node: the lone operand itself, or all of them wrapped.
+    pub(crate) fn join(self, wrap: fn(Vec<T>) -> T) -> T {
+        match self.lone {
+            Some(lone) => lone,
+            None => wrap(self.all),
         }
     }
-    wrap(items)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! `OR`.
 
 use super::lexer::{Mode, Token, TokenKind};
-use super::{asn_error, classify_asn, collapse, expected, invalid_char, quote};
+use super::{asn_error, classify_asn, expected, invalid_char, quote, Terms};
 use super::{AsnWord, PolicyError};
 use crate::grammar::{parse_digits, strip_prefix_ignore_case};
 
@@ -222,7 +222,7 @@ impl Parser<'_> {
     }
 
     fn or_expr(&mut self) -> Result<Expr, PolicyError> {
-        let mut terms = vec![self.and_expr()?];
+        let mut terms = Terms::new(self.and_expr()?);
         loop {
             let token = self.cursor.peek(Mode::Plain);
             if token.is_keyword("OR") {
@@ -232,16 +232,16 @@ impl Parser<'_> {
             }
             terms.push(self.and_expr()?);
         }
-        Ok(collapse(terms, Expr::Or))
+        Ok(terms.join(Expr::Or))
     }
 
     fn and_expr(&mut self) -> Result<Expr, PolicyError> {
-        let mut terms = vec![self.not_expr()?];
+        let mut terms = Terms::new(self.not_expr()?);
         while self.cursor.peek(Mode::Plain).is_keyword("AND") {
             self.cursor.bump(Mode::Plain);
             terms.push(self.not_expr()?);
         }
-        Ok(collapse(terms, Expr::And))
+        Ok(terms.join(Expr::And))
     }
 
     fn not_expr(&mut self) -> Result<Expr, PolicyError> {

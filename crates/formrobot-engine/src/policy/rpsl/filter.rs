@@ -12,7 +12,7 @@ use crate::grammar::parse_digits;
 use crate::grammar::range::{parse_range_op, split_range, RangeOp};
 use crate::policy::lexer::{Mode, Token, TokenKind};
 use crate::policy::parser::never_closed;
-use crate::policy::{asn_error, classify_asn, collapse, expected, invalid_char, is_identifier, quote};
+use crate::policy::{asn_error, classify_asn, expected, invalid_char, is_identifier, quote, Terms};
 use crate::policy::{AsnWord, PolicyError};
 
 /// A route filter.
@@ -100,7 +100,7 @@ const FILTER_TERM: &str = "a filter such as ANY, NEW, AS1103, AS-FOO or {192.0.2
 impl<'a> Parser<'a> {
     /// A filter: `OR` (or juxtaposition) of `AND`s of `NOT`s of terms.
     pub(super) fn filter(&mut self) -> Result<Filter, PolicyError> {
-        let mut terms = vec![self.filter_and()?];
+        let mut terms = Terms::new(self.filter_and()?);
         loop {
             let token = self.cursor.peek(Mode::Filter);
             if token.is_keyword("OR") {
@@ -110,16 +110,16 @@ impl<'a> Parser<'a> {
             }
             terms.push(self.filter_and()?);
         }
-        Ok(collapse(terms, Filter::Or))
+        Ok(terms.join(Filter::Or))
     }
 
     fn filter_and(&mut self) -> Result<Filter, PolicyError> {
-        let mut terms = vec![self.filter_not()?];
+        let mut terms = Terms::new(self.filter_not()?);
         while self.cursor.peek(Mode::Filter).is_keyword("AND") {
             self.cursor.bump(Mode::Filter);
             terms.push(self.filter_not()?);
         }
-        Ok(collapse(terms, Filter::And))
+        Ok(terms.join(Filter::And))
     }
 
     fn filter_not(&mut self) -> Result<Filter, PolicyError> {

@@ -7,7 +7,7 @@ use super::set::{set_kind, SetKind, SetName};
 use super::{is_reserved, Parser};
 use crate::grammar::asn::as_name;
 use crate::policy::lexer::{Mode, Token, TokenKind};
-use crate::policy::{asn_error, classify_asn, collapse, expected, quote};
+use crate::policy::{asn_error, classify_asn, expected, quote, Terms};
 use crate::policy::{AsnWord, PolicyError};
 
 /// The neighbours a clause talks to.
@@ -172,17 +172,17 @@ impl Parser<'_> {
     }
 
     fn as_or(&mut self) -> Result<AsExpr, PolicyError> {
-        let mut terms = vec![self.as_and()?];
+        let mut terms = Terms::new(self.as_and()?);
         while self.cursor.peek(Mode::Plain).is_keyword("OR") {
             self.cursor.bump(Mode::Plain);
             terms.push(self.as_and()?);
         }
-        Ok(collapse(terms, AsExpr::Or))
+        Ok(terms.join(AsExpr::Or))
     }
 
     fn as_and(&mut self) -> Result<AsExpr, PolicyError> {
         let depth = self.depth;
-        let mut terms = vec![self.as_primary()?];
+        let mut terms = Terms::new(self.as_primary()?);
         loop {
             let token = self.cursor.peek(Mode::Plain);
             if token.is_keyword("AND") {
@@ -193,15 +193,15 @@ impl Parser<'_> {
                 // so a long chain of them counts against the nesting limit.
                 self.cursor.bump(Mode::Plain);
                 self.enter(token)?;
-                let left = collapse(std::mem::take(&mut terms), AsExpr::And);
+                let left = terms.join(AsExpr::And);
                 let right = self.as_primary()?;
-                terms.push(AsExpr::Except(Box::new(left), Box::new(right)));
+                terms = Terms::new(AsExpr::Except(Box::new(left), Box::new(right)));
             } else {
                 break;
             }
         }
         self.depth = depth;
-        Ok(collapse(terms, AsExpr::And))
+        Ok(terms.join(AsExpr::And))
     }
 
     fn as_primary(&mut self) -> Result<AsExpr, PolicyError> {
