@@ -341,9 +341,8 @@ impl<'a> ObjectChecker<'a> {
     fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: Subject<'_>) {
         match policy::parse(kind, value.text()) {
             Ok(rule) => {
-                let mut neighbour_ases = rule.neighbour_ases();
-                // Kept until the multihoming rule has run: no spare room for each of 100,000 rules.
-                neighbour_ases.shrink_to_fit();
+                // A handful of numbers: the allocator's smallest block holds them, so no shrinking to fit.
+                let neighbour_ases = rule.neighbour_ases();
                 self.validation.policies.push(PolicyFact {
                     object: self.index,
                     direction: rule.direction(),
