@@ -53,6 +53,11 @@ pub(super) enum SetName {
 /// RFC 2622 section 5: the components are AS numbers and set names, at least
 /// one is a set name, and all set names are of the same kind.
 pub(super) fn set_kind(word: &str) -> SetName {
+    // Every set prefix ends in '-': a word without one (an AS number, a
+    // keyword) is no set, and no bad one, without trying each prefix on it.
+    if !word.contains('-') {
+        return SetName::NotSet;
+    }
     let mut kind = None;
     let mut stranger = None;
     for component in word.split(':') {
