@@ -138,10 +138,10 @@ enum Command {
     /// Serve the Resource Request API (JSON over HTTP), the operators' console (/console/) and the
     /// public check page (/check) on [http] listen, until SIGTERM or SIGINT.
     Serve,
-    /// Make, list and revoke the keys of the Resource Request API.
     /// Operators of the web console: add (asks for a password), remove, list.
     #[command(subcommand)]
     Operator(cli::operator::OperatorCommand),
+    /// Make, list and revoke the keys of the Resource Request API.
     #[command(subcommand)]
     ApiKey(cli::api::KeyCommand),
     /// Pass an accepted request on to the upstream registry's API ([upstream_api]) and record its answer.

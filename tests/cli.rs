@@ -185,3 +185,29 @@ fn an_unknown_configuration_key_stops_check_config_and_the_daemon() {
         assert!(said.contains("pasword"), "{command} names the key: {said}");
     }
 }
+
+#[test]
+fn every_command_is_described_in_the_help() {
+    let output = common::formrobot(&["--help"], None);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .collect();
+    assert!(commands.len() > 10, "{help}");
+    for line in commands {
+        let (command, description) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+        let description = description.trim();
+        // A description, and its own: not a type's placeholder, nor another command's.
+        assert!(description.len() > 15 && !description.starts_with("What "), "{command}: {description:?}");
+        if command == "operator" {
+            assert!(description.starts_with("Operators of the web console"), "{description}");
+        }
+        if command == "api-key" {
+            assert!(description.contains("keys of the Resource Request API"), "{description}");
+        }
+    }
+}
