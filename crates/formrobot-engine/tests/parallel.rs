@@ -54,17 +54,24 @@ fn assert_same(text: &str, must_cut: bool) {
     }
 }
 
-/// Forms picked by `picks` and joined, as often as it takes to pass the size
-/// from which the engine reads on several threads; with CRLF line ends when `crlf`.
+/// Forms picked by `picks` and joined, as often as it takes to pass both the
+/// size and the number of objects from which the engine works on several
+/// threads; with CRLF line ends when `crlf`.
 fn joined_forms(picks: &[usize], separator: &str, crlf: bool) -> String {
     let mut text = String::new();
-    // Twice the size, so that forms with few objects make enough of them as well.
     for pick in picks.iter().cycle() {
-        if text.len() >= 2 * PARALLEL_FROM_BYTES {
+        if text.len() >= PARALLEL_FROM_BYTES {
             break;
         }
         text.push_str(&RIPE_FORMS[pick % RIPE_FORMS.len()]);
         text.push_str(separator);
+    }
+    // Forms of few, long objects need more of themselves to make enough objects.
+    for _ in 0..8 {
+        if check(&text, 1).submission.objects.len() >= PARALLEL_FROM_OBJECTS {
+            break;
+        }
+        text = text.repeat(2);
     }
     if crlf {
         text = text.replace('\n', "\r\n");
