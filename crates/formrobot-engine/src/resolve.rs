@@ -95,7 +95,7 @@ pub fn requests(checked: &Checked) -> Vec<HandleRequest> {
                 NicHdlRequest::Blank => return None,
                 NicHdlRequest::Auto(placeholder) => {
                     let written = nic_hdl_text(&checked.submission.objects[fact.object]).unwrap_or_default();
-                    (written, Some(placeholder.number), placeholder.initials.clone())
+                    (written, Some(placeholder.number), placeholder.initials.map(|initials| initials.to_string()))
                 }
             };
             Some(HandleRequest {

@@ -175,7 +175,7 @@ fn store_object(
              ON CONFLICT (handle) DO UPDATE SET name = excluded.name WHERE ticket_id IS NULL
              ON CONFLICT DO NOTHING",
         )?;
-        claim.execute(params![key, handle.initials, handle.number, handle.suffix, name, now])?;
+        claim.execute(params![key, handle.initials.as_str(), handle.number, handle.suffix.as_str(), name, now])?;
     }
     Ok(())
 }

@@ -13,14 +13,76 @@ use crate::grammar::strip_prefix_ignore_case;
 use std::fmt;
 
 /// A registry-assigned NIC handle such as `JD1-AP`, `MK16-RIPE` or `CREW-RIPE`.
+///
+/// Its parts are kept inline, without allocating: a large form references
+/// tens of thousands of handles.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NicHandle {
     /// The 2 to 4 letters before the number, upper case (`JD`).
-    pub initials: String,
+    pub initials: Letters<4>,
     /// The sequence number, if the handle has one (`CREW-RIPE` has none).
     pub number: Option<u32>,
     /// The registry suffix after the `-`, upper case (`AP`, `RIPE`).
-    pub suffix: String,
+    pub suffix: Letters<10>,
+}
+
+/// Up to `N` ASCII letters, kept inline: the parts of a handle, whose
+/// grammar bounds their length.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Letters<const N: usize> {
+    bytes: [u8; N],
+    length: u8,
+}
+
+impl<const N: usize> Letters<N> {
+    /// `text` upper-cased, if it is at most `N` ASCII letters.
+    pub fn upper(text: &str) -> Option<Letters<N>> {
+        if text.len() > N || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        let mut bytes = [0; N];
+        for (to, from) in bytes.iter_mut().zip(text.bytes()) {
+            *to = from.to_ascii_uppercase();
+        }
+        Some(Letters { bytes, length: u8::try_from(text.len()).ok()? })
+    }
+
+    /// The letters as text.
+    pub fn as_str(&self) -> &str {
+        // ASCII letters only (see `upper`), so always UTF-8.
+        self.bytes.get(..usize::from(self.length)).and_then(|bytes| std::str::from_utf8(bytes).ok()).unwrap_or("")
+    }
+}
+
+impl<const N: usize> std::ops::Deref for Letters<N> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<const N: usize> PartialEq<str> for Letters<N> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl<const N: usize> PartialEq<&str> for Letters<N> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl<const N: usize> fmt::Display for Letters<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<const N: usize> fmt::Debug for Letters<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 impl fmt::Display for NicHandle {
@@ -42,12 +104,12 @@ pub struct Placeholder {
     /// The placeholder's number, which identifies it within a submission.
     pub number: u32,
     /// Suggested initials for the handle to be assigned, upper case.
-    pub initials: Option<String>,
+    pub initials: Option<Letters<4>>,
 }
 
 impl fmt::Display for Placeholder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AUTO-{}{}", self.number, self.initials.as_deref().unwrap_or(""))
+        write!(f, "AUTO-{}{}", self.number, self.initials.as_ref().map_or("", |initials| initials.as_str()))
     }
 }
 
@@ -94,7 +156,7 @@ pub fn parse_handle(v: &str) -> Option<NicHandle> {
     if !shaped {
         return None;
     }
-    let initials_text = value[..initials].to_ascii_uppercase();
+    let initials_text = Letters::upper(&value[..initials])?;
     if initials_text == "AUTO" {
         return None;
     }
@@ -102,7 +164,7 @@ pub fn parse_handle(v: &str) -> Option<NicHandle> {
         0 => None,
         _ => Some(value[initials..initials + numbered].parse().ok()?),
     };
-    Some(NicHandle { initials: initials_text, number, suffix: value[suffix_start..].to_ascii_uppercase() })
+    Some(NicHandle { initials: initials_text, number, suffix: Letters::upper(&value[suffix_start..])? })
 }
 
 /// Parses an `AUTO-` placeholder.
@@ -128,10 +190,10 @@ pub fn parse_placeholder(v: &str) -> Result<Option<Placeholder>, SyntaxError> {
     Ok(Some(Placeholder { number, initials }))
 }
 
-fn placeholder_initials(value: &str, digits: &str, letters: &str) -> Result<Option<String>, SyntaxError> {
+fn placeholder_initials(value: &str, digits: &str, letters: &str) -> Result<Option<Letters<4>>, SyntaxError> {
     match letters.len() {
         0 => Ok(None),
-        2..=4 => Ok(Some(letters.to_ascii_uppercase())),
+        2..=4 => Ok(Letters::upper(letters)),
         _ => Err(SyntaxError::new(format!("'{value}': the initials after AUTO-{digits} must be 2 to 4 letters"))),
     }
 }
@@ -296,11 +358,11 @@ mod tests {
         }
         for case in &cases {
             let expected = handle.captures(case.trim()).and_then(|caps| {
-                let initials = caps[1].to_ascii_uppercase();
+                let initials = Letters::upper(&caps[1]).expect("2 to 4 letters");
                 (initials != "AUTO").then(|| NicHandle {
                     initials,
                     number: caps.get(2).map(|m| m.as_str().parse().expect("nine digits fit")),
-                    suffix: caps[3].to_ascii_uppercase(),
+                    suffix: Letters::upper(&caps[3]).expect("2 to 10 letters"),
                 })
             });
             assert_eq!(parse_handle(case), expected, "{case:?}");
@@ -314,11 +376,15 @@ mod tests {
     }
 
     fn handle(initials: &str, number: Option<u32>, suffix: &str) -> NicHandle {
-        NicHandle { initials: initials.into(), number, suffix: suffix.into() }
+        NicHandle {
+            initials: Letters::upper(initials).expect("initials"),
+            number,
+            suffix: Letters::upper(suffix).expect("a suffix"),
+        }
     }
 
     fn auto(number: u32, initials: Option<&str>) -> Placeholder {
-        Placeholder { number, initials: initials.map(String::from) }
+        Placeholder { number, initials: initials.map(|letters| Letters::upper(letters).expect("initials")) }
     }
 
     fn placeholder_error(v: &str) -> String {

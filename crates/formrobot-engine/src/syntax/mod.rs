@@ -17,7 +17,7 @@ mod registry;
 
 pub use asn::apnic_as_count;
 pub use auth::filtered_auth;
-pub use contact::{classify_contact, parse_handle, parse_placeholder, Contact, NicHandle, Placeholder};
+pub use contact::{classify_contact, parse_handle, parse_placeholder, Contact, Letters, NicHandle, Placeholder};
 pub use country::is_country_code;
 
 use crate::date::Date;
