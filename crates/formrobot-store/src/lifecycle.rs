@@ -247,10 +247,10 @@ impl RequestSummary {
             .collect();
         let neighbours: BTreeSet<u32> = checked
             .validation
-            .policies
+            .neighbours
             .iter()
             .filter(|fact| aut_nums.contains(&fact.object))
-            .flat_map(|fact| fact.neighbour_ases.iter().copied())
+            .map(|fact| fact.asn)
             .collect();
         RequestSummary {
             as_name: (!names.is_empty()).then(|| names.join(", ")),

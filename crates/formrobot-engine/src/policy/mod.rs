@@ -142,14 +142,22 @@ impl Policy {
     /// counts towards multihoming, kept as numbers rather than written out.
     pub fn neighbour_ases(&self) -> Vec<u32> {
         let mut found: Vec<u32> = Vec::new();
-        self.visit_neighbours(|neighbour| {
-            if let Neighbour::As(asn) = neighbour {
-                if !found.contains(&asn) {
-                    found.push(asn);
-                }
+        self.each_neighbour_as(|asn| {
+            if !found.contains(&asn) {
+                found.push(asn);
             }
         });
         found
+    }
+
+    /// Each AS number the rule names as a neighbour, in order, repeats
+    /// included: [`Policy::neighbour_ases`] without a list.
+    pub fn each_neighbour_as(&self, mut each: impl FnMut(u32)) {
+        self.visit_neighbours(|neighbour| {
+            if let Neighbour::As(asn) = neighbour {
+                each(asn);
+            }
+        });
     }
 
     /// The neighbours of [`Policy::neighbours`], before they are written out.

@@ -103,15 +103,17 @@ pub struct MaintainerFact {
     pub help: Arc<str>,
 }
 
-/// A routing policy rule that parsed.
+/// A neighbouring AS that a routing policy rule which parsed names: one
+/// fact per rule and AS number ([`crate::policy::Policy::neighbour_ases`]),
+/// sixteen bytes and nothing to allocate, for the 100,000 rules of a large form.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyFact {
+pub struct NeighbourFact {
     /// Index into [`Submission::objects`].
     pub object: usize,
-    /// Which way routes flow.
+    /// Which way the rule's routes flow.
     pub direction: Direction,
-    /// The AS numbers it names as neighbours, in order ([`crate::policy::Policy::neighbour_ases`]).
-    pub neighbour_ases: Vec<u32>,
+    /// The neighbour's AS number.
+    pub asn: u32,
 }
 
 /// The validator's findings.
@@ -125,8 +127,8 @@ pub struct Validation {
     pub nic_handles: Vec<NicHdlFact>,
     /// The contact references.
     pub contacts: Vec<ContactFact>,
-    /// The routing policy rules that parsed.
-    pub policies: Vec<PolicyFact>,
+    /// The neighbouring ASes of the routing policy rules that parsed, in order.
+    pub neighbours: Vec<NeighbourFact>,
     /// The maintainer references.
     pub maintainers: Vec<MaintainerFact>,
 }
@@ -199,7 +201,7 @@ impl Validation {
             objects: all(&mut runs, |run| &mut run.objects),
             nic_handles: all(&mut runs, |run| &mut run.nic_handles),
             contacts: all(&mut runs, |run| &mut run.contacts),
-            policies: all(&mut runs, |run| &mut run.policies),
+            neighbours: all(&mut runs, |run| &mut run.neighbours),
             maintainers: all(&mut runs, |run| &mut run.maintainers),
             diagnostics,
         }

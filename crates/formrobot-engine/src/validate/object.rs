@@ -1,7 +1,7 @@
 //! Checks one object against its template definition.
 
 use super::{
-    ContactFact, Disposition, MaintainerFact, NicHdlFact, NicHdlRequest, ObjectSummary, PolicyFact, Validation,
+    ContactFact, Disposition, MaintainerFact, NeighbourFact, NicHdlFact, NicHdlRequest, ObjectSummary, Validation,
 };
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
@@ -341,12 +341,14 @@ impl<'a> ObjectChecker<'a> {
     fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: Subject<'_>) {
         match policy::parse(kind, value.text()) {
             Ok(rule) => {
-                // A handful of numbers: the allocator's smallest block holds them, so no shrinking to fit.
-                let neighbour_ases = rule.neighbour_ases();
-                self.validation.policies.push(PolicyFact {
-                    object: self.index,
-                    direction: rule.direction(),
-                    neighbour_ases,
+                let (object, direction) = (self.index, rule.direction());
+                let neighbours = &mut self.validation.neighbours;
+                let first = neighbours.len();
+                rule.each_neighbour_as(|asn| {
+                    // Once per rule: a rule names a handful, so a scan of its own facts will do.
+                    if !neighbours[first..].iter().any(|fact| fact.asn == asn) {
+                        neighbours.push(NeighbourFact { object, direction, asn });
+                    }
                 });
                 if matches!(
                     kind,

@@ -1,7 +1,7 @@
 //! Rules that span the objects of one submission.
 
 use super::registry_policy::{check_registry_policy, RegistryPolicy};
-use super::{Disposition, NicHdlRequest, PolicyFact, Validation};
+use super::{Disposition, NeighbourFact, NicHdlRequest, Validation};
 use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
 use crate::parse::Submission;
@@ -233,9 +233,9 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
     // Ordered by object once (they come in that order, which a stable sort
     // sees in one pass), so that the work stays linear however many aut-nums
     // a submission holds.
-    let mut by_object: Vec<&PolicyFact> = validation.policies.iter().collect();
+    let mut by_object: Vec<&NeighbourFact> = validation.neighbours.iter().collect();
     by_object.sort_by_key(|fact| fact.object);
-    let policies_of = |object: usize| {
+    let neighbours_of = |object: usize| {
         let start = by_object.partition_point(|fact| fact.object < object);
         let end = by_object.partition_point(|fact| fact.object <= object);
         by_object.get(start..end).unwrap_or(&[])
@@ -243,17 +243,15 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
     for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
         let mut seen: BTreeMap<u32, (bool, bool)> = BTreeMap::new();
         let mut order: Vec<u32> = Vec::new();
-        for fact in policies_of(summary.index) {
-            for &neighbour in &fact.neighbour_ases {
-                let entry = seen.entry(neighbour).or_insert_with(|| {
-                    order.push(neighbour);
-                    (false, false)
-                });
-                match fact.direction {
-                    Direction::Inbound => entry.0 = true,
-                    Direction::Outbound => entry.1 = true,
-                    Direction::Default => {}
-                }
+        for fact in neighbours_of(summary.index) {
+            let entry = seen.entry(fact.asn).or_insert_with(|| {
+                order.push(fact.asn);
+                (false, false)
+            });
+            match fact.direction {
+                Direction::Inbound => entry.0 = true,
+                Direction::Outbound => entry.1 = true,
+                Direction::Default => {}
             }
         }
         let both = seen.values().filter(|(inbound, outbound)| *inbound && *outbound).count();
