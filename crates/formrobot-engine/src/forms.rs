@@ -95,16 +95,17 @@ fn one() -> usize {
 pub struct TemplateDef {
     /// Which dialect the template belongs to.
     pub dialect: Dialect,
-    /// The object class it creates (`aut-num`, `person`, `mntner`, `role`).
-    pub class: String,
+    /// The object class it creates (`aut-num`, `person`, `mntner`, `role`);
+    /// shared with the summary of every object checked against it.
+    pub class: Arc<str>,
     /// APNIC only: the name in the template header, `AUT-NUM` in `#[AUT-NUM TEMPLATE V3.0]#`.
     #[serde(default)]
     pub header: Option<String>,
     /// APNIC only: the version in the template header, `V3.0`.
     #[serde(default)]
     pub version: Option<String>,
-    /// A human title, e.g. "APNIC-038 aut-num template V3.0".
-    pub title: String,
+    /// A human title, e.g. "APNIC-038 aut-num template V3.0"; shared like the class.
+    pub title: Arc<str>,
     /// What the template is for, in a sentence or two.
     pub help: String,
     /// The attributes in the order the blank form lists them.
@@ -166,7 +167,7 @@ impl FormSet {
             template.file = file.clone();
             check_definition(&template)?;
             if let Some(other) = templates.iter().find(|t| same_template(t, &template)) {
-                return Err(FormError::Duplicate { file, what: template.title.clone(), other: other.file.clone() });
+                return Err(FormError::Duplicate { file, what: template.title.to_string(), other: other.file.clone() });
             }
             templates.push(template);
         }
@@ -217,7 +218,7 @@ impl FormSet {
 
     /// The RIPE object classes that are defined, for error messages.
     pub fn ripe_classes(&self) -> Vec<&str> {
-        self.templates.iter().filter(|t| t.dialect == Dialect::Ripe).map(|t| t.class.as_str()).collect()
+        self.templates.iter().filter(|t| t.dialect == Dialect::Ripe).map(|t| &*t.class).collect()
     }
 }
 
@@ -241,7 +242,7 @@ fn check_definition(template: &TemplateDef) -> Result<(), FormError> {
     if template.attributes.is_empty() {
         return Err(invalid("a template needs at least one attribute".into()));
     }
-    if template.dialect == Dialect::Ripe && template.attributes[0].name != template.class {
+    if template.dialect == Dialect::Ripe && *template.attributes[0].name != *template.class {
         return Err(invalid(format!(
             "the first attribute of a RIPE template names its class, so it must be `{}`",
             template.class

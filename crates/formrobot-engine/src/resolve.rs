@@ -235,7 +235,7 @@ pub fn rewrite(checked: &Checked, assignments: &[Assignment]) -> Vec<RenderedObj
             } else {
                 (rewritten, None)
             };
-            RenderedObject { object: summary.index, class: summary.class.clone(), submitted, replaced }
+            RenderedObject { object: summary.index, class: summary.class.to_string(), submitted, replaced }
         })
         .collect()
 }

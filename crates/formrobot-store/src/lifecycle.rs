@@ -236,7 +236,7 @@ impl RequestSummary {
             .validation
             .objects
             .iter()
-            .filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num")
+            .filter(|o| o.disposition == Disposition::Checked && &*o.class == "aut-num")
             .map(|o| o.index)
             .collect();
         let names: Vec<String> = aut_nums

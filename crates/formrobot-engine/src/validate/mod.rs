@@ -36,13 +36,13 @@ pub struct ObjectSummary {
     /// Index into [`Submission::objects`].
     pub index: usize,
     /// The object class (`aut-num`, `person`, ...), lower case.
-    pub class: String,
+    pub class: Arc<str>,
     /// The line the object starts on.
     pub line: usize,
     /// How it was treated.
     pub disposition: Disposition,
     /// The title of the template definition it was checked against.
-    pub template: Option<String>,
+    pub template: Option<Arc<str>>,
     /// How many of its routing policy rules failed to parse.
     pub policy_errors: usize,
 }

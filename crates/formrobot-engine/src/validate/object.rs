@@ -12,6 +12,7 @@ use crate::policy;
 use crate::source::{Span, Subject};
 use crate::syntax::{self, SyntaxClass, SyntaxContext};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Which definition of a template each attribute name is, found once per
 /// name and template for a whole submission: the parser shares one text
@@ -145,16 +146,16 @@ pub(super) fn check_object(
 
 fn summary(index: usize, object: &Object, template: Option<&TemplateDef>, disposition: Disposition) -> ObjectSummary {
     let class = match (&object.kind, template) {
-        (_, Some(template)) => template.class.clone(),
-        (ObjectKind::Rpsl { class }, None) => class.clone(),
-        (ObjectKind::Template { header, .. }, None) => header.to_ascii_lowercase(),
+        (_, Some(template)) => Arc::clone(&template.class),
+        (ObjectKind::Rpsl { class }, None) => Arc::from(class.as_str()),
+        (ObjectKind::Template { header, .. }, None) => Arc::from(header.to_ascii_lowercase()),
     };
     ObjectSummary {
         index,
         class,
         line: object.line,
         disposition,
-        template: template.map(|t| t.title.clone()),
+        template: template.map(|t| Arc::clone(&t.title)),
         policy_errors: 0,
     }
 }
@@ -404,7 +405,7 @@ impl<'a> ObjectChecker<'a> {
                 }
             }
             // The class attribute of a mntner names the maintainer it creates; every other one refers to one.
-            SyntaxClass::MntnerName | SyntaxClass::MntRoutes if definition.name != self.template.class => {
+            SyntaxClass::MntnerName | SyntaxClass::MntRoutes if *definition.name != *self.template.class => {
                 if let Some(name) = text.split_whitespace().next() {
                     self.validation.maintainers.push(MaintainerFact {
                         object: self.index,

@@ -101,7 +101,7 @@ pub fn check_references(
     let created_maintainers: HashSet<String> = validation
         .objects
         .iter()
-        .filter(|o| o.class == "mntner")
+        .filter(|o| &*o.class == "mntner")
         .filter_map(|o| submission.objects[o.index].first("mntner"))
         .map(|a| a.joined().text().to_ascii_uppercase())
         .collect();

@@ -63,7 +63,7 @@ pub(super) fn check_registry_policy(
 ) {
     let checked = || validation.objects.iter().filter(|o| o.disposition == Disposition::Checked);
     if let Some(required) = &policy.required_mnt_by {
-        for aut_num in checked().filter(|o| o.class == "aut-num") {
+        for aut_num in checked().filter(|o| &*o.class == "aut-num") {
             let names = validation
                 .maintainers
                 .iter()

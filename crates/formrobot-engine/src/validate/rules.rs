@@ -47,7 +47,7 @@ fn check_something_was_sent(submission: &Submission, validation: &Validation, fo
         return false;
     }
     // An aut-num of an unknown template version has its own error already.
-    let has_aut_num = validation.objects.iter().any(|o| o.class == "aut-num" && o.disposition != Disposition::Blank);
+    let has_aut_num = validation.objects.iter().any(|o| &*o.class == "aut-num" && o.disposition != Disposition::Blank);
     if !has_aut_num {
         // A route, an inetnum or an unknown class alone is not an AS number request:
         // nothing may be accepted (and no ticket opened) for it.
@@ -240,7 +240,8 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
         let end = by_object.partition_point(|fact| fact.object <= object);
         by_object.get(start..end).unwrap_or(&[])
     };
-    for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
+    for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && &*o.class == "aut-num")
+    {
         let mut seen: BTreeMap<u32, (bool, bool)> = BTreeMap::new();
         let mut order: Vec<u32> = Vec::new();
         for fact in neighbours_of(summary.index) {
@@ -304,7 +305,8 @@ fn check_apnic_as_count(submission: &Submission, validation: &Validation, found:
     if submission.dialect != Dialect::Apnic || !submission.comments.trim().is_empty() {
         return;
     }
-    for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && o.class == "aut-num") {
+    for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && &*o.class == "aut-num")
+    {
         let object = &submission.objects[summary.index];
         let Some(attribute) = object.first("aut-num") else { continue };
         let count = syntax::apnic_as_count(attribute.joined().text());
