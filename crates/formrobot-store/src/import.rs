@@ -197,5 +197,5 @@ fn identify(object: &Object) -> Option<(String, String, Option<String>)> {
     let name = matches!(class.as_str(), "person" | "role")
         .then(|| object.first(class).map(|a| a.joined().text().to_owned()))
         .flatten();
-    Some((class.clone(), key, name))
+    Some((class.to_string(), key, name))
 }

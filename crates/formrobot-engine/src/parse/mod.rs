@@ -31,8 +31,8 @@ pub enum ObjectKind {
     },
     /// An RPSL object, from its first attribute.
     Rpsl {
-        /// The class, lower case (`aut-num`).
-        class: String,
+        /// The class, lower case (`aut-num`): the name of its first attribute, shared with it.
+        class: Name,
     },
 }
 

@@ -191,7 +191,7 @@ impl Reader {
             self.paragraph = Paragraph::NotAnObject;
             return;
         };
-        let kind = ObjectKind::Rpsl { class: class.to_ascii_lowercase() };
+        let kind = ObjectKind::Rpsl { class: self.names.intern(class) };
         let object = Object { kind, line: first.number, attributes: Vec::new() };
         read_line(&mut self.attributes, first, read, &mut self.names, &mut self.buffer, &mut self.diagnostics);
         self.paragraph = Paragraph::Object(object);
