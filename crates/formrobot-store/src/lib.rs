@@ -249,6 +249,12 @@ fn wal_path(path: &Path) -> std::path::PathBuf {
 /// foreign keys back on.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     let known = i64::try_from(schema::MIGRATIONS.len()).unwrap_or(i64::MAX);
+    // Nearly every opening finds the schema current: a read tells, without
+    // taking the write lock that the migrations need (versions only go up).
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version == known {
+        return Ok(());
+    }
     connection.pragma_update(None, "foreign_keys", false)?;
     loop {
         let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
