@@ -40,6 +40,11 @@ use std::time::Duration;
 /// The database file used when none is named.
 pub const DEFAULT_PATH: &str = "formrobot.db";
 
+/// The longest write-ahead log that [`Store::keep_a_short_log_on_close`] leaves
+/// behind: about ten mails of a few kilobytes each (a mail's commit writes some
+/// twenty 4 KiB pages), read again whole by each next opening.
+pub const LOG_KEPT_ON_CLOSE_BYTES: u64 = 1024 * 1024;
+
 /// How long a writer waits for another writer's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -197,6 +202,36 @@ impl Store {
     /// them; closing the last connection still copies what is left.
     pub fn leave_checkpoints_to_another_connection(&self) -> Result<(), StoreError> {
         self.connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Lets this connection's close leave the write-ahead log as it is, even
+    /// as the last connection, while the log is shorter than
+    /// [`LOG_KEPT_ON_CLOSE_BYTES`]: no checkpoint (two waits for the disk) and
+    /// no deleting of the log, which the next writer would create anew (two
+    /// more: its header and the folder). For `formrobot process`, one
+    /// short-lived connection per mail. What the log holds is committed and
+    /// durable either way.
+    ///
+    /// The bound is needed: the first connection to open the file rebuilds
+    /// the log's index from the log (reading all of it) and takes none of it
+    /// as copied, so neither its reading nor SQLite's automatic checkpoint
+    /// ever starts the log afresh, and it would grow with every mail. Past the
+    /// bound, the close copies the log into the database file and deletes it
+    /// as usual, once every few mails. While another connection (the daemon's)
+    /// has the file open, no close copies or deletes anything, as before, and
+    /// that connection's checkpoints keep the log short.
+    pub fn keep_a_short_log_on_close(&self) -> Result<(), StoreError> {
+        let short = match self.connection.path() {
+            // A log that is not there yet is short; one that cannot be measured is left to the close.
+            Some(path) if !path.is_empty() => match std::fs::metadata(wal_path(Path::new(path))) {
+                Ok(log) => log.len() < LOG_KEPT_ON_CLOSE_BYTES,
+                Err(error) => error.kind() == std::io::ErrorKind::NotFound,
+            },
+            // In memory there is no log to keep.
+            _ => false,
+        };
+        self.connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, short)?;
         Ok(())
     }
 
