@@ -177,7 +177,7 @@ fn process_leaves_a_short_log_behind_and_keeps_it_short() {
     let log = scratch.path("db-wal");
     let bound = formrobot_store::LOG_KEPT_ON_CLOSE_BYTES;
     let (mut kept, mut copied, mut longest) = (0, 0, 0);
-    let mails = 30;
+    let mails = 40;
     for i in 0..mails {
         // Each from its own sender, so that the hourly reply limit lets every one through.
         let mail = format!("From: a{i}@example.org\nSubject: x\nMessage-ID: <log-{i}@example.org>\n\n{}", form());
@@ -193,8 +193,9 @@ fn process_leaves_a_short_log_behind_and_keeps_it_short() {
     }
     assert!(kept > mails / 2, "most runs leave the log for the next one ({kept} of {mails})");
     assert!(copied > 0, "a run past the bound copies the log and deletes it");
-    // One mail's pages at most past the bound (a mail of this form writes some 100 KiB).
-    assert!(longest < bound + bound / 2, "the log stays short: {longest} bytes, bound {bound}");
+    // Past the bound by one run's pages at most: the first run, which creates
+    // every table, writes some 800 KiB, a mail of this form some 100 KiB.
+    assert!(longest < bound + 1024 * 1024, "the log stays short: {longest} bytes, bound {bound}");
     // Every mail is in the database, whether its pages were copied or still are in the log.
     let count: i64 = rusqlite::Connection::open(&db)
         .and_then(|c| c.query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0)))
