@@ -41,8 +41,8 @@ use std::time::Duration;
 pub const DEFAULT_PATH: &str = "formrobot.db";
 
 /// The longest write-ahead log that [`Store::keep_a_short_log_on_close`] leaves
-/// behind: about five mails of a few kilobytes each (a mail's commit writes some
-/// twenty-five 4 KiB pages). Each next opening reads it whole (about 5 us a
+/// behind: about six mails of a few kilobytes each (a mail's commit writes some
+/// twenty-three 4 KiB pages). Each next opening reads it whole (about 5 us a
 /// page), and each time it is full, a close copies it (some 4 ms of waits for
 /// the disk): against 1 MiB, side by side on a loaded machine, the median run
 /// was 1.3 to 1.9 ms quicker and the mean the same (BENCHMARKS.md).
@@ -211,8 +211,9 @@ impl Store {
     /// Lets this connection's close leave the write-ahead log as it is, even
     /// as the last connection, while the log is shorter than
     /// [`LOG_KEPT_ON_CLOSE_BYTES`]: no checkpoint (two waits for the disk) and
-    /// no deleting of the log, which the next writer would create anew (two
-    /// more: its header and the folder). For `formrobot process`, one
+    /// no deleting of the log, which the next writer would create anew (a
+    /// wait for its header, and the folder's sync, which SQLite makes at each
+    /// opening of the log anyway, waits for a change). For `formrobot process`, one
     /// short-lived connection per mail. What the log holds is committed and
     /// durable either way.
     ///
