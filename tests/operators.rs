@@ -249,4 +249,26 @@ fn an_operator_who_may_only_read_the_database_reads_the_log_and_tickets() {
     drop(robot);
     assert_eq!(log.status.code(), Some(0), "{}", said(&log));
     assert!(said(&log).contains("import: while open"), "{}", said(&log));
+
+    // And after `formrobot process`, which leaves its short log and the log's index behind.
+    let mail = format!(
+        "From: left@example.net\nSubject: x\nMessage-ID: <left@example.net>\n\n{}",
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/forms/ripe-valid-full.txt"))
+            .expect("fixture")
+    );
+    let path = dir.db();
+    let processed = common::formrobot(&["--db", path.to_str().expect("UTF-8"), "process"], Some(mail.as_bytes()));
+    assert_eq!(processed.status.code(), Some(0), "{}", said(&processed));
+    assert!(files[1].exists(), "the log is left for the next run");
+    for file in &files {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o444)).expect("read-only file");
+    }
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("read-only folder");
+    let log = as_reader(&["--db".as_ref(), &db, "log".as_ref()]);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("writable again");
+    for file in &files {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).expect("writable again");
+    }
+    assert_eq!(log.status.code(), Some(0), "{}", said(&log));
+    assert!(said(&log).contains("from left@example.net via process"), "{}", said(&log));
 }

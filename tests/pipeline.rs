@@ -169,3 +169,36 @@ fn attachments_are_kept_with_the_ticket() {
     assert_eq!(detail["attachments"][0]["content_type"], "application/pdf");
     assert!(detail["attachments"][0]["size"].as_i64().is_some_and(|size| size > 0));
 }
+
+#[test]
+fn process_leaves_a_short_log_behind_and_keeps_it_short() {
+    let scratch = Scratch::new("short-log");
+    let db = scratch.path("db");
+    let log = scratch.path("db-wal");
+    let bound = formrobot_store::LOG_KEPT_ON_CLOSE_BYTES;
+    let (mut kept, mut copied, mut longest) = (0, 0, 0);
+    let mails = 40;
+    for i in 0..mails {
+        // Each from its own sender, so that the hourly reply limit lets every one through.
+        let mail = format!("From: a{i}@example.org\nSubject: x\nMessage-ID: <log-{i}@example.org>\n\n{}", form());
+        assert_eq!(process(&db, None, &mail)["status"], "accepted");
+        match fs::metadata(&log) {
+            Ok(file) => {
+                kept += 1;
+                longest = longest.max(file.len());
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => copied += 1,
+            Err(error) => panic!("the log cannot be measured: {error}"),
+        }
+    }
+    assert!(kept > mails / 2, "most runs leave the log for the next one ({kept} of {mails})");
+    assert!(copied > 0, "a run past the bound copies the log and deletes it");
+    // Past the bound by one run's pages at most: the first run, which creates
+    // every table, writes some 800 KiB, a mail of this form some 100 KiB.
+    assert!(longest < bound + 1024 * 1024, "the log stays short: {longest} bytes, bound {bound}");
+    // Every mail is in the database, whether its pages were copied or still are in the log.
+    let count: i64 = rusqlite::Connection::open(&db)
+        .and_then(|c| c.query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0)))
+        .expect("count");
+    assert_eq!(count, mails as i64);
+}
