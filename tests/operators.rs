@@ -237,15 +237,20 @@ fn an_operator_who_may_only_read_the_database_reads_the_log_and_tickets() {
     let robot = Store::open(&dir.db()).expect("opens");
     robot.log(NOW, formrobot_store::EventLevel::Info, formrobot_store::EventKind::Import, "while open").expect("logs");
     let files = ["", "-wal", "-shm"].map(|suffix| folder.join(format!("formrobot.db{suffix}")));
-    for file in &files {
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o444)).expect("read-only file");
-    }
-    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("read-only folder");
-    let log = as_reader(&["--db".as_ref(), &db, "log".as_ref()]);
-    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("writable again");
-    for file in &files {
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).expect("writable again");
-    }
+    // `formrobot log` as the reader, with the database's files and folder read-only for the time.
+    let log_read_only = || {
+        for file in &files {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o444)).expect("read-only file");
+        }
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("read-only folder");
+        let log = as_reader(&["--db".as_ref(), &db, "log".as_ref()]);
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("writable again");
+        for file in &files {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).expect("writable again");
+        }
+        log
+    };
+    let log = log_read_only();
     drop(robot);
     assert_eq!(log.status.code(), Some(0), "{}", said(&log));
     assert!(said(&log).contains("import: while open"), "{}", said(&log));
@@ -260,15 +265,7 @@ fn an_operator_who_may_only_read_the_database_reads_the_log_and_tickets() {
     let processed = common::formrobot(&["--db", path.to_str().expect("UTF-8"), "process"], Some(mail.as_bytes()));
     assert_eq!(processed.status.code(), Some(0), "{}", said(&processed));
     assert!(files[1].exists(), "the log is left for the next run");
-    for file in &files {
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o444)).expect("read-only file");
-    }
-    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("read-only folder");
-    let log = as_reader(&["--db".as_ref(), &db, "log".as_ref()]);
-    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("writable again");
-    for file in &files {
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).expect("writable again");
-    }
+    let log = log_read_only();
     assert_eq!(log.status.code(), Some(0), "{}", said(&log));
     assert!(said(&log).contains("from left@example.net via process"), "{}", said(&log));
 }
