@@ -106,6 +106,11 @@ impl Origin<'_> {
 /// another thread while the store records this one ([`record`]).
 #[derive(Debug)]
 pub struct Prepared {
+    /// The raw mail it was made from, which [`record`] stores: kept here so
+    /// that no caller can record one mail with another's check.
+    raw: Vec<u8>,
+    /// When the mail was received.
+    received: i64,
     mail: Mail,
     decision: Decision,
     /// The form engine's check, for a submission; its registry references are looked up by [`record`].
@@ -118,6 +123,13 @@ pub struct Prepared {
     citations: thread::Citations,
 }
 
+impl Prepared {
+    /// The raw mail, as received.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+}
+
 /// Processes one raw mail received at `now` from `origin`: [`prepare`], then [`record`].
 ///
 /// A message from IMAP is marked as seen in the same transaction that records it.
@@ -125,24 +137,24 @@ pub fn process_mail(
     store: &mut Store,
     forms: &FormSet,
     settings: &Settings,
-    raw: &[u8],
+    raw: Vec<u8>,
     origin: &Origin<'_>,
     now: i64,
     commit: Commit,
 ) -> Result<Processed, PipelineError> {
     let prepared = prepare(forms, settings, raw, now);
-    record(store, forms, settings, raw, prepared, origin, now, commit)
+    record(store, forms, settings, prepared, origin, commit)
 }
 
 /// Stages 1 to 5 for one raw mail received at `now`, without the store: pure,
 /// so any thread may run it.
-pub fn prepare(forms: &FormSet, settings: &Settings, raw: &[u8], now: i64) -> Prepared {
+pub fn prepare(forms: &FormSet, settings: &Settings, raw: Vec<u8>, now: i64) -> Prepared {
     let size = raw.len() as u64;
     let mail = if size > settings.max_message_bytes {
         // Too large to parse: only the headers are read, to know whom to tell.
-        Mail { headers: intake::read_headers(raw), ..Mail::default() }
+        Mail { headers: intake::read_headers(&raw), ..Mail::default() }
     } else {
-        intake::read_mail(raw)
+        intake::read_mail(&raw)
     };
     let decision = if size > settings.max_message_bytes {
         match decide::ignore_reason(&mail.headers, &settings.robot_address) {
@@ -159,26 +171,24 @@ pub fn prepare(forms: &FormSet, settings: &Settings, raw: &[u8], now: i64) -> Pr
         }
         _ => (None, None),
     };
-    let identity = intake::identity::identity(raw);
+    let identity = intake::identity::identity(&raw);
     let citations = thread::citations(&mail.headers);
-    Prepared { mail, decision, checked, total_lines, identity, citations }
+    Prepared { raw, received: now, mail, decision, checked, total_lines, identity, citations }
 }
 
-/// Stages 5 (the registry's references), 6, 7 and 8 for a mail [`prepare`]d
-/// from `raw`: everything that needs the store, in one transaction (or one
+/// Stages 5 (the registry's references), 6, 7 and 8 for a [`prepare`]d
+/// mail: everything that needs the store, in one transaction (or one
 /// savepoint of a batch, `Store::begin_batch`).
-#[allow(clippy::too_many_arguments)] // The arguments of `process_mail`, and what `prepare` made of them.
 pub fn record(
     store: &mut Store,
     forms: &FormSet,
     settings: &Settings,
-    raw: &[u8],
     prepared: Prepared,
     origin: &Origin<'_>,
-    now: i64,
     commit: Commit,
 ) -> Result<Processed, PipelineError> {
-    let Prepared { mail, decision, checked, total_lines, identity, citations } = prepared;
+    let Prepared { raw, received: now, mail, decision, checked, total_lines, identity, citations } = prepared;
+    let raw = raw.as_slice();
     let checked = match checked {
         Some(checked) => Some(complete_check(store, &mail, checked, total_lines)?),
         None => None,

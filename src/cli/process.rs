@@ -59,7 +59,7 @@ fn process(context: &Context, dry_run: bool, json: bool) -> Result<(), Failure> 
     // A connection per mail: copying and deleting the log at each close cost
     // three of the five fsyncs of a run; once every few mails is enough.
     store.keep_a_short_log_on_close().map_err(|e| Failure::Unprocessed(e.into()))?;
-    let processed = process_mail(&mut store, &forms, &settings, &raw, &Origin::Process, context.now(), commit)
+    let processed = process_mail(&mut store, &forms, &settings, raw, &Origin::Process, context.now(), commit)
         .map_err(|e| Failure::Unprocessed(e.into()))?;
     if let (Some(smtp), Commit::Yes) = (&context.config.smtp, commit) {
         super::send_queued(smtp, store);

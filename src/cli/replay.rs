@@ -4,7 +4,7 @@ use super::Context;
 use anyhow::{Context as _, Result};
 use formrobot::batch::Batch;
 use formrobot::fault::{armed, injected_fault, strike, FaultPoint};
-use formrobot::mailbox::{MailReader, SourcedMail};
+use formrobot::mailbox::MailReader;
 use formrobot::pipeline::{prepare, record, Origin, Prepared, Settings};
 use formrobot_engine::outcome::Status;
 use formrobot_store::record::Commit;
@@ -68,10 +68,9 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
         let (forms, settings) = (&forms, &settings);
         let preparer = scope.spawn(move || {
             for item in MailReader::new(paths) {
-                let ready = item.map(|mail| {
-                    let now = context.now();
-                    let prepared = prepare(forms, settings, &mail.bytes, now);
-                    Ready { mail, now, prepared }
+                let ready = item.map(|mail| Ready {
+                    label: mail.label,
+                    prepared: prepare(forms, settings, mail.bytes, context.now()),
                 });
                 if prepared_sender.send(ready).is_err() {
                     break; // The store's thread stopped (an error): nothing more is wanted.
@@ -119,8 +118,9 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
 
 /// A mail read and through the pure stages, with the time it was received at.
 struct Ready {
-    mail: SourcedMail,
-    now: i64,
+    /// Where the mail came from (`SourcedMail::label`).
+    label: String,
+    /// The mail through the pure stages, with its raw bytes and the time it was received at.
     prepared: Prepared,
 }
 
@@ -148,7 +148,7 @@ fn record_all(
     let mut replies = 0usize;
     let mut batch = Batch::new(commit == Commit::Yes);
     for item in prepared {
-        let Ready { mail, now, prepared } = match item {
+        let Ready { label, prepared } = match item {
             Ok(ready) => ready,
             Err(error) => {
                 progress.suspend(|| eprintln!("formrobot: skipped: {error}"));
@@ -157,20 +157,22 @@ fn record_all(
             }
         };
         batch.open(store)?;
-        injected_fault(FaultPoint::BeforeProcessing, &mail.bytes);
-        let origin = Origin::Replay(&mail.label);
-        let processed = record(store, forms, settings, &mail.bytes, prepared, &origin, now, commit)
-            .with_context(|| format!("processing {} failed", mail.label))?;
+        injected_fault(FaultPoint::BeforeProcessing, prepared.raw());
+        // Read before `record` takes the mail: whether a test's fault strikes after it, and its size.
+        let fault = armed(FaultPoint::AfterRecord, prepared.raw());
+        let size = prepared.raw().len();
+        let origin = Origin::Replay(&label);
+        let processed = record(store, forms, settings, prepared, &origin, commit)
+            .with_context(|| format!("processing {label} failed"))?;
         match processed.outcome.status {
             Status::Accepted => tally.accepted += 1,
             Status::Rejected => tally.rejected += 1,
             Status::Ignored => tally.ignored += 1,
             Status::Help => tally.help += 1,
         }
-        let fault = armed(FaultPoint::AfterRecord, &mail.bytes);
         if let Some(reply) = processed.reply {
             batch.after_commit(ReplyFile {
-                path: reply_path(outbox, &mail.label, &mut written),
+                path: reply_path(outbox, &label, &mut written),
                 message: reply.message,
                 fault,
                 restores: false,
@@ -182,16 +184,16 @@ fn record_all(
             // before writing it, the disk was full, the power failed before the
             // file reached the disk).
             if let Some((origin, message)) = store.reply_to_message(original)? {
-                let path = reply_path(outbox, &mail.label, &mut written);
+                let path = reply_path(outbox, &label, &mut written);
                 let whole = std::fs::read(&path).is_ok_and(|file| file == message);
-                if origin == origin_label(&mail.label) && !whole {
+                if origin == origin_label(&label) && !whole {
                     batch.after_commit(ReplyFile { path, message, fault, restores: true });
                 }
             }
         } else if fault {
             batch.after_commit(ReplyFile { path: PathBuf::new(), message: Vec::new(), fault, restores: false });
         }
-        batch.recorded(mail.bytes.len());
+        batch.recorded(size);
         if batch.is_full() {
             flush(&mut batch, store, &files)?;
         }

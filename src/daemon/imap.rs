@@ -463,29 +463,22 @@ impl Worker {
             .map(|((key, raw), tries)| {
                 injected_fault(FaultPoint::BeforeProcessing, raw);
                 let (started, received) = (Instant::now(), now());
-                let prepared = pipeline::prepare(&self.forms, &self.settings, raw, received);
-                (key, raw, tries, prepared, started.elapsed(), received)
+                // A copy: the prepared mail keeps what it was made from, and the fetch's buffers are borrowed.
+                let prepared = pipeline::prepare(&self.forms, &self.settings, raw.to_vec(), received);
+                (key, raw, tries, prepared, started.elapsed())
             })
             .collect();
         let mut batch = Batch::new(true);
         let mut failures = Vec::new();
-        for (key, raw, tries, prepared, prepared_in, received) in prepared {
+        for (key, raw, tries, prepared, prepared_in) in prepared {
             if let Err(error) = batch.open(&mut self.store) {
                 failures.push((key, error.to_string(), tries));
                 continue;
             }
             let started = Instant::now();
             let origin = Origin::Imap(key.clone());
-            let recorded = pipeline::record(
-                &mut self.store,
-                &self.forms,
-                &self.settings,
-                raw,
-                prepared,
-                &origin,
-                received,
-                Commit::Yes,
-            );
+            let recorded =
+                pipeline::record(&mut self.store, &self.forms, &self.settings, prepared, &origin, Commit::Yes);
             match recorded {
                 Ok(processed) => {
                     batch.recorded(raw.len());
