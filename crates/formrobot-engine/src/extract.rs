@@ -282,9 +282,7 @@ fn looks_like_form_line(text: &str) -> bool {
 
 /// Whether `name` has the shape of an attribute name (`as-in`, `nic-hdl`).
 pub fn is_attribute_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    crate::grammar::is_name(name)
 }
 
 #[cfg(test)]

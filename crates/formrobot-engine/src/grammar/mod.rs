@@ -30,6 +30,30 @@ pub(crate) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&
     head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
 }
 
+/// Whether `word` is letters, digits, `-` and `_`, starting with a letter:
+/// the shape of attribute, protocol and community names.
+pub(crate) fn is_name(word: &str) -> bool {
+    word.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && word.bytes().all(is_name_byte)
+}
+
+/// Whether `b` may stand in a name after its first letter ([`is_name`]):
+/// one look-up, as every line of every form asks for each byte of its name.
+pub(crate) fn is_name_byte(b: u8) -> bool {
+    NAME_BYTES[usize::from(b)]
+}
+
+/// The bytes of [`is_name_byte`], by value.
+static NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_';
+        b += 1;
+    }
+    table
+};
+
 /// Whether `haystack` holds `needle`, compared without regard to ASCII case.
 pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))

@@ -547,7 +547,7 @@ fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
     if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
         return None;
     }
-    let length = bytes.iter().position(|&b| !NAME_BYTES[usize::from(b)])?;
+    let length = bytes.iter().position(|&b| !crate::grammar::is_name_byte(b))?;
     if bytes[length] != b':' {
         return None;
     }
@@ -559,19 +559,6 @@ fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
     let column = name.len() + 1 + leading_width + 1;
     Some((name, trim_end(value), column))
 }
-
-/// The bytes of an attribute name after its first letter, by value: one
-/// look-up per byte, as every line of every form asks.
-static NAME_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        table[b] = byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_';
-        b += 1;
-    }
-    table
-};
 
 /// Whether `b` is a byte of ASCII white space as `char::is_whitespace` has it (vertical tab included).
 fn is_ascii_space(b: u8) -> bool {

@@ -328,8 +328,7 @@ pub(crate) fn asn_error(token: Token<'_>, kind: AsnWord) -> PolicyError {
 /// Whether `word` is letters, digits, `-` and `_`, starting with a letter:
 /// the shape of attribute, protocol and community names.
 pub(crate) fn is_identifier(word: &str) -> bool {
-    word.starts_with(|c: char| c.is_ascii_alphabetic())
-        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    crate::grammar::is_name(word)
 }
 
 /// The operands of an operator (`OR`, `AND`), read one after another and
