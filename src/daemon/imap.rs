@@ -344,7 +344,7 @@ impl Intake {
                 // While the worker records this batch, the server moves the one before, whose
                 // commit is done: a backlog's time per batch is the longer of the two, not their sum.
                 let (handled, moved) = tokio::join!(
-                    self.blocking(move |worker| worker.handle_batch(&mailbox, uidvalidity, &mails, &stop)),
+                    self.blocking(move |worker| worker.handle_batch(&mailbox, uidvalidity, mails, &stop)),
                     self.move_away(session, &recorded, can_move),
                 );
                 let moves = handled?;
@@ -379,19 +379,19 @@ impl Worker {
         &mut self,
         mailbox: &str,
         uidvalidity: u32,
-        mails: &[(u32, Vec<u8>)],
+        mails: Vec<(u32, Vec<u8>)>,
         shutdown: &watch::Receiver<bool>,
     ) -> Moves {
         let mut moves = Moves::default();
-        let mut group: Vec<(ImapKey, &[u8])> = Vec::new();
+        let mut group: Vec<(ImapKey, Vec<u8>)> = Vec::new();
         for (uid, raw) in mails {
             if *shutdown.borrow() {
                 // Nothing of the group has begun: it waits in the inbox for the next start.
                 return moves;
             }
-            let key = ImapKey { mailbox: mailbox.to_owned(), uidvalidity, uid: *uid };
+            let key = ImapKey { mailbox: mailbox.to_owned(), uidvalidity, uid };
             match self.triage(&key) {
-                Triage::Settled(handled) => moves.settle(*uid, handled),
+                Triage::Settled(handled) => moves.settle(uid, handled),
                 Triage::Fresh => group.push((key, raw)),
                 Triage::Retry => {
                     // The group before it first, so that mails are recorded in UID order.
@@ -436,7 +436,7 @@ impl Worker {
     /// (whatever kills it) is counted like one that fails, and after
     /// [`MAX_TRIES`] tries it is quarantined without another. A mail is moved
     /// out of the inbox only once its group is committed.
-    fn record_group(&mut self, group: Vec<(ImapKey, &[u8])>, moves: &mut Moves) {
+    fn record_group(&mut self, group: Vec<(ImapKey, Vec<u8>)>, moves: &mut Moves) {
         if group.is_empty() {
             return;
         }
@@ -461,27 +461,27 @@ impl Worker {
             .into_iter()
             .zip(tries)
             .map(|((key, raw), tries)| {
-                injected_fault(FaultPoint::BeforeProcessing, raw);
-                let (started, received) = (Instant::now(), now());
-                // A copy: the prepared mail keeps what it was made from, and the fetch's buffers are borrowed.
-                let prepared = pipeline::prepare(&self.forms, &self.settings, raw.to_vec(), received);
-                (key, raw, tries, prepared, started.elapsed())
+                injected_fault(FaultPoint::BeforeProcessing, &raw);
+                let started = Instant::now();
+                let prepared = pipeline::prepare(&self.forms, &self.settings, raw, now());
+                (key, tries, prepared, started.elapsed())
             })
             .collect();
         let mut batch = Batch::new(true);
         let mut failures = Vec::new();
-        for (key, raw, tries, prepared, prepared_in) in prepared {
+        for (key, tries, prepared, prepared_in) in prepared {
             if let Err(error) = batch.open(&mut self.store) {
                 failures.push((key, error.to_string(), tries));
                 continue;
             }
             let started = Instant::now();
+            let size = prepared.raw().len();
             let origin = Origin::Imap(key.clone());
             let recorded =
                 pipeline::record(&mut self.store, &self.forms, &self.settings, prepared, &origin, Commit::Yes);
             match recorded {
                 Ok(processed) => {
-                    batch.recorded(raw.len());
+                    batch.recorded(size);
                     batch.after_commit(InBatch {
                         key,
                         tries,
