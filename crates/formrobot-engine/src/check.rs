@@ -5,28 +5,55 @@
 
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::dialect::Dialect;
 use crate::extract;
 use crate::forms::FormSet;
 use crate::outcome::{Outcome, Problem, Status};
-use crate::parse::{self, Submission};
+use crate::parse::{self, Object, Submission};
 use crate::syntax::SyntaxContext;
 use crate::validate::registry::{check_references, LookupError, Registry};
 use crate::validate::registry_policy::RegistryPolicy;
-use crate::validate::{self, Validation};
+use crate::validate::{self, ObjectValidator, Surroundings, Validation};
 use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
 
-/// A submission after the form engine has been over it.
-#[derive(Debug, Clone)]
-pub struct Checked {
-    /// The parsed submission.
-    pub submission: Submission,
+/// What the form engine found in a submission: everything but the objects
+/// themselves ([`check_text_findings`] keeps no more; a [`Checked`] has the
+/// objects too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Findings {
+    /// The dialect the submission is written in.
+    pub dialect: Dialect,
     /// What validation found out about it.
     pub validation: Validation,
     /// Every problem from every stage, in line order (problems without a line first).
     pub diagnostics: Diagnostics,
 }
 
-impl Checked {
+/// A submission after the form engine has been over it: its objects, and
+/// what was found in them (the [`Findings`], which a `Checked` derefs to).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The parsed submission.
+    pub submission: Submission,
+    /// What the engine found.
+    pub findings: Findings,
+}
+
+impl Deref for Checked {
+    type Target = Findings;
+    fn deref(&self) -> &Findings {
+        &self.findings
+    }
+}
+
+impl DerefMut for Checked {
+    fn deref_mut(&mut self) -> &mut Findings {
+        &mut self.findings
+    }
+}
+
+impl Findings {
     /// Accepted when there is no error.
     pub fn status(&self) -> Status {
         if self.errors().next().is_some() {
@@ -39,7 +66,8 @@ impl Checked {
     /// Whether the text held any template or object at all. A reply on a
     /// ticket without one is correspondence, not a resubmission.
     pub fn has_templates(&self) -> bool {
-        !self.submission.objects.is_empty()
+        // Every object read has a summary, whatever became of it.
+        !self.validation.objects.is_empty()
     }
 
     /// The errors, in line order.
@@ -77,7 +105,7 @@ impl Checked {
     /// Checks references to handles and maintainers against the registry,
     /// adding an error for each one that exists neither there nor in the submission.
     pub fn check_references(&mut self, registry: &dyn Registry) -> Result<(), LookupError> {
-        let found = check_references(&self.submission, &self.validation, registry)?;
+        let found = check_references(&self.validation, registry)?;
         self.diagnostics.extend(found);
         self.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
         Ok(())
@@ -95,30 +123,105 @@ pub fn check_text_under(text: &str, forms: &FormSet, today: Date, policy: &Regis
 }
 
 /// [`check_text_under`] on up to `threads` threads for a large submission
-/// (see [`parse::parse_frame_in`] and [`validate::validate_in`]); the result
-/// is the same whatever `threads` is. The caller chooses: one mail among many
-/// is better checked on one thread, a registry dump on every core.
+/// (see [`parse::read_frame_in`]); the result is the same whatever `threads`
+/// is. The caller chooses: one mail among many is better checked on one
+/// thread, a registry dump on every core.
 pub fn check_text_in(text: &str, forms: &FormSet, today: Date, policy: &RegistryPolicy, threads: usize) -> Checked {
-    let frame = extract::Frame::new(text);
-    let submission = parse::parse_frame_in(&frame, threads);
-    let context = SyntaxContext { dialect: submission.dialect, today };
-    let validation = validate::validate_in(&submission, forms, &context, policy, threads);
+    let (findings, submission) = check_frame(text, forms, today, policy, threads, Keep::Objects);
+    Checked { submission, findings }
+}
 
-    let mut submission = submission;
-    let mut validation = validation;
-    // Moved, not copied: the stages' lists are read only through `Checked::diagnostics` from here on.
+/// [`check_text_in`] for those who want only what was found, such as
+/// `formrobot check` on a registry dump: each object is checked on the thread
+/// that read it, as soon as it is read, and then dropped, so that a large
+/// form is never held as objects. The findings are those [`check_text_in`] gives.
+pub fn check_text_findings(
+    text: &str,
+    forms: &FormSet,
+    today: Date,
+    policy: &RegistryPolicy,
+    threads: usize,
+) -> Findings {
+    check_frame(text, forms, today, policy, threads, Keep::Nothing).0
+}
+
+/// Whether [`check_frame`] keeps the objects it checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Objects,
+    Nothing,
+}
+
+/// What a stretch of the submission became: its objects' findings, and the objects if they are kept.
+struct CheckedStretch<'a> {
+    validator: ObjectValidator<'a>,
+    objects: Vec<Object>,
+}
+
+/// Stages 3 to 5: extract, then read and validate each object as it is read,
+/// then the rules over them all. The submission has the objects `keep` says.
+fn check_frame(
+    text: &str,
+    forms: &FormSet,
+    today: Date,
+    policy: &RegistryPolicy,
+    threads: usize,
+    keep: Keep,
+) -> (Findings, Submission) {
+    let frame = extract::Frame::new(text);
+    let marked = frame.markers != extract::Markers::Missing;
+    let start = |dialect: Dialect| CheckedStretch {
+        validator: ObjectValidator::new(Surroundings {
+            forms,
+            context: SyntaxContext { dialect, today },
+            policy,
+            marked,
+        }),
+        objects: Vec::new(),
+    };
+    let each = |stretch: &mut CheckedStretch<'_>, index: usize, object: Object| {
+        stretch.validator.check(index, &object);
+        if keep == Keep::Objects {
+            stretch.objects.push(object);
+        }
+    };
+    let read = parse::read_frame_in(&frame, threads, start, each);
+    let parse::Read { dialect, marked, comments, diagnostics: read_diagnostics, pseudo_attributes, stretches } = read;
+
+    let mut first = 0;
+    let mut runs = Vec::with_capacity(stretches.len());
+    let kept: usize = stretches.iter().map(|(_, stretch)| stretch.objects.len()).sum();
+    let mut objects = Vec::new();
+    for (count, stretch) in stretches {
+        runs.push((first, stretch.validator.found()));
+        if objects.is_empty() {
+            // The first stretch's list is moved, with room made once for the others.
+            objects = stretch.objects;
+            objects.reserve_exact(kept - objects.len());
+        } else {
+            objects.extend(stretch.objects);
+        }
+        first += count;
+    }
+    let mut validation = Validation::joined(runs);
+    validate::check_rules(&mut validation, dialect, !comments.trim().is_empty(), policy);
+
+    // Moved, not copied: the stages' lists are read only through `Findings::diagnostics` from here on.
     let mut diagnostics: Diagnostics = frame.diagnostics.into();
-    diagnostics.append(std::mem::take(&mut submission.diagnostics));
+    diagnostics.append(read_diagnostics);
     diagnostics.append(std::mem::take(&mut validation.diagnostics));
-    if submission.objects.is_empty() {
+    if first == 0 {
         // Warnings about how the form was read are moot when nothing could be read.
         diagnostics.retain_errors();
     }
-    let mut checked = Checked { submission, validation, diagnostics };
-    checked.diagnostics.extend(crate::resolve::too_many_handles(&checked));
-    checked.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
-    checked.diagnostics.note_unlisted();
-    checked
+    let mut findings = Findings { dialect, validation, diagnostics };
+    let too_many = crate::resolve::too_many_handles(&findings);
+    findings.diagnostics.extend(too_many);
+    findings.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
+    findings.diagnostics.note_unlisted();
+    // Its problems are in the findings now.
+    let diagnostics = Diagnostics::new();
+    (findings, Submission { dialect, marked, objects, comments, diagnostics, pseudo_attributes })
 }
 
 /// Turns raw bytes into text without losing any: UTF-8 when it is valid,

@@ -5,13 +5,13 @@
 //! it asks [`HandleRequest::initials`] and [`lowest_free`] inside its
 //! transaction, then hands the [`Assignment`]s back to [`rewrite`].
 
-use crate::check::Checked;
+use crate::check::{Checked, Findings};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::parse::{Attribute, Object, ObjectKind};
 use crate::source::Position;
 use crate::syntax::{self, Contact};
-use crate::validate::{Disposition, NicHdlRequest};
+use crate::validate::{Disposition, NicHdlFact, NicHdlRequest};
 use std::collections::{HashMap, HashSet};
 
 /// A person or role object that needs a handle from the registry.
@@ -60,14 +60,12 @@ const MIN_INITIALS: usize = 2;
 pub const MAX_NEW_HANDLES: usize = 100;
 
 /// The error of a submission that asks for more than [`MAX_NEW_HANDLES`]
-/// handles, at the first object over the limit.
-pub fn too_many_handles(checked: &Checked) -> Option<Diagnostic> {
-    let requests = requests(checked);
+/// handles, at the first object over the limit (on its `nic-hdl:` line).
+pub fn too_many_handles(findings: &Findings) -> Option<Diagnostic> {
+    let requests: Vec<&NicHdlFact> = new_handle_facts(findings).collect();
     let first_over = requests.get(MAX_NEW_HANDLES)?;
-    let object = &checked.submission.objects[first_over.object];
-    let line = object.first("nic-hdl").or(object.attributes.first()).map(|attribute| attribute.line);
     Some(Diagnostic::error(
-        line,
+        Some(first_over.line),
         Some("nic-hdl"),
         format!(
             "this form asks for {} new NIC handles (AUTO-n placeholders and persons or roles without a \
@@ -78,34 +76,42 @@ pub fn too_many_handles(checked: &Checked) -> Option<Diagnostic> {
     ))
 }
 
+/// The facts of the checked persons and roles that ask for a new handle, in object order.
+fn new_handle_facts(findings: &Findings) -> impl Iterator<Item = &NicHdlFact> {
+    let checked_objects: HashSet<usize> =
+        findings.validation.objects.iter().filter(|o| o.disposition == Disposition::Checked).map(|o| o.index).collect();
+    let apnic = findings.dialect == Dialect::Apnic;
+    findings.validation.nic_handles.iter().filter(move |fact| {
+        checked_objects.contains(&fact.object)
+            && match fact.request {
+                NicHdlRequest::Handle(_) => false,
+                NicHdlRequest::Blank => apnic,
+                NicHdlRequest::Auto(_) => true,
+            }
+    })
+}
+
 /// The handles an accepted submission asks the registry for, in object order.
 pub fn requests(checked: &Checked) -> Vec<HandleRequest> {
-    let dialect = checked.submission.dialect;
-    let checked_objects: HashSet<usize> =
-        checked.validation.objects.iter().filter(|o| o.disposition == Disposition::Checked).map(|o| o.index).collect();
-    checked
-        .validation
-        .nic_handles
-        .iter()
-        .filter(|fact| checked_objects.contains(&fact.object))
-        .filter_map(|fact| {
+    let dialect = checked.dialect;
+    new_handle_facts(checked)
+        .map(|fact| {
             let (label, placeholder, given) = match &fact.request {
-                NicHdlRequest::Handle(_) => return None,
-                NicHdlRequest::Blank if dialect == Dialect::Apnic => (fact.name.clone(), None, None),
-                NicHdlRequest::Blank => return None,
                 NicHdlRequest::Auto(placeholder) => {
                     let written = nic_hdl_text(&checked.submission.objects[fact.object]).unwrap_or_default();
                     (written, Some(placeholder.number), placeholder.initials.map(|initials| initials.to_string()))
                 }
+                // A blank APNIC nic-hdl (the only other kind asked for): the person is named by name.
+                NicHdlRequest::Blank | NicHdlRequest::Handle(_) => (fact.name.clone(), None, None),
             };
-            Some(HandleRequest {
+            HandleRequest {
                 object: fact.object,
                 label,
                 placeholder,
                 name: fact.name.clone(),
                 initials: derive_initials(&fact.name, given.as_deref()),
                 suffix: dialect.handle_suffix(),
-            })
+            }
         })
         .collect()
 }
@@ -304,6 +310,27 @@ fn render(object: &Object, replace: impl Fn(&Attribute, &str) -> Option<String>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_many_handles_points_at_the_nic_hdl_of_the_first_person_over() {
+        let mut form = String::from("aut-num: NEW\nas-name: MANY-AS\nsource: RIPE\n");
+        let mut lines_of_nic_hdl = Vec::new();
+        for n in 1..=MAX_NEW_HANDLES + 2 {
+            form.push_str(&format!("\nperson: Jane Example{n}\naddress: Oslo\nphone: +47 22 555 0100\n"));
+            lines_of_nic_hdl.push(form.lines().count() + 1);
+            form.push_str(&format!("nic-hdl: AUTO-{n}\nsource: RIPE\n"));
+        }
+        let forms = crate::forms::FormSet::embedded().expect("built-in forms load");
+        let checked = crate::check::check_text(&form, &forms, crate::date::Date::new(2026, 11, 23).expect("date"));
+        let error = too_many_handles(&checked).expect("over the limit");
+        assert_eq!(error.line, Some(lines_of_nic_hdl[MAX_NEW_HANDLES]));
+        assert!(
+            error.message.contains(&format!("asks for {} new NIC handles", MAX_NEW_HANDLES + 2)),
+            "{}",
+            error.message
+        );
+        assert!(checked.diagnostics.iter().any(|d| d == &error), "the check reports it");
+    }
 
     #[test]
     fn initials_come_from_the_given_letters_first() {

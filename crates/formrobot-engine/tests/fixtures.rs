@@ -11,9 +11,10 @@
 #[path = "../../../tests/common/index.rs"]
 mod common;
 
-use formrobot_engine::check::{check_text, decode_bytes};
+use formrobot_engine::check::{check_text, check_text_findings, check_text_in, decode_bytes};
 use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;
+use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -69,6 +70,36 @@ fn every_fixture_matches_its_golden_outcome() {
         }
     }
     assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `formrobot check` keeps only the findings, dropping each object once it
+/// is checked: they must be the findings of the form checked whole, for every
+/// fixture, under the default policy and under one whose rules read the
+/// objects (a required maintainer, a service region).
+#[test]
+fn the_findings_alone_are_those_of_the_whole_check() {
+    let forms = FormSet::embedded().expect("built-in forms load");
+    let strict = RegistryPolicy {
+        min_neighbours: 3,
+        required_mnt_by: Some("EXAMPLENET-MNT".to_owned()),
+        service_region: vec!["NO".to_owned(), "AU".to_owned()],
+    };
+    let mut compared = 0;
+    for path in fixture_files() {
+        let text = decode_bytes(&fs::read(&path).expect("fixture readable"));
+        for policy in [RegistryPolicy::default(), strict.clone()] {
+            let whole = check_text_in(&text, &forms, fixture_day(), &policy, 1);
+            let alone = check_text_findings(&text, &forms, fixture_day(), &policy, 1);
+            assert!(
+                alone == whole.findings,
+                "{}: the findings alone differ:\n{alone:#?}\n{:#?}",
+                path.display(),
+                whole.findings
+            );
+            compared += usize::from(!whole.diagnostics.is_empty());
+        }
+    }
+    assert!(compared >= 60, "only {compared} of the checks found anything to compare");
 }
 
 #[test]

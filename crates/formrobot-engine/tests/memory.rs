@@ -6,9 +6,10 @@
 
 #![allow(clippy::disallowed_methods)] // Outside the library: it reads fixtures.
 
-use formrobot_engine::check::check_text;
+use formrobot_engine::check::{check_text, check_text_findings};
 use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;
+use formrobot_engine::validate::registry_policy::RegistryPolicy;
 use peak_alloc::PeakAlloc;
 use std::sync::{Mutex, MutexGuard};
 
@@ -26,14 +27,17 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
 
 /// The most heap the engine holds at once while checking `text`, beyond what was live before.
 fn peak_while_checking(text: &str) -> usize {
+    peak_while(|forms, today| drop(check_text(text, forms, today)))
+}
+
+/// The most heap `work` holds at once, beyond what was live before (the forms are loaded first).
+fn peak_while(work: impl FnOnce(&FormSet, Date)) -> usize {
     let forms = FormSet::embedded().expect("built-in forms load");
     let today = Date::new(2026, 11, 23).expect("a real date");
     let before = ALLOCATOR.current_usage();
     ALLOCATOR.reset_peak_usage();
-    let checked = check_text(text, &forms, today);
-    let peak = ALLOCATOR.peak_usage().saturating_sub(before);
-    drop(checked);
-    peak
+    work(&forms, today);
+    ALLOCATOR.peak_usage().saturating_sub(before)
 }
 
 fn fixture(name: &str) -> String {
@@ -77,16 +81,47 @@ fn continuation_lines_take_a_small_multiple_of_their_size() {
 #[test]
 fn many_objects_take_a_bounded_multiple_of_their_size() {
     let _alone = one_at_a_time();
-    let fixture = fixture("ripe-valid-existing.txt");
-    let form: Vec<&str> = formrobot_engine::extract::extract(&fixture).lines.iter().map(|l| l.text).collect();
-    let form = form.join("\n");
-    let mut text = String::new();
-    while text.len() < 2_000_000 {
-        text.push_str(form.trim());
-        text.push_str("\n\n");
-    }
+    let text = many_valid_objects(2_000_000);
     let peak = peak_while_checking(&text);
     let ratio = peak as f64 / text.len() as f64;
     eprintln!("{} bytes of objects took {peak} bytes of heap ({ratio:.2}x)", text.len());
     assert!(ratio < 6.0, "{} bytes of objects took {peak} bytes of heap ({ratio:.2}x)", text.len());
+}
+
+/// The RIPE fixture's form with existing handles, over and over, to `bytes`.
+fn many_valid_objects(bytes: usize) -> String {
+    let fixture = fixture("ripe-valid-existing.txt");
+    let form: Vec<&str> = formrobot_engine::extract::extract(&fixture).lines.iter().map(|l| l.text).collect();
+    let form = form.join("\n");
+    let mut text = String::new();
+    while text.len() < bytes {
+        text.push_str(form.trim());
+        text.push_str("\n\n");
+    }
+    text
+}
+
+/// Issue 14: checked for its findings alone (`formrobot check`), a large form
+/// is never held as objects: each is dropped once checked, and what is kept
+/// (a summary and the facts of each object) is a fraction of the text, on one
+/// thread or on several.
+#[test]
+fn findings_alone_take_a_fraction_of_the_form() {
+    let _alone = one_at_a_time();
+    let text = many_valid_objects(2_000_000);
+    for threads in [1, 2] {
+        let peak = peak_while(|forms, today| {
+            drop(check_text_findings(&text, forms, today, &RegistryPolicy::default(), threads));
+        });
+        let ratio = peak as f64 / text.len() as f64;
+        eprintln!(
+            "{threads} thread(s): {} bytes of objects, findings alone took {peak} bytes of heap ({ratio:.2}x)",
+            text.len()
+        );
+        assert!(
+            ratio < 1.2,
+            "{threads} thread(s): {} bytes of objects took {peak} bytes of heap ({ratio:.2}x)",
+            text.len()
+        );
+    }
 }

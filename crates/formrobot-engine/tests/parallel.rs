@@ -2,7 +2,7 @@
 
 #![allow(clippy::disallowed_methods)] // Outside the library: it reads fixtures.
 
-use formrobot_engine::check::{check_text_in, Checked};
+use formrobot_engine::check::{check_text_findings, check_text_in, Checked};
 use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;
 use formrobot_engine::parse::PARALLEL_FROM_BYTES;
@@ -46,11 +46,15 @@ fn assert_same(text: &str, must_cut: bool) {
     let one = check(text, 1);
     let objects = one.submission.objects.len();
     assert!(objects >= PARALLEL_FROM_OBJECTS, "{objects} objects: too few to be checked on several threads");
+    let today = Date::new(2026, 11, 23).expect("a real date");
     for threads in [2, 3, 8] {
         let several = check(text, threads);
         assert_eq!(several.submission, one.submission, "{threads} threads: the objects differ");
         assert_eq!(several.validation, one.validation, "{threads} threads: the findings differ");
         assert_eq!(several.diagnostics, one.diagnostics, "{threads} threads: the diagnostics differ");
+        // Checked without keeping the objects, the findings are the same too.
+        let alone = check_text_findings(text, &FORMS, today, &RegistryPolicy::default(), threads);
+        assert!(alone == one.findings, "{threads} threads: the findings alone differ");
     }
 }
 

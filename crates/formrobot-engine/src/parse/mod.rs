@@ -12,7 +12,7 @@ mod rpsl;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
-use crate::extract::{self, Extraction, Frame, Line, Markers};
+use crate::extract::{Extraction, Frame, Line, Markers};
 use crate::source::{Position, Value, ValueBuffer};
 use std::borrow::{Borrow, Cow};
 use std::collections::HashSet;
@@ -382,22 +382,96 @@ pub const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 /// into stretches between objects ([`Frame::stretches`]), read at once, and
 /// the readings joined in order. The submission is the same whatever `threads` is.
 pub fn parse_frame_in(frame: &Frame<'_>, threads: usize) -> Submission {
+    let read =
+        read_frame_in(frame, threads, |_| Vec::new(), |objects: &mut Vec<Object>, _, object| objects.push(object));
+    let Read { dialect, marked, comments, diagnostics, pseudo_attributes, stretches } = read;
+    let objects = if stretches.len() == 1 {
+        stretches.into_iter().flat_map(|(_, objects)| objects).collect()
+    } else {
+        // Room for all at once: joining by growing the first stretch's list would copy it again as it doubles.
+        let mut objects = Vec::with_capacity(stretches.iter().map(|(count, _)| count).sum());
+        for (_, stretch) in stretches {
+            objects.extend(stretch);
+        }
+        objects
+    };
+    Submission { dialect, marked, objects, comments, diagnostics, pseudo_attributes }
+}
+
+/// A submission whose objects were handed on as they were read
+/// ([`read_frame_in`]): everything it holds besides them, and what became of
+/// them, stretch by stretch.
+#[derive(Debug)]
+pub struct Read<T> {
+    /// The dialect it is written in.
+    pub dialect: Dialect,
+    /// Whether it stood between "CUT HERE" marker lines.
+    pub marked: bool,
+    /// APNIC: the text under "Additional Comments:".
+    pub comments: String,
+    /// The problems found while reading, in the order [`Submission::diagnostics`] has them.
+    pub diagnostics: Diagnostics,
+    /// RIPE's pseudo-attributes, taken out of the objects.
+    pub pseudo_attributes: Vec<PseudoAttribute>,
+    /// For each stretch, in order: how many objects it held, and what `each` made of them.
+    pub stretches: Vec<(usize, T)>,
+}
+
+/// Reads the submission a [`Frame`] finds and hands each object, as soon as
+/// it is read, to `each`, with its index within its stretch and the state
+/// `start` made for that stretch (given the dialect). A large RPSL submission
+/// is read on up to `threads` threads, one stretch each ([`Frame::stretches`]),
+/// and each stretch's objects are handed on, in order, on the thread that read
+/// them: work done in `each` is done while the object is fresh, and an object
+/// `each` does not keep is never held with the others. An APNIC form is read
+/// whole, then handed on.
+pub fn read_frame_in<T: Send>(
+    frame: &Frame<'_>,
+    threads: usize,
+    start: impl Fn(Dialect) -> T + Sync,
+    each: impl Fn(&mut T, usize, Object) + Sync,
+) -> Read<T> {
     // Two questions answered on the whole text first, each by a quick scan,
     // so that the usual form is numbered line by line only once, to parse it.
     let dialect = if frame.text().contains("#[") { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
     let may_have_bad_characters = !is_plain_text(frame.text().as_bytes());
     let marked = frame.markers != Markers::Missing;
-    let submission = match dialect {
-        Dialect::Apnic => apnic::parse(frame.lines()),
-        Dialect::Ripe if threads > 1 && frame.text().len() >= PARALLEL_FROM_BYTES => {
-            let stretches = frame.stretches(threads);
-            let read = |stretch: &extract::Stretch| rpsl::read(frame.lines_in(stretch), marked);
-            let readings = crate::threads::each_on_a_thread(&stretches, read);
-            rpsl::submission(readings, marked)
+    let mut read = match dialect {
+        Dialect::Apnic => {
+            let Submission { dialect, objects, comments, diagnostics, pseudo_attributes, .. } =
+                apnic::parse(frame.lines());
+            let mut taken = start(dialect);
+            let count = objects.len();
+            for (index, object) in objects.into_iter().enumerate() {
+                each(&mut taken, index, object);
+            }
+            Read { dialect, marked, comments, diagnostics, pseudo_attributes, stretches: vec![(count, taken)] }
         }
-        Dialect::Ripe => rpsl::parse(frame.lines(), marked),
+        Dialect::Ripe => {
+            let read_stretch = |lines: &mut dyn Iterator<Item = Line<'_>>| {
+                let mut taken = start(dialect);
+                let mut count = 0;
+                let reading = rpsl::read(lines, marked, |object| {
+                    each(&mut taken, count, object);
+                    count += 1;
+                });
+                (reading, (count, taken))
+            };
+            let read: Vec<_> = if threads > 1 && frame.text().len() >= PARALLEL_FROM_BYTES {
+                let stretches = frame.stretches(threads);
+                crate::threads::each_on_a_thread(&stretches, |stretch| read_stretch(&mut frame.lines_in(stretch)))
+            } else {
+                vec![read_stretch(&mut frame.lines())]
+            };
+            let (readings, stretches): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+            let (diagnostics, pseudo_attributes) = rpsl::joined(readings);
+            Read { dialect, marked, comments: String::new(), diagnostics, pseudo_attributes, stretches }
+        }
     };
-    finish(submission, frame.lines(), marked, may_have_bad_characters)
+    if may_have_bad_characters {
+        character_problems(&mut read.diagnostics, &read.pseudo_attributes, frame.lines());
+    }
+    read
 }
 
 fn parse_lines<'a>(
@@ -407,33 +481,31 @@ fn parse_lines<'a>(
     may_have_bad_characters: bool,
 ) -> Submission {
     let marked = markers != Markers::Missing;
-    let submission = match dialect {
+    let mut submission = match dialect {
         Dialect::Apnic => apnic::parse(lines.clone()),
         Dialect::Ripe => rpsl::parse(lines.clone(), marked),
     };
-    finish(submission, lines, marked, may_have_bad_characters)
-}
-
-/// What parsing does after the dialect's reader: the marks and the character checks over all lines.
-fn finish<'a>(
-    mut submission: Submission,
-    lines: impl Iterator<Item = Line<'a>> + Clone,
-    marked: bool,
-    may_have_bad_characters: bool,
-) -> Submission {
     submission.marked = marked;
     if may_have_bad_characters {
-        // A password's characters are its owner's business, and a reply masks them, so a column there could not be found.
-        let mut secret_lines: Vec<usize> = submission
-            .pseudo_attributes
-            .iter()
-            .filter(|pseudo| matches!(pseudo.kind, PseudoKind::Password | PseudoKind::Override))
-            .map(|pseudo| pseudo.line)
-            .collect();
-        secret_lines.sort_unstable();
-        submission.diagnostics.extend(character_diagnostics(lines, &secret_lines));
+        character_problems(&mut submission.diagnostics, &submission.pseudo_attributes, lines);
     }
     submission
+}
+
+/// What parsing does after the dialect's reader: the character checks over all lines.
+fn character_problems<'a>(
+    diagnostics: &mut Diagnostics,
+    pseudo_attributes: &[PseudoAttribute],
+    lines: impl Iterator<Item = Line<'a>> + Clone,
+) {
+    // A password's characters are its owner's business, and a reply masks them, so a column there could not be found.
+    let mut secret_lines: Vec<usize> = pseudo_attributes
+        .iter()
+        .filter(|pseudo| matches!(pseudo.kind, PseudoKind::Password | PseudoKind::Override))
+        .map(|pseudo| pseudo.line)
+        .collect();
+    secret_lines.sort_unstable();
+    diagnostics.extend(character_diagnostics(lines, &secret_lines));
 }
 
 /// Parses one RPSL object, such as a paragraph of a registry dump, ignoring

@@ -23,47 +23,60 @@ use crate::source::{Position, ValueBuffer};
 /// the lines of a paragraph, so a paragraph of a million lines costs no more
 /// than the object it makes.
 pub(super) fn parse<'a>(lines: impl Iterator<Item = Line<'a>>, marked: bool) -> Submission {
-    submission([read(lines, marked)], marked)
+    let mut objects = Vec::new();
+    let reading = read(lines, marked, |object| objects.push(object));
+    submission(objects, [reading], marked)
 }
 
-/// What the reader made of a run of lines that starts and ends between objects.
+/// What the reader made of a run of lines that starts and ends between
+/// objects, besides the objects it handed on.
 pub(super) struct Reading {
-    objects: Vec<Object>,
     diagnostics: Diagnostics,
     pseudo_attributes: Vec<PseudoAttribute>,
 }
 
-/// Reads a run of lines that starts and ends between objects (the whole submission, or a stretch of it).
-pub(super) fn read<'a>(lines: impl Iterator<Item = Line<'a>>, marked: bool) -> Reading {
-    let mut reader = Reader::new(marked);
+/// Reads a run of lines that starts and ends between objects (the whole
+/// submission, or a stretch of it), handing each object to `each` as soon as
+/// its paragraph ends.
+pub(super) fn read<'a>(lines: impl Iterator<Item = Line<'a>>, marked: bool, each: impl FnMut(Object)) -> Reading {
+    let mut reader = Reader::new(marked, each);
     for line in lines {
         reader.line(line);
     }
     reader.end_paragraph();
-    let Reader { objects, diagnostics, pseudo_attributes, .. } = reader;
-    Reading { objects, diagnostics, pseudo_attributes }
+    let Reader { diagnostics, pseudo_attributes, .. } = reader;
+    Reading { diagnostics, pseudo_attributes }
 }
 
-/// The submission the readings of its stretches make, in order: the same as
-/// one reading of all its lines, as the reader keeps nothing from one object to the next.
-pub(super) fn submission(readings: impl IntoIterator<Item = Reading>, marked: bool) -> Submission {
-    let readings: Vec<Reading> = readings.into_iter().collect();
-    // Room for all at once: joining by growing the first reading's lists would copy them again as they double.
-    let mut objects = Vec::with_capacity(readings.iter().map(|reading| reading.objects.len()).sum());
+/// The submission of `objects` and the readings of its stretches, in order:
+/// the same as one reading of all its lines, as the reader keeps nothing from
+/// one object to the next.
+pub(super) fn submission(
+    objects: Vec<Object>,
+    readings: impl IntoIterator<Item = Reading>,
+    marked: bool,
+) -> Submission {
+    let (diagnostics, pseudo_attributes) = joined(readings);
+    Submission { dialect: Dialect::Ripe, marked, objects, comments: String::new(), diagnostics, pseudo_attributes }
+}
+
+/// The readings of a submission's stretches joined, in order: their problems
+/// (with a note on each pseudo-attribute) and their pseudo-attributes.
+pub(super) fn joined(readings: impl IntoIterator<Item = Reading>) -> (Diagnostics, Vec<PseudoAttribute>) {
     let mut diagnostics = Diagnostics::new();
     let mut pseudo_attributes = Vec::new();
     for reading in readings {
-        objects.extend(reading.objects);
         diagnostics.append(reading.diagnostics);
         pseudo_attributes.extend(reading.pseudo_attributes);
     }
     diagnostics.extend(pseudo_attributes.iter().filter_map(pseudo_attribute_note));
-    Submission { dialect: Dialect::Ripe, marked, objects, comments: String::new(), diagnostics, pseudo_attributes }
+    (diagnostics, pseudo_attributes)
 }
 
 /// One object from a paragraph of lines, problems ignored: for reading registry dumps.
 pub(super) fn parse_object(paragraph: &[Line<'_>]) -> Option<Object> {
-    let mut reader = Reader::new(false);
+    let mut found = None;
+    let mut reader = Reader::new(false, |object| found = Some(object));
     for line in paragraph {
         // One paragraph is one object, even with an empty line in it.
         if line.text.is_empty() {
@@ -73,7 +86,8 @@ pub(super) fn parse_object(paragraph: &[Line<'_>]) -> Option<Object> {
         }
     }
     reader.end_paragraph();
-    reader.objects.pop()
+    drop(reader);
+    found
 }
 
 /// Where the reader is within the current paragraph.
@@ -86,8 +100,8 @@ enum Paragraph {
     NotAnObject,
 }
 
-/// The RPSL reader's state between lines.
-struct Reader {
+/// The RPSL reader's state between lines; `each` takes the objects it reads.
+struct Reader<Each> {
     marked: bool,
     names: Names,
     paragraph: Paragraph,
@@ -97,7 +111,7 @@ struct Reader {
     attributes: Vec<Attribute>,
     /// Whether the last attribute line was a pseudo-attribute, which takes the continuation lines after it.
     in_pseudo: bool,
-    objects: Vec<Object>,
+    each: Each,
     diagnostics: Diagnostics,
     pseudo_attributes: Vec<PseudoAttribute>,
 }
@@ -112,8 +126,8 @@ struct Read<'a> {
     attribute: Option<(&'a str, &'a str, usize)>,
 }
 
-impl Reader {
-    fn new(marked: bool) -> Reader {
+impl<Each: FnMut(Object)> Reader<Each> {
+    fn new(marked: bool, each: Each) -> Reader<Each> {
         Reader {
             marked,
             names: Names::default(),
@@ -121,7 +135,7 @@ impl Reader {
             buffer: ValueBuffer::default(),
             attributes: Vec::new(),
             in_pseudo: false,
-            objects: Vec::new(),
+            each,
             diagnostics: Diagnostics::new(),
             pseudo_attributes: Vec::new(),
         }
@@ -202,7 +216,7 @@ impl Reader {
             self.buffer.share(self.attributes.iter_mut().map(Attribute::value_mut));
             // Copied out of the reader's list, which keeps its room for the next object: one allocation, to size.
             object.attributes = self.attributes.drain(..).collect();
-            self.objects.push(object);
+            (self.each)(object);
         }
         self.in_pseudo = false;
     }

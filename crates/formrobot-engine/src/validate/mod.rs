@@ -12,8 +12,9 @@ pub mod registry_policy;
 mod rules;
 
 use crate::diagnostic::Diagnostics;
+use crate::dialect::Dialect;
 use crate::forms::FormSet;
-use crate::parse::{Name, Submission};
+use crate::parse::{Name, Object, Submission};
 use crate::policy::Direction;
 use crate::syntax::{Contact, SyntaxContext};
 use registry_policy::RegistryPolicy;
@@ -63,7 +64,7 @@ pub enum NicHdlRequest {
 pub struct NicHdlFact {
     /// Index into [`Submission::objects`].
     pub object: usize,
-    /// The line of the `nic-hdl:` attribute, or of the object when it has none.
+    /// The line of the `nic-hdl:` attribute, or of the object's first attribute when it has none.
     pub line: usize,
     /// The person's or role's name.
     pub name: String,
@@ -116,6 +117,29 @@ pub struct NeighbourFact {
     pub asn: u32,
 }
 
+/// A country code a checked object gives, collected only when the
+/// registry's policy names a service region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryFact {
+    /// Index into [`Submission::objects`].
+    pub object: usize,
+    /// The line of the `country:` attribute.
+    pub line: usize,
+    /// The code, upper case.
+    pub code: String,
+}
+
+/// APNIC: how many AS numbers an aut-num template asks for, when more than one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsCountFact {
+    /// Index into [`Submission::objects`].
+    pub object: usize,
+    /// The line of the `aut-num:` attribute.
+    pub line: usize,
+    /// The number asked for.
+    pub count: u32,
+}
+
 /// The validator's findings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validation {
@@ -131,6 +155,53 @@ pub struct Validation {
     pub neighbours: Vec<NeighbourFact>,
     /// The maintainer references.
     pub maintainers: Vec<MaintainerFact>,
+    /// The names of the maintainers the submission's mntner objects create, as written.
+    pub created_maintainers: Vec<String>,
+    /// The country codes of the checked objects, when the registry's policy names a service region.
+    pub countries: Vec<CountryFact>,
+    /// APNIC aut-num templates that ask for more than one AS number.
+    pub as_counts: Vec<AsCountFact>,
+}
+
+/// What checking one object needs besides the object: the templates, the
+/// dialect and today, the registry's policy, and whether the form was marked.
+#[derive(Debug, Clone, Copy)]
+pub struct Surroundings<'a> {
+    /// The template definitions.
+    pub forms: &'a FormSet,
+    /// The dialect and today, for the syntax checks.
+    pub context: SyntaxContext,
+    /// The registry's policy.
+    pub policy: &'a RegistryPolicy,
+    /// Whether the form stood between CUT HERE lines: an object of a class
+    /// the robot does not take is then an error rather than a warning.
+    pub marked: bool,
+}
+
+/// Checks objects one at a time, in order, and keeps what it found: the
+/// validator of one run of objects, on the thread that has them.
+#[derive(Debug)]
+pub struct ObjectValidator<'a> {
+    around: Surroundings<'a>,
+    validation: Validation,
+    definitions: object::Definitions,
+}
+
+impl<'a> ObjectValidator<'a> {
+    /// A validator that has checked nothing yet.
+    pub fn new(around: Surroundings<'a>) -> ObjectValidator<'a> {
+        ObjectValidator { around, validation: Validation::default(), definitions: object::Definitions::default() }
+    }
+
+    /// Checks `object`, whose index in this validator's run is `index`.
+    pub fn check(&mut self, index: usize, object: &Object) {
+        object::check_object(index, object, &self.around, &mut self.validation, &mut self.definitions);
+    }
+
+    /// What it found, the objects' indexes counted from the start of its run.
+    pub fn found(self) -> Validation {
+        self.validation
+    }
 }
 
 /// Validates `submission` against `forms` and the registry's `policy`.
@@ -158,51 +229,75 @@ pub fn validate_in(
     policy: &RegistryPolicy,
     threads: usize,
 ) -> Validation {
+    let around = Surroundings { forms, context: *context, policy, marked: submission.marked };
     let count = submission.objects.len();
     let runs = if count >= PARALLEL_FROM_OBJECTS { threads.clamp(1, count) } else { 1 };
     let check_run = |run: usize| {
-        let mut validation = Validation::default();
-        let mut definitions = object::Definitions::default();
-        for index in count * run / runs..count * (run + 1) / runs {
-            let parsed = &submission.objects[index];
-            object::check_object(index, parsed, submission, forms, context, &mut validation, &mut definitions);
+        let first = count * run / runs;
+        let mut validator = ObjectValidator::new(around);
+        for (index, parsed) in submission.objects[first..count * (run + 1) / runs].iter().enumerate() {
+            validator.check(index, parsed);
         }
-        validation
+        (first, validator.found())
     };
-    let mut validation = if runs == 1 {
-        check_run(0)
+    let found = if runs == 1 {
+        vec![check_run(0)]
     } else {
         let runs: Vec<usize> = (0..runs).collect();
-        let found = crate::threads::each_on_a_thread(&runs, |&run| check_run(run));
-        Validation::joined(found)
+        crate::threads::each_on_a_thread(&runs, |&run| check_run(run))
     };
-    rules::check_rules(submission, &mut validation, policy);
+    let mut validation = Validation::joined(found);
+    check_rules(&mut validation, submission.dialect, !submission.comments.trim().is_empty(), policy);
     validation
 }
 
+/// Checks the rules that span objects, and the registry's policy, over the
+/// findings of every object of a submission in `dialect`; `commented`: APNIC's
+/// Additional Comments say something.
+pub fn check_rules(validation: &mut Validation, dialect: Dialect, commented: bool, policy: &RegistryPolicy) {
+    rules::check_rules(validation, dialect, commented, policy);
+}
+
 impl Validation {
-    /// The findings of runs of objects, in order, joined into one: each list
-    /// made once to its size, as a large form's lists would otherwise be
-    /// copied again each time they double.
-    fn joined(runs: Vec<Validation>) -> Validation {
-        fn all<T>(runs: &mut [Validation], list: fn(&mut Validation) -> &mut Vec<T>) -> Vec<T> {
-            let mut joined = Vec::with_capacity(runs.iter_mut().map(|run| list(run).len()).sum());
-            for run in runs.iter_mut() {
-                joined.append(list(run));
+    /// The findings of runs of objects, each with the index of its first
+    /// object, joined in order into one with every index counted from the
+    /// start: each list made once to its size, as a large form's lists would
+    /// otherwise be copied again each time they double, and the runs' lists
+    /// freed one by one as they are copied.
+    pub fn joined(runs: Vec<(usize, Validation)>) -> Validation {
+        fn all<T>(
+            runs: &mut [(usize, Validation)],
+            list: fn(&mut Validation) -> &mut Vec<T>,
+            index: fn(&mut T) -> Option<&mut usize>,
+        ) -> Vec<T> {
+            let mut joined = Vec::with_capacity(runs.iter_mut().map(|(_, run)| list(run).len()).sum());
+            for (first, run) in runs.iter_mut() {
+                let from = joined.len();
+                // Taken, so that each run's list is freed as soon as it is copied, not after every list is.
+                joined.extend(std::mem::take(list(run)));
+                if *first > 0 {
+                    joined[from..].iter_mut().filter_map(index).for_each(|object| *object += *first);
+                }
             }
             joined
         }
         let mut runs = runs;
+        if let [(0, _)] = runs.as_slice() {
+            return runs.pop().map(|(_, only)| only).unwrap_or_default();
+        }
         let mut diagnostics = crate::diagnostic::Diagnostics::new();
-        for run in &mut runs {
+        for (_, run) in &mut runs {
             diagnostics.append(std::mem::take(&mut run.diagnostics));
         }
         Validation {
-            objects: all(&mut runs, |run| &mut run.objects),
-            nic_handles: all(&mut runs, |run| &mut run.nic_handles),
-            contacts: all(&mut runs, |run| &mut run.contacts),
-            neighbours: all(&mut runs, |run| &mut run.neighbours),
-            maintainers: all(&mut runs, |run| &mut run.maintainers),
+            objects: all(&mut runs, |run| &mut run.objects, |fact| Some(&mut fact.index)),
+            nic_handles: all(&mut runs, |run| &mut run.nic_handles, |fact| Some(&mut fact.object)),
+            contacts: all(&mut runs, |run| &mut run.contacts, |fact| Some(&mut fact.object)),
+            neighbours: all(&mut runs, |run| &mut run.neighbours, |fact| Some(&mut fact.object)),
+            maintainers: all(&mut runs, |run| &mut run.maintainers, |fact| Some(&mut fact.object)),
+            created_maintainers: all(&mut runs, |run| &mut run.created_maintainers, |_| None),
+            countries: all(&mut runs, |run| &mut run.countries, |fact| Some(&mut fact.object)),
+            as_counts: all(&mut runs, |run| &mut run.as_counts, |fact| Some(&mut fact.object)),
             diagnostics,
         }
     }

@@ -1,13 +1,14 @@
 //! Checks one object against its template definition.
 
 use super::{
-    ContactFact, Disposition, MaintainerFact, NeighbourFact, NicHdlFact, NicHdlRequest, ObjectSummary, Validation,
+    AsCountFact, ContactFact, CountryFact, Disposition, MaintainerFact, NeighbourFact, NicHdlFact, NicHdlRequest,
+    ObjectSummary, Surroundings, Validation,
 };
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 use crate::forms::{AttributeDef, FormSet, TemplateDef};
 use crate::hash::FastHash;
-use crate::parse::{Attribute, Name, Object, ObjectKind, Submission};
+use crate::parse::{Attribute, Name, Object, ObjectKind};
 use crate::policy;
 use crate::source::{Span, Subject};
 use crate::syntax::{self, SyntaxClass, SyntaxContext};
@@ -18,8 +19,9 @@ use std::sync::Arc;
 /// name and template for a whole submission: the parser shares one text
 /// among the attributes of a name, so an attribute's definition is a look-up
 /// by that text's address, not a comparison of its name with each of the
-/// template's. (Every name lives as long as the submission, which outlives
-/// this table, so no address is reused for another name meanwhile.)
+/// template's. (Every name is held by the interner of the reader that read
+/// it until that reading ends, and a table is used within one reading or on
+/// a whole submission, so no address is reused for another name meanwhile.)
 #[derive(Debug, Default)]
 pub(super) struct Definitions {
     /// (template address, name address) -> the place of the definition, or [`UNDEFINED`].
@@ -99,13 +101,28 @@ impl Definitions {
 pub(super) fn check_object(
     index: usize,
     object: &Object,
-    submission: &Submission,
-    forms: &FormSet,
-    context: &SyntaxContext,
+    around: &Surroundings<'_>,
     validation: &mut Validation,
     definitions: &mut Definitions,
 ) {
-    let template = match find_template(object, submission, forms) {
+    check_against_template(index, object, around, validation, definitions);
+    // A mntner object creates the maintainer it names, whatever else is wrong with it.
+    if validation.objects.last().is_some_and(|summary| &*summary.class == "mntner") {
+        if let Some(name) = object.first("mntner") {
+            validation.created_maintainers.push(name.joined().text().to_owned());
+        }
+    }
+}
+
+fn check_against_template(
+    index: usize,
+    object: &Object,
+    around: &Surroundings<'_>,
+    validation: &mut Validation,
+    definitions: &mut Definitions,
+) {
+    let (forms, context) = (around.forms, &around.context);
+    let template = match find_template(object, around.marked, forms) {
         Ok(template) => template,
         Err(diagnostic) => {
             validation.diagnostics.push(diagnostic);
@@ -138,10 +155,36 @@ pub(super) fn check_object(
     let policy_errors = checker.policy_errors;
     definitions.grouped = grouped;
     collect_nic_hdl(index, object, template, validation);
+    if template.dialect == Dialect::Apnic && &*template.class == "aut-num" {
+        collect_as_count(index, object, validation);
+    }
+    if !around.policy.service_region.is_empty() {
+        collect_countries(index, object, validation);
+    }
 
     let mut checked = summary(index, object, Some(template), Disposition::Checked);
     checked.policy_errors = policy_errors;
     validation.objects.push(checked);
+}
+
+/// APNIC: how many AS numbers an aut-num template asks for, when more than
+/// one (a rule then wants a justification in Additional Comments).
+fn collect_as_count(index: usize, object: &Object, validation: &mut Validation) {
+    let Some(attribute) = object.first("aut-num") else { return };
+    if let Some(count) = syntax::apnic_as_count(attribute.joined().text()).filter(|&c| c > 1) {
+        validation.as_counts.push(AsCountFact { object: index, line: attribute.line, count });
+    }
+}
+
+/// The country codes of a checked object, for the registry's service region
+/// ([`super::RegistryPolicy::service_region`]); only when it names one.
+fn collect_countries(index: usize, object: &Object, validation: &mut Validation) {
+    for attribute in object.attributes.iter().filter(|a| a.name == "country") {
+        let code = attribute.joined().text().trim().to_ascii_uppercase();
+        if syntax::is_country_code(&code) {
+            validation.countries.push(CountryFact { object: index, line: attribute.line, code });
+        }
+    }
 }
 
 fn summary(index: usize, object: &Object, template: Option<&TemplateDef>, disposition: Disposition) -> ObjectSummary {
@@ -161,11 +204,7 @@ fn summary(index: usize, object: &Object, template: Option<&TemplateDef>, dispos
 }
 
 /// The template definition an object claims, or the diagnostic explaining why there is none.
-fn find_template<'f>(
-    object: &Object,
-    submission: &Submission,
-    forms: &'f FormSet,
-) -> Result<&'f TemplateDef, Diagnostic> {
+fn find_template<'f>(object: &Object, marked: bool, forms: &'f FormSet) -> Result<&'f TemplateDef, Diagnostic> {
     match &object.kind {
         ObjectKind::Template { header, version } => forms.apnic(header, version).ok_or_else(|| {
             let versions = forms.apnic_versions(header);
@@ -189,7 +228,7 @@ fn find_template<'f>(
                  this robot takes {} objects",
                 forms.ripe_classes().join(", ")
             );
-            if submission.marked {
+            if marked {
                 Diagnostic::error(Some(object.line), Some(class), message)
             } else {
                 Diagnostic::warning(Some(object.line), Some(class), message)
@@ -449,7 +488,7 @@ fn collect_nic_hdl(index: usize, object: &Object, template: &TemplateDef, valida
     };
     validation.nic_handles.push(NicHdlFact {
         object: index,
-        line: nic_hdl.map_or(object.line, |a| a.line),
+        line: nic_hdl.or(object.attributes.first()).map_or(object.line, |a| a.line),
         name,
         request,
         help: nic_hdl_definition.map(|d| d.help.clone()),

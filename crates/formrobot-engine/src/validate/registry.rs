@@ -7,7 +7,6 @@
 
 use super::{NicHdlRequest, Validation};
 use crate::diagnostic::Diagnostic;
-use crate::parse::Submission;
 use crate::syntax::Contact;
 use std::collections::HashSet;
 
@@ -46,11 +45,7 @@ impl Registry for EmptyRegistry {
 /// Errors for references to handles and maintainers that exist neither in the
 /// registry nor in the submission, and for explicit handles owned by someone else.
 /// An empty registry (nothing imported yet) finds nothing.
-pub fn check_references(
-    submission: &Submission,
-    validation: &Validation,
-    registry: &dyn Registry,
-) -> Result<Vec<Diagnostic>, LookupError> {
+pub fn check_references(validation: &Validation, registry: &dyn Registry) -> Result<Vec<Diagnostic>, LookupError> {
     let mut found = Vec::new();
     if !registry.is_loaded()? {
         return Ok(found);
@@ -98,13 +93,8 @@ pub fn check_references(
         );
     }
 
-    let created_maintainers: HashSet<String> = validation
-        .objects
-        .iter()
-        .filter(|o| &*o.class == "mntner")
-        .filter_map(|o| submission.objects[o.index].first("mntner"))
-        .map(|a| a.joined().text().to_ascii_uppercase())
-        .collect();
+    let created_maintainers: HashSet<String> =
+        validation.created_maintainers.iter().map(|name| name.to_ascii_uppercase()).collect();
     for reference in &validation.maintainers {
         let name = reference.name.to_ascii_uppercase();
         if created_maintainers.contains(&name) || registry.has_maintainer(&name)? {
@@ -190,7 +180,7 @@ source: RIPE
             handles: HashMap::from([("JD1-RIPE", "John Doe"), ("OPS4-RIPE", "Someone Else")]),
             maintainers: vec!["EXAMPLE-MNT"],
         };
-        let found = check_references(&checked.submission, &checked.validation, &registry).expect("lookups work");
+        let found = check_references(&checked.validation, &registry).expect("lookups work");
         let messages: Vec<(Option<usize>, Option<&str>, &str)> =
             found.iter().map(|d| (d.line, d.attribute.as_deref(), d.message.as_str())).collect();
         assert_eq!(messages.len(), 3, "{messages:#?}");
@@ -202,7 +192,7 @@ source: RIPE
         assert!(messages[2].2.contains("OTHER-MNT"));
 
         let empty = MapRegistry { handles: HashMap::new(), maintainers: Vec::new() };
-        let found = check_references(&checked.submission, &checked.validation, &empty).expect("lookups work");
+        let found = check_references(&checked.validation, &empty).expect("lookups work");
         assert!(found.is_empty(), "an empty registry knows nothing to check against");
     }
 }

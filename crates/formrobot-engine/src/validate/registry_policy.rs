@@ -6,7 +6,6 @@
 
 use super::{Disposition, Validation};
 use crate::diagnostic::Diagnostic;
-use crate::parse::Submission;
 use crate::syntax::is_country_code;
 use serde::Deserialize;
 
@@ -55,12 +54,7 @@ impl RegistryPolicy {
 }
 
 /// Checks the required maintainer and the service region.
-pub(super) fn check_registry_policy(
-    submission: &Submission,
-    validation: &Validation,
-    policy: &RegistryPolicy,
-    found: &mut Vec<Diagnostic>,
-) {
+pub(super) fn check_registry_policy(validation: &Validation, policy: &RegistryPolicy, found: &mut Vec<Diagnostic>) {
     let checked = || validation.objects.iter().filter(|o| o.disposition == Disposition::Checked);
     if let Some(required) = &policy.required_mnt_by {
         for aut_num in checked().filter(|o| &*o.class == "aut-num") {
@@ -84,25 +78,20 @@ pub(super) fn check_registry_policy(
     if !policy.service_region.is_empty() {
         let served = |code: &str| policy.service_region.iter().any(|s| s.eq_ignore_ascii_case(code.trim()));
         let mut countries = 0;
-        for summary in checked() {
-            let Some(object) = submission.objects.get(summary.index) else { continue };
-            for attribute in object.attributes.iter().filter(|a| a.name == "country") {
-                let code = attribute.joined().text().trim().to_ascii_uppercase();
-                if !is_country_code(&code) {
-                    continue; // Its syntax error is reported already.
-                }
-                countries += 1;
-                if !served(&code) {
-                    found.push(Diagnostic::error(
-                        Some(attribute.line),
-                        Some("country"),
-                        format!(
-                            "{code} is outside this registry's service region ({}): the request must come \
-                             from a network in the region",
-                            policy.service_region.join(", ")
-                        ),
-                    ));
-                }
+        // Collected from the checked objects only, and only when there is a service region.
+        for fact in &validation.countries {
+            countries += 1;
+            if !served(&fact.code) {
+                found.push(Diagnostic::error(
+                    Some(fact.line),
+                    Some("country"),
+                    format!(
+                        "{} is outside this registry's service region ({}): the request must come \
+                         from a network in the region",
+                        fact.code,
+                        policy.service_region.join(", ")
+                    ),
+                ));
             }
         }
         if countries == 0 {

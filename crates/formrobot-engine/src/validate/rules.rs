@@ -4,32 +4,34 @@ use super::registry_policy::{check_registry_policy, RegistryPolicy};
 use super::{Disposition, NeighbourFact, NicHdlRequest, Validation};
 use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
-use crate::parse::Submission;
 use crate::policy::Direction;
-use crate::syntax::{self, Contact};
+use crate::syntax::Contact;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Checks the rules across objects, and the registry's policy, adding diagnostics to `validation`.
-pub(super) fn check_rules(submission: &Submission, validation: &mut Validation, policy: &RegistryPolicy) {
+pub(super) fn check_rules(validation: &mut Validation, dialect: Dialect, commented: bool, policy: &RegistryPolicy) {
     let mut found = Vec::new();
-    if !check_something_was_sent(submission, validation, &mut found) {
+    if !check_something_was_sent(dialect, validation, &mut found) {
         validation.diagnostics.extend(found);
         return;
     }
     check_placeholders(validation, &mut found);
-    check_contacts(submission, validation, &mut found);
-    check_multihoming(submission.dialect, validation, policy.min_neighbours, &mut found);
-    check_apnic_as_count(submission, validation, &mut found);
-    check_registry_policy(submission, validation, policy, &mut found);
+    check_contacts(dialect, validation, &mut found);
+    check_multihoming(dialect, validation, policy.min_neighbours, &mut found);
+    if dialect == Dialect::Apnic && !commented {
+        check_apnic_as_count(validation, &mut found);
+    }
+    check_registry_policy(validation, policy, &mut found);
     validation.diagnostics.extend(found);
     // Stable, so that problems on one line keep the order they were found in.
     validation.diagnostics.sort_by_key(|d| d.line.unwrap_or(0));
 }
 
 /// A submission needs at least one filled-in template, and an AS request needs an aut-num.
-fn check_something_was_sent(submission: &Submission, validation: &Validation, found: &mut Vec<Diagnostic>) -> bool {
+fn check_something_was_sent(dialect: Dialect, validation: &Validation, found: &mut Vec<Diagnostic>) -> bool {
     let checked = || validation.objects.iter().filter(|o| o.disposition == Disposition::Checked);
-    if submission.objects.is_empty() {
+    // Every object read has a summary, whatever became of it.
+    if validation.objects.is_empty() {
         found.push(Diagnostic::error(
             None,
             None,
@@ -52,7 +54,7 @@ fn check_something_was_sent(submission: &Submission, validation: &Validation, fo
         // A route, an inetnum or an unknown class alone is not an AS number request:
         // nothing may be accepted (and no ticket opened) for it.
         let first = checked().next().or_else(|| validation.objects.first()).map(|o| o.line);
-        let what = match submission.dialect {
+        let what = match dialect {
             Dialect::Apnic => "an AUT-NUM template",
             Dialect::Ripe => "an aut-num object",
         };
@@ -109,7 +111,7 @@ fn check_placeholders(validation: &Validation, found: &mut Vec<Diagnostic>) {
 }
 
 /// Every contact reference must resolve: a handle, a defined `AUTO-n`, or (APNIC) an exact person name.
-fn check_contacts(submission: &Submission, validation: &Validation, found: &mut Vec<Diagnostic>) {
+fn check_contacts(dialect: Dialect, validation: &Validation, found: &mut Vec<Diagnostic>) {
     let defined: HashSet<u32> = validation
         .nic_handles
         .iter()
@@ -135,7 +137,7 @@ fn check_contacts(submission: &Submission, validation: &Validation, found: &mut 
                 if listed_at.is_none() {
                     listings.push(reference.line);
                 }
-                Some(names.mismatch(name, submission.dialect, listed_at))
+                Some(names.mismatch(name, dialect, listed_at))
             }
         };
         if let Some(message) = problem {
@@ -300,26 +302,21 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
     }
 }
 
-/// APNIC: asking for more than one AS number needs a justification in Additional Comments.
-fn check_apnic_as_count(submission: &Submission, validation: &Validation, found: &mut Vec<Diagnostic>) {
-    if submission.dialect != Dialect::Apnic || !submission.comments.trim().is_empty() {
-        return;
-    }
-    for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && &*o.class == "aut-num")
-    {
-        let object = &submission.objects[summary.index];
-        let Some(attribute) = object.first("aut-num") else { continue };
-        let count = syntax::apnic_as_count(attribute.joined().text());
-        if let Some(count) = count.filter(|&c| c > 1) {
-            found.push(Diagnostic::error(
-                Some(attribute.line),
-                Some("aut-num"),
-                format!(
-                    "{count} AS numbers are requested, which needs a justification under 'Additional Comments:', \
-                     but that section is empty"
-                ),
-            ));
-        }
+/// APNIC: asking for more than one AS number needs a justification in
+/// Additional Comments (called when that section is empty).
+fn check_apnic_as_count(validation: &Validation, found: &mut Vec<Diagnostic>) {
+    let checked: HashSet<usize> =
+        validation.objects.iter().filter(|o| o.disposition == Disposition::Checked).map(|o| o.index).collect();
+    for fact in validation.as_counts.iter().filter(|fact| checked.contains(&fact.object)) {
+        found.push(Diagnostic::error(
+            Some(fact.line),
+            Some("aut-num"),
+            format!(
+                "{} AS numbers are requested, which needs a justification under 'Additional Comments:', \
+                 but that section is empty",
+                fact.count
+            ),
+        ));
     }
 }
 
