@@ -398,6 +398,15 @@ pub fn parse_frame_in(frame: &Frame<'_>, threads: usize) -> Submission {
     Submission { dialect, marked, objects, comments, diagnostics, pseudo_attributes }
 }
 
+/// How many stretches [`read_frame_in`] cuts a large RPSL submission into for
+/// each thread: the threads take the next stretch as they finish one, so a
+/// thread that runs slower (its core shared with another process) takes
+/// fewer, and they end at about the same time.
+const STRETCHES_PER_THREAD: usize = 8;
+
+/// The smallest stretch worth a piece of work of its own.
+const MIN_STRETCH_BYTES: usize = 64 * 1024;
+
 /// A submission whose objects were handed on as they were read
 /// ([`read_frame_in`]): everything it holds besides them, and what became of
 /// them, stretch by stretch.
@@ -420,9 +429,9 @@ pub struct Read<T> {
 /// Reads the submission a [`Frame`] finds and hands each object, as soon as
 /// it is read, to `each`, with its index within its stretch and the state
 /// `start` made for that stretch (given the dialect). A large RPSL submission
-/// is read on up to `threads` threads, one stretch each ([`Frame::stretches`]),
-/// and each stretch's objects are handed on, in order, on the thread that read
-/// them: work done in `each` is done while the object is fresh, and an object
+/// is cut into stretches ([`Frame::stretches`]) that up to `threads` threads
+/// read, each taking the next stretch as it finishes one, and each stretch's
+/// objects are handed on, in order, on the thread that read them: work done in `each` is done while the object is fresh, and an object
 /// `each` does not keep is never held with the others. An APNIC form is read
 /// whole, then handed on.
 pub fn read_frame_in<T: Send>(
@@ -457,9 +466,10 @@ pub fn read_frame_in<T: Send>(
                 });
                 (reading, (count, taken))
             };
-            let read: Vec<_> = if threads > 1 && frame.text().len() >= PARALLEL_FROM_BYTES {
-                let stretches = frame.stretches(threads);
-                crate::threads::each_on_a_thread(&stretches, |stretch| read_stretch(&mut frame.lines_in(stretch)))
+            let length = frame.text().len();
+            let read: Vec<_> = if threads > 1 && length >= PARALLEL_FROM_BYTES {
+                let stretches = frame.stretches((threads * STRETCHES_PER_THREAD).min(length / MIN_STRETCH_BYTES));
+                crate::threads::shared_among(&stretches, threads, |stretch| read_stretch(&mut frame.lines_in(stretch)))
             } else {
                 vec![read_stretch(&mut frame.lines())]
             };

@@ -244,7 +244,7 @@ pub fn validate_in(
         vec![check_run(0)]
     } else {
         let runs: Vec<usize> = (0..runs).collect();
-        crate::threads::each_on_a_thread(&runs, |&run| check_run(run))
+        crate::threads::shared_among(&runs, runs.len(), |&run| check_run(run))
     };
     let mut validation = Validation::joined(found);
     check_rules(&mut validation, submission.dialect, !submission.comments.trim().is_empty(), policy);
