@@ -78,11 +78,9 @@ pub fn too_many_handles(findings: &Findings) -> Option<Diagnostic> {
 
 /// The facts of the checked persons and roles that ask for a new handle, in object order.
 fn new_handle_facts(findings: &Findings) -> impl Iterator<Item = &NicHdlFact> {
-    let checked_objects: HashSet<usize> =
-        findings.validation.objects.iter().filter(|o| o.disposition == Disposition::Checked).map(|o| o.index).collect();
     let apnic = findings.dialect == Dialect::Apnic;
     findings.validation.nic_handles.iter().filter(move |fact| {
-        checked_objects.contains(&fact.object)
+        findings.validation.is_checked(fact.object)
             && match fact.request {
                 NicHdlRequest::Handle(_) => false,
                 NicHdlRequest::Blank => apnic,

@@ -145,7 +145,7 @@ pub struct AsCountFact {
 pub struct Validation {
     /// Every problem found, in line order.
     pub diagnostics: Diagnostics,
-    /// One summary per object of the submission.
+    /// One summary per object of the submission, in object order ([`Validation::is_checked`] searches them).
     pub objects: Vec<ObjectSummary>,
     /// The handles that person and role objects ask for.
     pub nic_handles: Vec<NicHdlFact>,
@@ -259,6 +259,15 @@ pub fn check_rules(validation: &mut Validation, dialect: Dialect, commented: boo
 }
 
 impl Validation {
+    /// Whether object `index` was checked against its template. The
+    /// summaries are in object order, one per object, so this is a search,
+    /// not a set built for the question.
+    pub fn is_checked(&self, index: usize) -> bool {
+        self.objects
+            .binary_search_by_key(&index, |summary| summary.index)
+            .is_ok_and(|at| self.objects[at].disposition == Disposition::Checked)
+    }
+
     /// The findings of runs of objects, each with the index of its first
     /// object, joined in order into one with every index counted from the
     /// start: each list made once to its size, as a large form's lists would

@@ -6,6 +6,7 @@ use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
 use crate::policy::Direction;
 use crate::syntax::Contact;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Checks the rules across objects, and the registry's policy, adding diagnostics to `validation`.
@@ -155,6 +156,13 @@ struct NameIndex<'a> {
     listed: Vec<&'a str>,
     /// The names as written, for exact matches.
     exact: HashSet<&'a str>,
+    /// For names that match none exactly; made on the first such name, as
+    /// most forms (and every RIPE form of handles) have none.
+    near: OnceCell<NearNames<'a>>,
+}
+
+/// The names again, normalised two ways, for [`NameIndex::near_miss`].
+struct NearNames<'a> {
     /// Letters only, lower case -> the name: catches differences of case, spacing and punctuation.
     by_letters: HashMap<String, &'a str>,
     /// Significant words (two letters or more) -> the name: catches a missing middle initial.
@@ -169,17 +177,10 @@ const LISTINGS_IN_FULL: usize = 3;
 
 impl<'a> NameIndex<'a> {
     fn new(names: impl Iterator<Item = &'a str>) -> NameIndex<'a> {
-        let mut index = NameIndex {
-            listed: Vec::new(),
-            exact: HashSet::new(),
-            by_letters: HashMap::new(),
-            by_words: HashMap::new(),
-        };
+        let mut index = NameIndex { listed: Vec::new(), exact: HashSet::new(), near: OnceCell::new() };
         for name in names {
             if index.exact.insert(name) {
                 index.listed.push(name);
-                index.by_letters.entry(letters(name)).or_insert(name);
-                index.by_words.entry(significant_words(name)).or_insert(name);
             }
         }
         index
@@ -187,7 +188,16 @@ impl<'a> NameIndex<'a> {
 
     /// A name that is not quite `name`, if one is close enough to be the one meant.
     fn near_miss(&self, name: &str) -> Option<&'a str> {
-        self.by_letters.get(&letters(name)).or_else(|| self.by_words.get(&significant_words(name))).copied()
+        let near = self.near.get_or_init(|| {
+            let mut near = NearNames { by_letters: HashMap::new(), by_words: HashMap::new() };
+            // In the order listed, so that of two names alike the first is the one suggested.
+            for &listed in &self.listed {
+                near.by_letters.entry(letters(listed)).or_insert(listed);
+                near.by_words.entry(significant_words(listed)).or_insert(listed);
+            }
+            near
+        });
+        near.by_letters.get(&letters(name)).or_else(|| near.by_words.get(&significant_words(name))).copied()
     }
 
     /// Why `name` names nobody; the names found are listed unless `listed_at`
@@ -305,9 +315,7 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
 /// APNIC: asking for more than one AS number needs a justification in
 /// Additional Comments (called when that section is empty).
 fn check_apnic_as_count(validation: &Validation, found: &mut Vec<Diagnostic>) {
-    let checked: HashSet<usize> =
-        validation.objects.iter().filter(|o| o.disposition == Disposition::Checked).map(|o| o.index).collect();
-    for fact in validation.as_counts.iter().filter(|fact| checked.contains(&fact.object)) {
+    for fact in validation.as_counts.iter().filter(|fact| validation.is_checked(fact.object)) {
         found.push(Diagnostic::error(
             Some(fact.line),
             Some("aut-num"),
