@@ -125,8 +125,12 @@ const NAME_HINTS: &[(&str, &str)] = &[
 
 /// Whether `v` (surrounding blanks ignored, either case) is an assigned ISO 3166-1 alpha-2 code.
 pub fn is_country_code(v: &str) -> bool {
-    let code = v.trim().to_ascii_uppercase();
-    code.len() == 2 && COUNTRY_CODES.binary_search(&code.as_str()).is_ok()
+    match v.trim().as_bytes() {
+        // Two letters in capitals, on the stack: every country attribute passes here.
+        &[first, second] => std::str::from_utf8(&[first.to_ascii_uppercase(), second.to_ascii_uppercase()])
+            .is_ok_and(|code| COUNTRY_CODES.binary_search(&code).is_ok()),
+        _ => false,
+    }
 }
 
 /// Checks a `country:` value.

@@ -427,13 +427,21 @@ impl<'a> ObjectChecker<'a> {
     fn check_syntax(&mut self, definition: &AttributeDef, attribute: &Attribute, value: Subject<'_>) {
         let line = value.start().map_or(attribute.line, |p| p.line);
         let text = value.text();
-        if let Err(error) = syntax::check(definition.syntax, text, self.context) {
-            self.error(line, definition, error.message);
-            return;
-        }
+        // A contact is read once: its check is what it refers to.
+        let checked = match definition.syntax {
+            SyntaxClass::Contact => syntax::classify_contact(text, self.context.dialect).map(Some),
+            class => syntax::check(class, text, self.context).map(|()| None),
+        };
+        let contact = match checked {
+            Ok(contact) => contact,
+            Err(error) => {
+                self.error(line, definition, error.message);
+                return;
+            }
+        };
         match definition.syntax {
             SyntaxClass::Contact => {
-                if let Ok(contact) = syntax::classify_contact(text, self.context.dialect) {
+                if let Some(contact) = contact {
                     self.validation.contacts.push(ContactFact {
                         object: self.index,
                         attribute: attribute.name.clone(),
