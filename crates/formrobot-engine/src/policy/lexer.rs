@@ -125,19 +125,17 @@ impl<'a> Lexer<'a> {
 
     /// Where a word starting at `start` ends.
     fn word_end(&self, start: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        let mut end = start;
-        while let Some(&b) = bytes.get(end) {
-            if !is_word_byte(b) {
-                break;
-            }
-            // `community.={...}` and `pref+=1`: the operator wins over the word.
-            if bytes.get(end + 1) == Some(&b'=') && end > start && matches!(b, b'.' | b'+' | b'-' | b'/') {
-                break;
-            }
-            end += 1;
-        }
-        end
+        let rest = self.text.as_bytes().get(start..).unwrap_or(&[]);
+        let length = rest
+            .iter()
+            .enumerate()
+            .position(|(at, &b)| {
+                // `community.={...}` and `pref+=1`: the operator wins over the word
+                // (asked only of the four bytes it concerns, as every byte of every word passes here).
+                !is_word_byte(b) || (matches!(b, b'.' | b'+' | b'-' | b'/') && at > 0 && rest.get(at + 1) == Some(&b'='))
+            })
+            .unwrap_or(rest.len());
+        start + length
     }
 
     /// Where an AS-path expression starting with the `<` at `start` ends: just
