@@ -127,8 +127,10 @@ impl<'a> Frame<'a> {
         let mut markers: Vec<usize> = Vec::new();
         // The line index of `counted_to` (a line start), and the end of the last line looked at.
         let (mut counted_to, mut index, mut looked_to) = (0, 0, 0);
-        for at in memchr::memchr2_iter(b'c', b'C', bytes) {
-            let is_cut = bytes.get(at + 1..at + 3).is_some_and(|tail| tail.eq_ignore_ascii_case(b"ut"));
+        // Found by its `u`, rarer than its `c` in routing policies (`accept`, `announce`, `action`).
+        for u in memchr::memchr2_iter(b'u', b'U', bytes) {
+            let Some(at) = u.checked_sub(1) else { continue };
+            let is_cut = bytes.get(at..at + 3).is_some_and(|word| word.eq_ignore_ascii_case(b"cut"));
             if !is_cut || at < looked_to {
                 continue;
             }
