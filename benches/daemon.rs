@@ -296,10 +296,22 @@ fn main() {
             std::thread::sleep(Duration::from_millis(5));
         }
         latencies.push(sent.elapsed());
-        // The reply is in the INBOX, so "reply sent" was logged before Postfix delivered it.
-        let logged = std::fs::read(&log).expect("daemon log");
-        let lines = String::from_utf8_lossy(logged.get(logged_before..).unwrap_or_default());
-        shares.push(share(&lines).unwrap_or_else(|| panic!("the daemon's log of single mail {i}:\n{lines}")));
+        // The reply can reach the INBOX before the daemon has logged "reply sent": it logs once the
+        // outbox has recorded the sending, and Postfix may deliver sooner. So the log is read until
+        // the line is there (the time logged is the daemon's own, not when this loop saw it).
+        let logged_share = || {
+            let logged = std::fs::read(&log).expect("daemon log");
+            let lines = String::from_utf8_lossy(logged.get(logged_before..).unwrap_or_default()).into_owned();
+            (share(&lines), lines)
+        };
+        let waited = Instant::now();
+        let mut read = logged_share();
+        while read.0.is_none() && waited.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+            read = logged_share();
+        }
+        let (found, lines) = read;
+        shares.push(found.unwrap_or_else(|| panic!("the daemon's log of single mail {i}:\n{lines}")));
     }
     let _ = daemon.kill();
     let _ = daemon.wait();

@@ -132,7 +132,8 @@ impl<'a> Lexer<'a> {
             .position(|(at, &b)| {
                 // `community.={...}` and `pref+=1`: the operator wins over the word
                 // (asked only of the four bytes it concerns, as every byte of every word passes here).
-                !is_word_byte(b) || (matches!(b, b'.' | b'+' | b'-' | b'/') && at > 0 && rest.get(at + 1) == Some(&b'='))
+                !is_word_byte(b)
+                    || (matches!(b, b'.' | b'+' | b'-' | b'/') && at > 0 && rest.get(at + 1) == Some(&b'='))
             })
             .unwrap_or(rest.len());
         start + length
