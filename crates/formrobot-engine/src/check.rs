@@ -190,19 +190,13 @@ fn check_frame(
 
     let mut first = 0;
     let mut runs = Vec::with_capacity(stretches.len());
-    let kept: usize = stretches.iter().map(|(_, stretch)| stretch.objects.len()).sum();
-    let mut objects = Vec::new();
+    let mut kept = Vec::with_capacity(stretches.len());
     for (count, stretch) in stretches {
         runs.push((first, stretch.validator.found()));
-        if objects.is_empty() {
-            // The first stretch's list is moved, with room made once for the others.
-            objects = stretch.objects;
-            objects.reserve_exact(kept - objects.len());
-        } else {
-            objects.extend(stretch.objects);
-        }
+        kept.push(stretch.objects);
         first += count;
     }
+    let objects = parse::concatenated(kept);
     let mut validation = Validation::joined(runs);
     validate::check_rules(&mut validation, dialect, !comments.trim().is_empty(), policy);
 

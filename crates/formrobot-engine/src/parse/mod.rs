@@ -374,7 +374,7 @@ pub fn parse_frame(frame: &Frame<'_>) -> Submission {
     parse_frame_in(frame, 1)
 }
 
-/// The size from which [`parse_frame_in`] reads RPSL stretches on threads of
+/// The size from which [`read_frame_in`] reads RPSL stretches on threads of
 /// their own: below it, starting a thread costs more than it saves.
 pub const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 
@@ -385,17 +385,21 @@ pub fn parse_frame_in(frame: &Frame<'_>, threads: usize) -> Submission {
     let read =
         read_frame_in(frame, threads, |_| Vec::new(), |objects: &mut Vec<Object>, _, object| objects.push(object));
     let Read { dialect, marked, comments, diagnostics, pseudo_attributes, stretches } = read;
-    let objects = if stretches.len() == 1 {
-        stretches.into_iter().flat_map(|(_, objects)| objects).collect()
-    } else {
-        // Room for all at once: joining by growing the first stretch's list would copy it again as it doubles.
-        let mut objects = Vec::with_capacity(stretches.iter().map(|(count, _)| count).sum());
-        for (_, stretch) in stretches {
-            objects.extend(stretch);
-        }
-        objects
-    };
+    let objects = concatenated(stretches.into_iter().map(|(_, objects)| objects).collect());
     Submission { dialect, marked, objects, comments, diagnostics, pseudo_attributes }
+}
+
+/// The stretches' lists of objects, in order, as one: the first list moved
+/// and grown once to hold the others (one stretch, the usual form, copies nothing).
+pub(crate) fn concatenated<T>(lists: Vec<Vec<T>>) -> Vec<T> {
+    let total: usize = lists.iter().map(Vec::len).sum();
+    let mut lists = lists.into_iter();
+    let mut joined = lists.next().unwrap_or_default();
+    joined.reserve_exact(total - joined.len());
+    for list in lists {
+        joined.extend(list);
+    }
+    joined
 }
 
 /// How many stretches [`read_frame_in`] cuts a large RPSL submission into for
@@ -431,9 +435,10 @@ pub struct Read<T> {
 /// `start` made for that stretch (given the dialect). A large RPSL submission
 /// is cut into stretches ([`Frame::stretches`]) that up to `threads` threads
 /// read, each taking the next stretch as it finishes one, and each stretch's
-/// objects are handed on, in order, on the thread that read them: work done in `each` is done while the object is fresh, and an object
-/// `each` does not keep is never held with the others. An APNIC form is read
-/// whole, then handed on.
+/// objects are handed on, in order, on the thread that read them: work done
+/// in `each` is done while the object is fresh, and an object `each` does not
+/// keep is never held with the others. An APNIC form is read whole, then
+/// handed on.
 pub fn read_frame_in<T: Send>(
     frame: &Frame<'_>,
     threads: usize,
