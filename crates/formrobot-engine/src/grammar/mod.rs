@@ -15,10 +15,20 @@ pub(crate) mod range;
 /// A non-empty run of ASCII digits as a `u32`: no sign, no blanks, leading
 /// zeros allowed. `None` for anything else, or a number beyond 32 bits.
 pub(crate) fn parse_digits(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() {
         return None;
     }
-    s.parse().ok()
+    // One pass, as every AS number of every policy is read here: the value
+    // stops growing one past the largest, which is then no `u32`.
+    let beyond = u64::from(u32::MAX) + 1;
+    let mut value = 0u64;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = (value * 10 + u64::from(b - b'0')).min(beyond);
+    }
+    u32::try_from(value).ok()
 }
 
 /// `s` without `prefix`, compared ASCII case-insensitively.
@@ -68,7 +78,8 @@ mod tests {
         assert_eq!(parse_digits("0"), Some(0));
         assert_eq!(parse_digits("0042"), Some(42));
         assert_eq!(parse_digits("4294967295"), Some(u32::MAX));
-        for s in ["", "4294967296", "+1", "-1", " 1", "1 ", "1a", "١"] {
+        assert_eq!(parse_digits("000000000000000000000042"), Some(42));
+        for s in ["", "4294967296", "99999999999999999999999999", "42949672950", "+1", "-1", " 1", "1 ", "1a", "١"] {
             assert_eq!(parse_digits(s), None, "{s:?}");
         }
     }
