@@ -447,7 +447,9 @@ pub fn read_frame_in<T: Send>(
 ) -> Read<T> {
     // Two questions answered on the whole text first, each by a quick scan,
     // so that the usual form is numbered line by line only once, to parse it.
-    let dialect = if frame.text().contains("#[") { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
+    // A vectorised search: it runs over the whole text before the threads start.
+    let maybe_apnic = memchr::memmem::find(frame.text().as_bytes(), b"#[").is_some();
+    let dialect = if maybe_apnic { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
     let may_have_bad_characters = !is_plain_text(frame.text().as_bytes());
     let marked = frame.markers != Markers::Missing;
     let mut read = match dialect {

@@ -89,7 +89,8 @@ fn missing_plus(value: &str, number: &str) -> SyntaxError {
 /// Digit groups separated by a single space or `-`, nothing else.
 fn check_groups(value: &str, number: &str) -> Result<(), SyntaxError> {
     let body = number.strip_prefix('+').unwrap_or(number);
-    if body.contains("(0)") {
+    // A bracket is rare, so the search for `(0)` is made only when one stands there.
+    if body.as_bytes().contains(&b'(') && body.contains("(0)") {
         return Err(bad(
             value,
             "contains '(0)': leave out the national trunk prefix, which is not dialled from abroad",
@@ -101,7 +102,8 @@ fn check_groups(value: &str, number: &str) -> Result<(), SyntaxError> {
     if body.ends_with([' ', '-']) {
         return Err(bad(value, "must end with a digit"));
     }
-    let double = ["  ", "--", " -", "- "].iter().any(|pair| body.contains(pair));
+    // Two separators in a row (`  `, `--`, ` -`, `- `), found in one pass.
+    let double = body.as_bytes().windows(2).any(|pair| matches!(pair, [b' ' | b'-', b' ' | b'-']));
     if double {
         return Err(bad(value, "must separate digit groups with a single space or '-'"));
     }
