@@ -188,13 +188,14 @@ fn check_frame(
     let read = parse::read_frame_in(&frame, threads, start, each);
     let parse::Read { dialect, marked, comments, diagnostics: read_diagnostics, pseudo_attributes, stretches } = read;
 
-    let mut first = 0;
+    // Each stretch's findings count their objects from the stretch's start; they are joined counting from the form's.
+    let mut objects_read = 0;
     let mut runs = Vec::with_capacity(stretches.len());
     let mut kept = Vec::with_capacity(stretches.len());
     for (count, stretch) in stretches {
-        runs.push((first, stretch.validator.found()));
+        runs.push((objects_read, stretch.validator.found()));
         kept.push(stretch.objects);
-        first += count;
+        objects_read += count;
     }
     let objects = parse::concatenated(kept);
     let mut validation = Validation::joined(runs);
@@ -204,7 +205,7 @@ fn check_frame(
     let mut diagnostics: Diagnostics = frame.diagnostics.into();
     diagnostics.append(read_diagnostics);
     diagnostics.append(std::mem::take(&mut validation.diagnostics));
-    if first == 0 {
+    if objects_read == 0 {
         // Warnings about how the form was read are moot when nothing could be read.
         diagnostics.retain_errors();
     }
