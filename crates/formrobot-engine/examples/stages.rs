@@ -1,8 +1,12 @@
-//! Times the engine's stages on one file, on one thread and on `THREADS`,
-//! best of N runs: `stages FILE [RUNS] [THREADS]` (for profiling, not a benchmark of record).
+//! Times the engine on one file, on one thread and on `THREADS`, N runs:
+//! parsing the whole submission and then validating it (`parse_frame_in`,
+//! `validate_in`), and the findings alone, each object validated as it is
+//! read and dropped (`check_text_findings`, what `formrobot check` runs):
+//! `stages FILE [RUNS] [THREADS]` (for profiling, not a benchmark of record).
 
 #![allow(clippy::disallowed_methods)] // A shell: reads the file and the clock.
 
+use formrobot_engine::check::check_text_findings;
 use formrobot_engine::date::Date;
 use formrobot_engine::forms::FormSet;
 use formrobot_engine::syntax::SyntaxContext;
@@ -30,10 +34,13 @@ fn main() {
             let validated = start.elapsed().as_secs_f64();
             drop((validation, submission));
             let dropped = start.elapsed().as_secs_f64();
+            let alone = Instant::now();
+            drop(check_text_findings(&text, &forms, today, &policy, threads));
             eprint!(
-                "{threads} thread(s): parse {parsed:.4} s, validate {:.4} s, drop {:.4} s   ",
+                "{threads} thread(s): parse {parsed:.4} s, validate {:.4} s, drop {:.4} s, findings alone {:.4} s   ",
                 validated - parsed,
-                dropped - validated
+                dropped - validated,
+                alone.elapsed().as_secs_f64()
             );
         }
         eprintln!();
