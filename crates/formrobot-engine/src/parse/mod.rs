@@ -144,22 +144,55 @@ impl std::fmt::Debug for Name {
 }
 
 /// The attribute names met so far, so that each distinct name is allocated once.
-#[derive(Debug, Default)]
-pub(crate) struct Names(HashSet<Name, crate::hash::FastHash>);
+#[derive(Debug)]
+pub(crate) struct Names {
+    /// Every name met, lower case.
+    all: HashSet<Name, crate::hash::FastHash>,
+    /// The names last met as written, by their length and first and last
+    /// bytes: a form repeats a handful of names in every object, and one
+    /// comparison with the name in its slot finds most of them without hashing.
+    recent: [Option<Name>; RECENT_NAMES],
+}
+
+/// How many slots [`Names::recent`] has.
+const RECENT_NAMES: usize = 64;
+
+impl Default for Names {
+    fn default() -> Names {
+        Names { all: HashSet::default(), recent: std::array::from_fn(|_| None) }
+    }
+}
 
 impl Names {
     /// The lower-case name for `written`, shared with earlier attributes of that name.
     pub(crate) fn intern(&mut self, written: &str) -> Name {
-        let lower: Cow<'_, str> = if written.bytes().any(|b| b.is_ascii_uppercase()) {
+        let bytes = written.as_bytes();
+        let slot = match (bytes.first(), bytes.last()) {
+            (Some(&first), Some(&last)) => {
+                (bytes.len().wrapping_mul(31) ^ usize::from(first).wrapping_mul(7) ^ usize::from(last)) % RECENT_NAMES
+            }
+            _ => 0,
+        };
+        // Exactly as written: a name written in capitals takes the longer way.
+        if let Some(name) = self.recent[slot].as_ref().filter(|name| name.as_str() == written) {
+            return name.clone();
+        }
+        let lower: Cow<'_, str> = if bytes.iter().any(u8::is_ascii_uppercase) {
             Cow::Owned(written.to_ascii_lowercase())
         } else {
             Cow::Borrowed(written)
         };
-        if let Some(name) = self.0.get(lower.as_ref()) {
-            return name.clone();
+        let name = match self.all.get(lower.as_ref()) {
+            Some(name) => name.clone(),
+            None => {
+                let name = Name::from(lower.as_ref());
+                self.all.insert(name.clone());
+                name
+            }
+        };
+        if !matches!(lower, Cow::Owned(_)) {
+            self.recent[slot] = Some(name.clone());
         }
-        let name = Name::from(lower.as_ref());
-        self.0.insert(name.clone());
         name
     }
 }
@@ -685,6 +718,22 @@ pub(crate) fn trim(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_interned_once_whatever_its_case_and_slot() {
+        let mut names = Names::default();
+        // More names than slots, so that many share one, each met in either case.
+        let written: Vec<String> = (0..200).map(|n| format!("attribute-{n}")).collect();
+        let first: Vec<Name> = written.iter().map(|name| names.intern(name)).collect();
+        for (name, interned) in written.iter().zip(&first) {
+            for again in [names.intern(name), names.intern(&name.to_ascii_uppercase())] {
+                assert!(Arc::ptr_eq(&again.0, &interned.0), "{name} was interned twice");
+                assert_eq!(again.as_str(), name);
+            }
+        }
+        assert_eq!(names.intern("DESCR").as_str(), "descr");
+        assert!(Arc::ptr_eq(&names.intern("descr").0, &names.intern("Descr").0));
+    }
     use crate::extract::extract;
 
     #[test]
