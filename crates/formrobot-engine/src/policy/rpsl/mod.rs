@@ -280,8 +280,30 @@ const RESERVED: &[&str] = &[
 ];
 
 fn is_reserved(token: Token<'_>) -> bool {
-    token.kind == TokenKind::Word && RESERVED.iter().any(|word| token.text.eq_ignore_ascii_case(word))
+    // Asked of nearly every word of every policy: most are AS numbers and set
+    // names, longer than any reserved word or starting with another letter,
+    // so length and first letter decide before any word is compared whole.
+    let text = token.text.as_bytes();
+    let Some(first) = text.first().map(u8::to_ascii_lowercase) else { return false };
+    token.kind == TokenKind::Word
+        && text.len() <= LONGEST_RESERVED
+        && RESERVED.iter().any(|word| {
+            word.len() == text.len() && word.as_bytes()[0] == first && word.as_bytes().eq_ignore_ascii_case(text)
+        })
 }
+
+/// The length of the longest word of [`RESERVED`].
+const LONGEST_RESERVED: usize = {
+    let mut longest = 0;
+    let mut at = 0;
+    while at < RESERVED.len() {
+        if RESERVED[at].len() > longest {
+            longest = RESERVED[at].len();
+        }
+        at += 1;
+    }
+    longest
+};
 
 /// Marks the shared parser state as reading RPSL; the rules here and in the
 /// submodules are its methods.
@@ -503,6 +525,24 @@ mod tests {
     //! the other parts of the parser.
 
     use super::*;
+
+    #[test]
+    fn reserved_words_are_found_in_either_case_and_only_they() {
+        // `is_reserved` compares first letters in lower case.
+        assert!(RESERVED.iter().all(|word| *word == word.to_ascii_lowercase()));
+        fn word(text: &str) -> Token<'_> {
+            Token { kind: TokenKind::Word, text, offset: 0 }
+        }
+        for reserved in RESERVED {
+            let upper = reserved.to_ascii_uppercase();
+            assert!(is_reserved(word(reserved)), "{reserved}");
+            assert!(is_reserved(word(&upper)), "{upper}");
+        }
+        for other in ["AS1", "ANY", "AS-FOO", "announces", "t", "", "fromage", "PeerAS", "action1"] {
+            assert!(!is_reserved(word(other)), "{other}");
+        }
+        assert!(!is_reserved(Token { kind: TokenKind::Invalid, text: "from", offset: 0 }));
+    }
     use crate::policy::test_support::assert_fails;
     use std::net::{IpAddr, Ipv4Addr};
 
