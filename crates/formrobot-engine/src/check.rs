@@ -199,7 +199,7 @@ fn check_frame(
     }
     let objects = parse::concatenated(kept);
     let mut validation = Validation::joined(runs);
-    validate::check_rules(&mut validation, dialect, !comments.trim().is_empty(), policy);
+    validate::check_rules(&mut validation, dialect, &comments, policy);
 
     // Moved, not copied: the stages' lists are read only through `Findings::diagnostics` from here on.
     let mut diagnostics: Diagnostics = frame.diagnostics.into();

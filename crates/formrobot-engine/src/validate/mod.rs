@@ -129,7 +129,7 @@ pub struct CountryFact {
     pub code: String,
 }
 
-/// APNIC: how many AS numbers an aut-num template asks for, when more than one.
+/// APNIC: how many AS numbers a checked aut-num template asks for, when more than one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AsCountFact {
     /// Index into [`Submission::objects`].
@@ -159,7 +159,7 @@ pub struct Validation {
     pub created_maintainers: Vec<String>,
     /// The country codes of the checked objects, when the registry's policy names a service region.
     pub countries: Vec<CountryFact>,
-    /// APNIC aut-num templates that ask for more than one AS number.
+    /// The checked APNIC aut-num templates that ask for more than one AS number.
     pub as_counts: Vec<AsCountFact>,
 }
 
@@ -240,22 +240,19 @@ pub fn validate_in(
         }
         (first, validator.found())
     };
-    let found = if runs == 1 {
-        vec![check_run(0)]
-    } else {
-        let runs: Vec<usize> = (0..runs).collect();
-        crate::threads::shared_among(&runs, runs.len(), |&run| check_run(run))
-    };
+    // One run is done on the calling thread, as `shared_among` starts no thread for it.
+    let runs: Vec<usize> = (0..runs).collect();
+    let found = crate::threads::shared_among(&runs, runs.len(), |&run| check_run(run));
     let mut validation = Validation::joined(found);
-    check_rules(&mut validation, submission.dialect, !submission.comments.trim().is_empty(), policy);
+    check_rules(&mut validation, submission.dialect, &submission.comments, policy);
     validation
 }
 
 /// Checks the rules that span objects, and the registry's policy, over the
-/// findings of every object of a submission in `dialect`; `commented`: APNIC's
-/// Additional Comments say something.
-pub fn check_rules(validation: &mut Validation, dialect: Dialect, commented: bool, policy: &RegistryPolicy) {
-    rules::check_rules(validation, dialect, commented, policy);
+/// findings of every object of a submission in `dialect` whose APNIC
+/// Additional Comments are `comments`.
+pub fn check_rules(validation: &mut Validation, dialect: Dialect, comments: &str, policy: &RegistryPolicy) {
+    rules::check_rules(validation, dialect, comments, policy);
 }
 
 impl Validation {

@@ -10,7 +10,7 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Checks the rules across objects, and the registry's policy, adding diagnostics to `validation`.
-pub(super) fn check_rules(validation: &mut Validation, dialect: Dialect, commented: bool, policy: &RegistryPolicy) {
+pub(super) fn check_rules(validation: &mut Validation, dialect: Dialect, comments: &str, policy: &RegistryPolicy) {
     let mut found = Vec::new();
     if !check_something_was_sent(dialect, validation, &mut found) {
         validation.diagnostics.extend(found);
@@ -19,7 +19,7 @@ pub(super) fn check_rules(validation: &mut Validation, dialect: Dialect, comment
     check_placeholders(validation, &mut found);
     check_contacts(dialect, validation, &mut found);
     check_multihoming(dialect, validation, policy.min_neighbours, &mut found);
-    if dialect == Dialect::Apnic && !commented {
+    if dialect == Dialect::Apnic && comments.trim().is_empty() {
         check_apnic_as_count(validation, &mut found);
     }
     check_registry_policy(validation, policy, &mut found);
@@ -315,7 +315,8 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
 /// APNIC: asking for more than one AS number needs a justification in
 /// Additional Comments (called when that section is empty).
 fn check_apnic_as_count(validation: &Validation, found: &mut Vec<Diagnostic>) {
-    for fact in validation.as_counts.iter().filter(|fact| validation.is_checked(fact.object)) {
+    // Collected from checked objects only.
+    for fact in &validation.as_counts {
         found.push(Diagnostic::error(
             Some(fact.line),
             Some("aut-num"),
