@@ -46,6 +46,10 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     let checkpoints = match commit {
         Commit::Yes => {
             store.leave_checkpoints_to_another_connection()?;
+            // Nor does it wait for the disk at each batch's commit: a replay
+            // cut short is replayed again, so only its end must be durable.
+            store.prefer_fast_commits()?;
+            store.cache_whole_batches()?;
             Some(context.store()?)
         }
         Commit::DryRun => None,
@@ -90,6 +94,10 @@ pub fn run(context: &Context, paths: &[PathBuf], outbox: &Path, dry_run: bool) -
     // A failed file write is the cause when both failed: the store's thread only saw the writer stop.
     let restored = written?;
     let (tally, replies) = recorded?;
+    // On the disk before the mails are reported replayed (the batches' commits did not wait for it).
+    if commit == Commit::Yes {
+        store.sync_committed().context("cannot sync the database to the disk")?;
+    }
     // Closed before the time is taken: closing copies what is left of the write-ahead log.
     drop(store);
     progress.finish_and_clear();

@@ -247,6 +247,37 @@ impl Store {
         Ok(())
     }
 
+    /// Lets SQLite's page cache grow to [`BATCH_CACHE_KIB`], for a connection
+    /// that records many mails per transaction (`replay`): a batch dirties
+    /// more pages than the default cache of 2 MiB holds, and past it SQLite
+    /// writes pages into the log before the commit, reads them back, and
+    /// writes many again at the commit. The cache only grows as far as the
+    /// work needs; a connection for one mail keeps the default, as one huge
+    /// mail would only fill the larger cache with its own pages.
+    pub fn cache_whole_batches(&self) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "cache_size", BATCH_CACHE_KIB)?;
+        Ok(())
+    }
+
+    /// Waits until everything committed through this store so far is on the
+    /// disk, as fully durable commits would have: syncs the database file and
+    /// its write-ahead log (whichever exists), whoever wrote them. For work
+    /// whose commits did not wait for the disk ([`Store::prefer_fast_commits`]),
+    /// before it reports itself done. Nothing to do in memory.
+    pub fn sync_committed(&self) -> std::io::Result<()> {
+        let Some(path) = self.connection.path().filter(|path| !path.is_empty()) else { return Ok(()) };
+        let database = Path::new(path);
+        for file in [database.to_path_buf(), wal_path(database)] {
+            match std::fs::File::open(&file) {
+                Ok(opened) => opened.sync_all()?,
+                // No log: everything is in the database file (or the log was checkpointed and deleted).
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self.connection.pragma_query_value(None, "user_version", |row| row.get(0))?)
@@ -272,6 +303,10 @@ fn file_uri(path: &Path) -> String {
 }
 
 /// The write-ahead log next to the database at `path`.
+/// The page cache of [`Store::cache_whole_batches`], in KiB (a negative
+/// `cache_size` counts KiB): room for a batch's pages.
+const BATCH_CACHE_KIB: i64 = -8 * 1024;
+
 fn wal_path(path: &Path) -> std::path::PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push("-wal");
@@ -362,6 +397,36 @@ mod tests {
         assert_eq!(mode, "wal");
         let keys: i64 = again.connection().pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("fk");
         assert_eq!(keys, 1);
+    }
+
+    #[test]
+    fn fast_commits_are_made_durable_on_request() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.db");
+        let mut store = Store::open(&path).expect("opens");
+        store.prefer_fast_commits().expect("normal");
+        let synchronous: i64 = store.connection().pragma_query_value(None, "synchronous", |r| r.get(0)).expect("sync");
+        assert_eq!(synchronous, 1, "NORMAL: commits do not wait for the disk");
+        store.begin_batch().expect("begins");
+        store
+            .connection()
+            .execute("INSERT INTO events (at, level, kind, details) VALUES (1, 'info', 'import', 'x')", [])
+            .expect("insert works");
+        store.commit_batch().expect("commits");
+        assert!(wal_path(&path).exists(), "the commit is in the write-ahead log");
+        store.sync_committed().expect("syncs the file and its log");
+        drop(store);
+        // The last close copied the log into the file and deleted it: the file alone is synced.
+        assert!(!wal_path(&path).exists());
+        let again = Store::open(&path).expect("opens again");
+        again.sync_committed().expect("syncs without a log");
+        let cache = |store: &Store| -> i64 {
+            store.connection().pragma_query_value(None, "cache_size", |r| r.get(0)).expect("cache")
+        };
+        assert_eq!(cache(&again), -2000, "SQLite's default");
+        again.cache_whole_batches().expect("larger cache");
+        assert_eq!(cache(&again), BATCH_CACHE_KIB);
+        Store::open_in_memory().expect("opens").sync_committed().expect("nothing to sync in memory");
     }
 
     #[test]

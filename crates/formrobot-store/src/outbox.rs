@@ -47,11 +47,18 @@ fn owner(connection: &rusqlite::Connection, id: i64) -> Result<(Option<i64>, i64
 impl Store {
     /// Makes this connection's commits wait for the operating system, not the disk.
     ///
-    /// For the sender only: marking a reply sent must follow the server's "250"
-    /// as closely as possible, because a crash between the two means the reply
-    /// goes out again. In WAL mode such commits survive a killed process; only
-    /// a power loss could undo the last few, and then a reply is sent twice,
-    /// never lost. Mail intake keeps full durability.
+    /// In WAL mode such commits survive a killed process; only a power loss
+    /// could undo the last few. Two users:
+    /// - the sender: marking a reply sent must follow the server's "250" as
+    ///   closely as possible, because a crash between the two means the reply
+    ///   goes out again; after a power loss a reply is sent twice, never lost;
+    /// - `replay`, whose mails are still in their files: a replay cut short by
+    ///   a power loss is run again (its reply files are not synced before its
+    ///   end either), and replaying is idempotent. It syncs everything at its
+    ///   end ([`Store::sync_committed`]) before it reports the mails replayed.
+    ///
+    /// Mail intake from a mailbox or `process` keeps full durability: the
+    /// mailbox's copy is gone once the mail is recorded.
     pub fn prefer_fast_commits(&self) -> Result<(), StoreError> {
         self.connection.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(())
