@@ -6,6 +6,7 @@
 //! at the right line and column of the text the user sent, so a [`Value`]
 //! keeps a map from byte offsets in its text back to source positions.
 
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// A 1-based line and column in the submitted text.
@@ -103,7 +104,9 @@ impl Default for Value {
 /// pointer for them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct More {
-    marks: Vec<Mark>,
+    /// Two in place: a value of two or three lines (the usual continuation)
+    /// then costs the `More` alone, not an array besides, nor its growing.
+    marks: SmallVec<[Mark; 2]>,
     dropped: u32,
     // Boxed: every value of several lines from the parser has a `More`, and
     // this keeps it 16 bytes smaller; only values grown outside the parser's
@@ -210,12 +213,7 @@ impl Value {
             self.first = mark.place;
             return;
         }
-        let more = self.more.get_or_insert_with(Box::default);
-        if more.marks.capacity() == 0 {
-            // A value of two or three lines (the usual continuation) gets a small array, not a default four.
-            more.marks.reserve_exact(1);
-        }
-        more.marks.push(mark);
+        self.more.get_or_insert_with(Box::default).marks.push(mark);
     }
 
     /// Counts a piece left out of the value (a caller's limit); how many have been, this one included.
