@@ -99,7 +99,8 @@ impl Parser<'_> {
     /// `action` and its items, each ending in `;`.
     pub(super) fn actions(&mut self) -> Result<Vec<ActionItem>, PolicyError> {
         let keyword = self.cursor.bump(Mode::Plain);
-        let mut items = Vec::new();
+        // Most actions set one or two things (`pref=100; community.append(...);`).
+        let mut items = Vec::with_capacity(2);
         loop {
             let token = self.cursor.peek(Mode::Plain);
             if token.kind != TokenKind::Word || is_reserved(token) {

@@ -101,7 +101,8 @@ impl Parser<'_> {
             ));
         }
         self.cursor.bump(Mode::Plain);
-        let mut list = Vec::new();
+        // `afi ipv4.unicast, ipv6.unicast` at most, nearly always.
+        let mut list = Vec::with_capacity(2);
         loop {
             let token = self.cursor.peek(Mode::Plain);
             if token.kind != TokenKind::Word || is_reserved(token) {

@@ -452,7 +452,8 @@ impl Parser<'_> {
             let what = format!("'{}' and the neighbouring AS (such as '{} AS1103')", words.clause, words.clause);
             return Err(expected(token, &what, self.cursor.prev()));
         }
-        let mut peerings = Vec::new();
+        // Nearly every rule has one peering: room for it at once, without growing.
+        let mut peerings = Vec::with_capacity(1);
         loop {
             self.cursor.bump(Mode::Plain);
             peerings.push(self.peering_action()?);
