@@ -123,20 +123,21 @@ impl<'a> Lexer<'a> {
         Token { kind, text: self.text.get(start..end).unwrap_or(""), offset: start }
     }
 
-    /// Where a word starting at `start` ends.
+    /// Where a word starting at `start` (a word byte) ends.
     fn word_end(&self, start: usize) -> usize {
-        let rest = self.text.as_bytes().get(start..).unwrap_or(&[]);
-        let length = rest
-            .iter()
-            .enumerate()
-            .position(|(at, &b)| {
-                // `community.={...}` and `pref+=1`: the operator wins over the word
-                // (asked only of the four bytes it concerns, as every byte of every word passes here).
-                !is_word_byte(b)
-                    || (matches!(b, b'.' | b'+' | b'-' | b'/') && at > 0 && rest.get(at + 1) == Some(&b'='))
-            })
-            .unwrap_or(rest.len());
-        start + length
+        let bytes = self.text.as_bytes();
+        // The first byte is the word's whatever follows it; each further byte
+        // is looked up once, as every byte of every word passes here.
+        let mut end = start + 1;
+        while let Some(&b) = bytes.get(end) {
+            match WORD_BYTES[usize::from(b)] {
+                Byte::Word => end += 1,
+                // `community.={...}` and `pref+=1`: the operator wins over the word.
+                Byte::WordOrOperator if bytes.get(end + 1) != Some(&b'=') => end += 1,
+                Byte::WordOrOperator | Byte::Other => break,
+            }
+        }
+        end
     }
 
     /// Where an AS-path expression starting with the `<` at `start` ends: just
@@ -152,16 +153,31 @@ impl<'a> Lexer<'a> {
 
 /// Whether `b` may appear in a word: one look-up in [`WORD_BYTES`], as every byte of every policy asks.
 fn is_word_byte(b: u8) -> bool {
-    WORD_BYTES[usize::from(b)]
+    WORD_BYTES[usize::from(b)] != Byte::Other
 }
 
-/// The bytes that may appear in a word, by value.
-static WORD_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
+/// What a byte is to a word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Byte {
+    /// A letter, a digit, `_`, `:` or `^`.
+    Word,
+    /// `.`, `+`, `-` or `/`: part of a word, unless `=` follows (`.=`, `+=`, `-=`, `/=`).
+    WordOrOperator,
+    /// Anything else ends a word.
+    Other,
+}
+
+/// What each byte is to a word, by value.
+static WORD_BYTES: [Byte; 256] = {
+    let mut table = [Byte::Other; 256];
     let mut b = 0;
     while b < 256 {
         let byte = b as u8;
-        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b':' | b'.' | b'/' | b'^' | b'+');
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b':' | b'^') {
+            table[b] = Byte::Word;
+        } else if matches!(byte, b'.' | b'+' | b'-' | b'/') {
+            table[b] = Byte::WordOrOperator;
+        }
         b += 1;
     }
     table
