@@ -302,11 +302,11 @@ fn file_uri(path: &Path) -> String {
     uri
 }
 
-/// The write-ahead log next to the database at `path`.
 /// The page cache of [`Store::cache_whole_batches`], in KiB (a negative
 /// `cache_size` counts KiB): room for a batch's pages.
 const BATCH_CACHE_KIB: i64 = -8 * 1024;
 
+/// The write-ahead log next to the database at `path`.
 fn wal_path(path: &Path) -> std::path::PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push("-wal");

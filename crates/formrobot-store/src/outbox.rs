@@ -57,8 +57,8 @@ impl Store {
     ///   end either), and replaying is idempotent. It syncs everything at its
     ///   end ([`Store::sync_committed`]) before it reports the mails replayed.
     ///
-    /// Mail intake from a mailbox or `process` keeps full durability: the
-    /// mailbox's copy is gone once the mail is recorded.
+    /// Mail intake from a mailbox and `process` keep full durability: once
+    /// the mail is recorded, the mailbox's copy (or the MTA's) is gone.
     pub fn prefer_fast_commits(&self) -> Result<(), StoreError> {
         self.connection.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(())
