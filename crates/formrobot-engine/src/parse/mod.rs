@@ -718,6 +718,7 @@ pub(crate) fn trim(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::extract;
 
     #[test]
     fn a_name_is_interned_once_whatever_its_case_and_slot() {
@@ -734,7 +735,6 @@ mod tests {
         assert_eq!(names.intern("DESCR").as_str(), "descr");
         assert!(Arc::ptr_eq(&names.intern("descr").0, &names.intern("Descr").0));
     }
-    use crate::extract::extract;
 
     #[test]
     fn plain_text_is_printable_ascii_tabs_and_line_ends() {

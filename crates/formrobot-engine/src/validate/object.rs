@@ -432,27 +432,19 @@ impl<'a> ObjectChecker<'a> {
             SyntaxClass::Contact => syntax::classify_contact(text, self.context.dialect).map(Some),
             class => syntax::check(class, text, self.context).map(|()| None),
         };
-        let contact = match checked {
-            Ok(contact) => contact,
-            Err(error) => {
-                self.error(line, definition, error.message);
-                return;
-            }
-        };
-        match definition.syntax {
-            SyntaxClass::Contact => {
-                if let Some(contact) = contact {
-                    self.validation.contacts.push(ContactFact {
-                        object: self.index,
-                        attribute: attribute.name.clone(),
-                        line,
-                        contact,
-                        help: definition.help.clone(),
-                    });
-                }
-            }
+        match (checked, definition.syntax) {
+            (Err(error), _) => self.error(line, definition, error.message),
+            (Ok(Some(contact)), _) => self.validation.contacts.push(ContactFact {
+                object: self.index,
+                attribute: attribute.name.clone(),
+                line,
+                contact,
+                help: definition.help.clone(),
+            }),
             // The class attribute of a mntner names the maintainer it creates; every other one refers to one.
-            SyntaxClass::MntnerName | SyntaxClass::MntRoutes if *definition.name != *self.template.class => {
+            (Ok(None), SyntaxClass::MntnerName | SyntaxClass::MntRoutes)
+                if *definition.name != *self.template.class =>
+            {
                 if let Some(name) = text.split_whitespace().next() {
                     self.validation.maintainers.push(MaintainerFact {
                         object: self.index,

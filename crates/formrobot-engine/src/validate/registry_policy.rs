@@ -76,11 +76,10 @@ pub(super) fn check_registry_policy(validation: &Validation, policy: &RegistryPo
         }
     }
     if !policy.service_region.is_empty() {
-        let served = |code: &str| policy.service_region.iter().any(|s| s.eq_ignore_ascii_case(code.trim()));
-        let mut countries = 0;
+        // The codes are trimmed and upper case already (`CountryFact`).
+        let served = |code: &str| policy.service_region.iter().any(|s| s.eq_ignore_ascii_case(code));
         // Collected from the checked objects only, and only when there is a service region.
         for fact in &validation.countries {
-            countries += 1;
             if !served(&fact.code) {
                 found.push(Diagnostic::error(
                     Some(fact.line),
@@ -94,7 +93,7 @@ pub(super) fn check_registry_policy(validation: &Validation, policy: &RegistryPo
                 ));
             }
         }
-        if countries == 0 {
+        if validation.countries.is_empty() {
             found.push(Diagnostic::warning(
                 None,
                 None,

@@ -526,6 +526,8 @@ mod tests {
     //! the other parts of the parser.
 
     use super::*;
+    use crate::policy::test_support::assert_fails;
+    use std::net::{IpAddr, Ipv4Addr};
 
     #[test]
     fn reserved_words_are_found_in_either_case_and_only_they() {
@@ -544,8 +546,6 @@ mod tests {
         }
         assert!(!is_reserved(Token { kind: TokenKind::Invalid, text: "from", offset: 0 }));
     }
-    use crate::policy::test_support::assert_fails;
-    use std::net::{IpAddr, Ipv4Addr};
 
     /// An unstructured rule: one factor, no `REFINE`, `EXCEPT` or block.
     #[derive(Debug, PartialEq, Eq)]
