@@ -6,6 +6,7 @@
 //! placeholders, and that the requested AS is multihomed. Both collect every
 //! problem rather than stopping at the first.
 
+mod facts;
 mod object;
 pub mod registry;
 pub mod registry_policy;
@@ -17,6 +18,7 @@ use crate::forms::FormSet;
 use crate::parse::{Name, Object, Submission};
 use crate::policy::Direction;
 use crate::syntax::{Contact, SyntaxContext};
+pub use facts::Facts;
 use registry_policy::RegistryPolicy;
 use std::sync::Arc;
 
@@ -146,21 +148,21 @@ pub struct Validation {
     /// Every problem found, in line order.
     pub diagnostics: Diagnostics,
     /// One summary per object of the submission, in object order ([`Validation::is_checked`] searches them).
-    pub objects: Vec<ObjectSummary>,
+    pub objects: Facts<ObjectSummary>,
     /// The handles that person and role objects ask for.
-    pub nic_handles: Vec<NicHdlFact>,
+    pub nic_handles: Facts<NicHdlFact>,
     /// The contact references.
-    pub contacts: Vec<ContactFact>,
+    pub contacts: Facts<ContactFact>,
     /// The neighbouring ASes of the routing policy rules that parsed, in order.
-    pub neighbours: Vec<NeighbourFact>,
+    pub neighbours: Facts<NeighbourFact>,
     /// The maintainer references.
-    pub maintainers: Vec<MaintainerFact>,
+    pub maintainers: Facts<MaintainerFact>,
     /// The names of the maintainers the submission's mntner objects create, as written.
-    pub created_maintainers: Vec<String>,
+    pub created_maintainers: Facts<String>,
     /// The country codes of the checked objects, when the registry's policy names a service region.
-    pub countries: Vec<CountryFact>,
+    pub countries: Facts<CountryFact>,
     /// The checked APNIC aut-num templates that ask for more than one AS number.
-    pub as_counts: Vec<AsCountFact>,
+    pub as_counts: Facts<AsCountFact>,
 }
 
 /// What checking one object needs besides the object: the templates, the
@@ -261,50 +263,37 @@ impl Validation {
     /// not a set built for the question.
     pub fn is_checked(&self, index: usize) -> bool {
         self.objects
-            .binary_search_by_key(&index, |summary| summary.index)
-            .is_ok_and(|at| self.objects[at].disposition == Disposition::Checked)
+            .find_sorted_by_key(&index, |summary| summary.index)
+            .is_some_and(|summary| summary.disposition == Disposition::Checked)
     }
 
     /// The findings of runs of objects, each with the index of its first
     /// object, joined in order into one with every index counted from the
-    /// start: each list made once to its size, as a large form's lists would
-    /// otherwise be copied again each time they double, and the runs' lists
-    /// freed one by one as they are copied.
+    /// start. The runs' lists are kept as they are ([`Facts`]), not copied.
     pub fn joined(runs: Vec<(usize, Validation)>) -> Validation {
-        fn all<T>(
-            runs: &mut [(usize, Validation)],
-            list: fn(&mut Validation) -> &mut Vec<T>,
-            index: fn(&mut T) -> Option<&mut usize>,
-        ) -> Vec<T> {
-            let mut joined = Vec::with_capacity(runs.iter_mut().map(|(_, run)| list(run).len()).sum());
-            for (first, run) in runs.iter_mut() {
-                let from = joined.len();
-                // Taken, so that each run's list is freed as soon as it is copied, not after every list is.
-                joined.extend(std::mem::take(list(run)));
-                if *first > 0 {
-                    joined[from..].iter_mut().filter_map(index).for_each(|object| *object += *first);
-                }
-            }
-            joined
+        let mut joined = Validation::default();
+        for (first, run) in runs {
+            let Validation {
+                diagnostics,
+                objects,
+                nic_handles,
+                contacts,
+                neighbours,
+                maintainers,
+                created_maintainers,
+                countries,
+                as_counts,
+            } = run;
+            joined.diagnostics.append(diagnostics);
+            joined.objects.append_shifted(objects, |fact| fact.index += first);
+            joined.nic_handles.append_shifted(nic_handles, |fact| fact.object += first);
+            joined.contacts.append_shifted(contacts, |fact| fact.object += first);
+            joined.neighbours.append_shifted(neighbours, |fact| fact.object += first);
+            joined.maintainers.append_shifted(maintainers, |fact| fact.object += first);
+            joined.created_maintainers.append_shifted(created_maintainers, |_| ());
+            joined.countries.append_shifted(countries, |fact| fact.object += first);
+            joined.as_counts.append_shifted(as_counts, |fact| fact.object += first);
         }
-        let mut runs = runs;
-        if let [(0, _)] = runs.as_slice() {
-            return runs.pop().map(|(_, only)| only).unwrap_or_default();
-        }
-        let mut diagnostics = crate::diagnostic::Diagnostics::new();
-        for (_, run) in &mut runs {
-            diagnostics.append(std::mem::take(&mut run.diagnostics));
-        }
-        Validation {
-            objects: all(&mut runs, |run| &mut run.objects, |fact| Some(&mut fact.index)),
-            nic_handles: all(&mut runs, |run| &mut run.nic_handles, |fact| Some(&mut fact.object)),
-            contacts: all(&mut runs, |run| &mut run.contacts, |fact| Some(&mut fact.object)),
-            neighbours: all(&mut runs, |run| &mut run.neighbours, |fact| Some(&mut fact.object)),
-            maintainers: all(&mut runs, |run| &mut run.maintainers, |fact| Some(&mut fact.object)),
-            created_maintainers: all(&mut runs, |run| &mut run.created_maintainers, |_| None),
-            countries: all(&mut runs, |run| &mut run.countries, |fact| Some(&mut fact.object)),
-            as_counts: all(&mut runs, |run| &mut run.as_counts, |fact| Some(&mut fact.object)),
-            diagnostics,
-        }
+        joined
     }
 }

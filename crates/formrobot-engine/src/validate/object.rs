@@ -12,6 +12,7 @@ use crate::parse::{Attribute, Name, Object, ObjectKind};
 use crate::policy;
 use crate::source::{Span, Subject};
 use crate::syntax::{self, SyntaxClass, SyntaxContext};
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -382,14 +383,16 @@ impl<'a> ObjectChecker<'a> {
         match policy::parse(kind, value.text()) {
             Ok(rule) => {
                 let (object, direction) = (self.index, rule.direction());
-                let neighbours = &mut self.validation.neighbours;
-                let first = neighbours.len();
+                // Once per rule: a rule names a handful, so a scan of those already named will do.
+                let mut named: SmallVec<[u32; 8]> = SmallVec::new();
                 rule.each_neighbour_as(|asn| {
-                    // Once per rule: a rule names a handful, so a scan of its own facts will do.
-                    if !neighbours[first..].iter().any(|fact| fact.asn == asn) {
-                        neighbours.push(NeighbourFact { object, direction, asn });
+                    if !named.contains(&asn) {
+                        named.push(asn);
                     }
                 });
+                for asn in named {
+                    self.validation.neighbours.push(NeighbourFact { object, direction, asn });
+                }
                 if matches!(
                     kind,
                     policy::PolicyKind::AsIn | policy::PolicyKind::AsOut | policy::PolicyKind::Ripe181Default

@@ -8,6 +8,7 @@ use super::{Disposition, Validation};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::is_country_code;
 use serde::Deserialize;
+use std::collections::HashSet;
 
 /// What the registry asks of every request beyond the form's own rules
 /// (the `[policy]` table of the configuration; its keys are these fields).
@@ -57,13 +58,15 @@ impl RegistryPolicy {
 pub(super) fn check_registry_policy(validation: &Validation, policy: &RegistryPolicy, found: &mut Vec<Diagnostic>) {
     let checked = || validation.objects.iter().filter(|o| o.disposition == Disposition::Checked);
     if let Some(required) = &policy.required_mnt_by {
+        // Gathered in one pass, so that a form of many aut-nums is not scanned once for each.
+        let maintained: HashSet<usize> = validation
+            .maintainers
+            .iter()
+            .filter(|fact| fact.attribute == "mnt-by" && fact.name.eq_ignore_ascii_case(required))
+            .map(|fact| fact.object)
+            .collect();
         for aut_num in checked().filter(|o| &*o.class == "aut-num") {
-            let names = validation
-                .maintainers
-                .iter()
-                .filter(|fact| fact.object == aut_num.index && fact.attribute == "mnt-by")
-                .any(|fact| fact.name.eq_ignore_ascii_case(required));
-            if !names {
+            if !maintained.contains(&aut_num.index) {
                 found.push(Diagnostic::error(
                     Some(aut_num.line),
                     Some("mnt-by"),
