@@ -7,22 +7,44 @@
 
 use super::SyntaxError;
 use crate::grammar::strip_prefix_ignore_case;
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// What every "use one of these" message lists.
 const ACCEPTED: &str = "CRYPT-PW, MD5-PW, BCRYPT-PW or PGPKEY-<8 hex digits>";
 
+/// A character of a crypt(3) hash or salt: letters, digits, `.` and `/`.
+fn is_crypt_char(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'/'
+}
+
+/// `count` characters of a crypt(3) hash, no more and no fewer.
+fn is_crypt_run(text: &str, count: std::ops::RangeInclusive<usize>) -> bool {
+    count.contains(&text.len()) && text.bytes().all(is_crypt_char)
+}
+
 /// A traditional DES crypt(3) hash: two salt characters and eleven of hash.
-static CRYPT_HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[./0-9A-Za-z]{13}$").expect("literal regex"));
+fn is_crypt_hash(hash: &str) -> bool {
+    is_crypt_run(hash, 13..=13)
+}
 
-/// An MD5-crypt hash as `crypt(3)` writes it.
-static MD5_HASH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\$1\$[./0-9A-Za-z]{1,8}\$[./0-9A-Za-z]{22}$").expect("literal regex"));
+/// An MD5-crypt hash as `crypt(3)` writes it: `$1$`, a salt of one to
+/// eight characters, `$`, and 22 characters of hash.
+fn is_md5_hash(hash: &str) -> bool {
+    // The salt has no `$`, so the first one after it ends it.
+    let Some((salt, digest)) = hash.strip_prefix("$1$").and_then(|rest| rest.split_once('$')) else {
+        return false;
+    };
+    is_crypt_run(salt, 1..=8) && is_crypt_run(digest, 22..=22)
+}
 
-/// A bcrypt hash; the cost is captured to check its range.
-static BCRYPT_HASH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\$2[aby]\$([0-9]{2})\$[./0-9A-Za-z]{53}$").expect("literal regex"));
+/// A bcrypt hash (`$2a$`, `$2b$` or `$2y$`, two digits of cost, `$`, 53
+/// characters of salt and hash): its cost, as written.
+fn bcrypt_cost(hash: &str) -> Option<u32> {
+    let rest = hash.strip_prefix("$2")?;
+    let rest = ["a$", "b$", "y$"].iter().find_map(|variant| rest.strip_prefix(variant))?;
+    let (cost, digest) = rest.split_once('$')?;
+    let two_digits = cost.len() == 2 && cost.bytes().all(|b| b.is_ascii_digit());
+    (two_digits && is_crypt_run(digest, 53..=53)).then(|| cost.parse().ok()).flatten()
+}
 
 /// The hash-based schemes, each with its hash check and the words describing a valid hash.
 #[derive(Clone, Copy)]
@@ -111,17 +133,16 @@ fn check_hash(scheme: HashScheme, hash: &str) -> Result<(), SyntaxError> {
 /// Whether the hash has the scheme's shape; an error for a bcrypt cost out of range.
 fn hash_fits(scheme: HashScheme, hash: &str) -> Result<bool, SyntaxError> {
     match scheme {
-        HashScheme::Crypt => Ok(CRYPT_HASH.is_match(hash)),
-        HashScheme::Md5 => Ok(MD5_HASH.is_match(hash)),
+        HashScheme::Crypt => Ok(is_crypt_hash(hash)),
+        HashScheme::Md5 => Ok(is_md5_hash(hash)),
         HashScheme::Bcrypt => check_bcrypt(hash),
     }
 }
 
 fn check_bcrypt(hash: &str) -> Result<bool, SyntaxError> {
-    let Some(caps) = BCRYPT_HASH.captures(hash) else {
+    let Some(cost) = bcrypt_cost(hash) else {
         return Ok(false);
     };
-    let cost: u32 = caps.get(1).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
     if !(4..=31).contains(&cost) {
         return Err(SyntaxError::new("the BCRYPT-PW cost (the two digits after $2a$) must be between 04 and 31"));
     }
@@ -276,5 +297,48 @@ mod tests {
         assert!(message("").contains("missing"));
         assert!(message("   ").contains("missing"));
         assert_hidden("sécret", "sécret");
+    }
+
+    /// The matchers say what the regular expressions they replace said, on
+    /// every string made of a head, a middle and a body of those below.
+    #[test]
+    fn hash_shapes_match_their_regular_expressions() {
+        let crypt = regex::Regex::new(r"^[./0-9A-Za-z]{13}$").expect("regex");
+        let md5 = regex::Regex::new(r"^\$1\$[./0-9A-Za-z]{1,8}\$[./0-9A-Za-z]{22}$").expect("regex");
+        let bcrypt = regex::Regex::new(r"^\$2[aby]\$([0-9]{2})\$[./0-9A-Za-z]{53}$").expect("regex");
+        let heads = ["", "$", "$1", "$1$", "$2", "$2a$", "$2b$", "$2y$", "$2x$", "$2A$", "pe"];
+        let middles =
+            ["", "1", "12", "04", "123", "1a", "a", "abcdefgh", "abcdefghi", "$", "12$", "ab$", "abcdefgh$", "ab!$"];
+        let digest53 = &BCRYPT[7..];
+        let bodies = [
+            "".to_owned(),
+            "Ew8Gb4xBNqI".to_owned(),
+            "peEw8Gb4xBNqI".to_owned(),
+            "peEw8Gb4xBNq!".to_owned(),
+            "0123456789ABCDEFabcdef".to_owned(),
+            "0123456789ABCDEFabcde".to_owned(),
+            "0123456789ABCDEFabcd\u{e9}".to_owned(),
+            digest53.to_owned(),
+            digest53[1..].to_owned(),
+            format!("{digest53}x"),
+            digest53.replace('R', "$"),
+        ];
+        let mut cases = 0;
+        for head in heads {
+            for middle in middles {
+                for body in &bodies {
+                    let hash = format!("{head}{middle}{body}");
+                    assert_eq!(is_crypt_hash(&hash), crypt.is_match(&hash), "crypt {hash}");
+                    assert_eq!(is_md5_hash(&hash), md5.is_match(&hash), "md5 {hash}");
+                    let want = bcrypt.captures(&hash).and_then(|caps| caps[1].parse::<u32>().ok());
+                    assert_eq!(bcrypt_cost(&hash), want, "bcrypt {hash}");
+                    cases += usize::from(crypt.is_match(&hash) || md5.is_match(&hash) || want.is_some());
+                }
+            }
+        }
+        assert!(cases > 10, "the strings include hashes of each shape ({cases})");
+        for variant in ["$2a$", "$2b$", "$2y$"] {
+            assert_eq!(bcrypt_cost(&BCRYPT.replace("$2b$", variant)), Some(12), "{variant}");
+        }
     }
 }

@@ -8,22 +8,59 @@
 //! in every country.
 
 use super::SyntaxError;
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// Fewest digits a dialable international number can have, country code included.
 const MIN_DIGITS: usize = 5;
 /// Most digits we accept; E.164 allows 15, the margin covers odd PBX numbering.
 const MAX_DIGITS: usize = 20;
 
-/// A trailing extension written in one of the accepted ways.
-static EXTENSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(.*?) (?:[eE][xX][tT]\.?) ?([0-9]{1,8})$").expect("literal regex"));
+/// The number before a trailing extension written in the accepted way: a
+/// space, `ext` in any case, an optional `.`, an optional space, and one to
+/// eight digits at the very end (`+31 20 535 4444 ext. 1221`).
+fn before_extension(value: &str) -> Option<&str> {
+    let digits = value.len() - value.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if !(1..=8).contains(&digits) {
+        return None;
+    }
+    let rest = &value[..value.len() - digits];
+    let rest = rest.strip_suffix(' ').unwrap_or(rest);
+    let rest = rest.strip_suffix('.').unwrap_or(rest);
+    let ext = rest.len().checked_sub(3).and_then(|at| rest.get(at..)).filter(|ext| ext.eq_ignore_ascii_case("ext"))?;
+    let number = rest[..rest.len() - ext.len()].strip_suffix(' ')?;
+    // One line: a value's lines are checked each on its own.
+    (!number.contains('\n')).then_some(number)
+}
 
-/// A trailing extension written in a common but unaccepted way (`x4711`, `ext:4711`, `#4711`).
-static ODD_EXTENSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[0-9 ])(?:x|#|extn|extension|ext\s*:)\s*\.?\s*([0-9]+)\s*$").expect("literal regex")
-});
+/// The digits of a trailing extension written in a common but unaccepted
+/// way: `x4711`, `#4711`, `extn 4711`, `extension 4711` or `ext: 4711` (in
+/// any case, spaces and a `.` allowed before the digits), after the start, a
+/// digit or a space.
+fn odd_extension(value: &str) -> Option<&str> {
+    let rest = value.trim_end();
+    let digits = rest.len() - rest.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let (rest, digits) = rest.split_at(rest.len() - digits);
+    let rest = rest.trim_end();
+    let rest = rest.strip_suffix('.').unwrap_or(rest).trim_end();
+    let ends_with = |text: &str, word: &str| {
+        text.len() >= word.len()
+            && text.get(text.len() - word.len()..).is_some_and(|end| end.eq_ignore_ascii_case(word))
+    };
+    let keyword = if let Some(colon) = rest.strip_suffix(':') {
+        let spaced = colon.trim_end();
+        ends_with(spaced, "ext").then(|| &spaced[..spaced.len() - 3])
+    } else {
+        ["extension", "extn", "x", "#"]
+            .iter()
+            .find(|word| ends_with(rest, word))
+            .map(|word| &rest[..rest.len() - word.len()])
+    };
+    let before = keyword?;
+    let follows_right = before.is_empty() || before.ends_with(|c: char| c.is_ascii_digit() || c == ' ');
+    follows_right.then_some(digits)
+}
 
 /// Checks a `phone:` or `fax-no:` value.
 pub(super) fn check_phone(v: &str) -> Result<(), SyntaxError> {
@@ -49,11 +86,10 @@ fn strip_extension(value: &str) -> Result<&str, SyntaxError> {
     if value.bytes().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'+' | b'-' | b'(' | b')' | b'.' | b'/')) {
         return Ok(value);
     }
-    if let Some(caps) = EXTENSION.captures(value) {
-        return Ok(caps.get(1).map_or("", |m| m.as_str()));
+    if let Some(number) = before_extension(value) {
+        return Ok(number);
     }
-    if let Some(caps) = ODD_EXTENSION.captures(value) {
-        let ext = caps.get(1).map_or("", |m| m.as_str());
+    if let Some(ext) = odd_extension(value) {
         return Err(bad(
             value,
             &format!("has an extension written in a way the registry does not accept: write extensions as 'ext {ext}'"),
@@ -212,5 +248,56 @@ mod tests {
         assert!(message("+123456789012345678901").contains("more than 20 digits"));
         assert!(check_phone("+12345678901234567890").is_ok());
         assert!(message("").contains("missing"));
+    }
+
+    /// The two extension matchers say what the regular expressions they
+    /// replace said, on strings made of the pieces phone numbers are made of.
+    #[test]
+    fn extensions_match_their_regular_expressions() {
+        use proptest::prelude::*;
+        let accepted = regex::Regex::new(r"^(.*?) (?:[eE][xX][tT]\.?) ?([0-9]{1,8})$").expect("regex");
+        let odd =
+            regex::Regex::new(r"(?i)(?:^|[0-9 ])(?:x|#|extn|extension|ext\s*:)\s*\.?\s*([0-9]+)\s*$").expect("regex");
+        const PIECES: &[&str] = &[
+            "+",
+            "31",
+            "0",
+            " ",
+            "  ",
+            "\t",
+            "-",
+            "(",
+            ")",
+            ".",
+            ":",
+            "#",
+            "x",
+            "X",
+            "ext",
+            "EXT",
+            "eXt",
+            "extn",
+            "Extension",
+            "1234",
+            "12345678",
+            "123456789",
+            "e",
+            "t",
+            "\n",
+            "\u{e9}",
+        ];
+        let strings =
+            proptest::collection::vec(proptest::sample::select(PIECES), 0..8).prop_map(|parts| parts.concat());
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config::with_cases(2048));
+        let outcome = runner.run(&strings, |value| {
+            let want = accepted.captures(&value).map(|caps| caps.get(1).map_or("", |m| m.as_str()).to_owned());
+            prop_assert_eq!(before_extension(&value).map(str::to_owned), want, "accepted {:?}", &value);
+            let want = odd.captures(&value).map(|caps| caps[1].to_owned());
+            prop_assert_eq!(odd_extension(&value).map(str::to_owned), want, "odd {:?}", &value);
+            Ok(())
+        });
+        outcome.expect("the matchers agree with the expressions");
+        assert_eq!(before_extension("+31 20 535 4444 ext. 1221"), Some("+31 20 535 4444"));
+        assert_eq!(odd_extension("+31 20 535 4444 ext: 1221 "), Some("1221"));
     }
 }
