@@ -120,18 +120,19 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// Finds the marker lines of `text` and the parts between them.
     ///
-    /// Only the lines where "cut" stands (in any case) are looked at, found by
-    /// a fast byte search; the others are counted, never split or normalised.
+    /// Only the lines where "here" stands (in any case, as in every marker)
+    /// are looked at, found by a fast byte search; the others are counted,
+    /// never split or normalised.
     pub fn new(text: &'a str) -> Frame<'a> {
         let bytes = text.as_bytes();
         let mut markers: Vec<usize> = Vec::new();
         // The line index of `counted_to` (a line start), and the end of the last line looked at.
         let (mut counted_to, mut index, mut looked_to) = (0, 0, 0);
-        // Found by its `u`, rarer than its `c` in routing policies (`accept`, `announce`, `action`).
-        for u in memchr::memchr2_iter(b'u', b'U', bytes) {
-            let Some(at) = u.checked_sub(1) else { continue };
-            let is_cut = bytes.get(at..at + 3).is_some_and(|word| word.eq_ignore_ascii_case(b"cut"));
-            if !is_cut || at < looked_to {
+        // Found by its `h`, the rarest letter of "cut here" in forms and registry
+        // dumps: each byte found stops the vectorised search once.
+        for at in memchr::memchr2_iter(b'h', b'H', bytes) {
+            let is_here = bytes.get(at..at + 4).is_some_and(|word| word.eq_ignore_ascii_case(b"here"));
+            if !is_here || at < looked_to {
                 continue;
             }
             let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |newline| newline + 1);
@@ -356,6 +357,41 @@ mod tests {
         let frame = Frame::new("auth: CRYPT-PW cuTUBJAMHJYRE\nsource: RIPE\n");
         assert_eq!(frame.markers, Markers::Missing);
         assert_eq!(frame.lines().count(), 2);
+    }
+
+    /// The fast scan finds the markers that looking at every line finds.
+    #[test]
+    fn the_scan_finds_what_every_line_looked_at_finds() {
+        let lines = [
+            "-- cut here --",
+            "== Cut HERE ==",
+            "remarks: here and there, cut here",
+            "cut",
+            "hEre",
+            "--- cut here ---\r",
+            "a: 1",
+            "",
+            "herehere cut here",
+            "x here-cut here",
+        ];
+        // Every sequence of up to three of the lines, with and without a last line end.
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..3 {
+            last = last.iter().flat_map(|text| lines.iter().map(move |line| format!("{text}{line}\n"))).collect();
+            texts.extend(last.iter().flat_map(|text| [text.clone(), text[..text.len() - 1].to_owned()]));
+        }
+        assert_eq!(texts.len(), 1 + 2 * (10 + 100 + 1000));
+        for text in &texts {
+            let markers: Vec<usize> =
+                numbered(text).enumerate().filter(|(_, line)| is_marker(line.text)).map(|(index, _)| index).collect();
+            let want = if markers.is_empty() {
+                Frame::from_markers(text, &[], usize::MAX)
+            } else {
+                Frame::from_markers(text, &markers, numbered(text).count())
+            };
+            assert_eq!(Frame::new(text), want, "{text:?}");
+        }
     }
 
     #[test]
