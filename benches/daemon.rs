@@ -4,7 +4,8 @@
 //! submitter's INBOX: p50, p99), and of that time the daemon's own share, from
 //! the daemon's JSON log: from the server's IDLE notice ("IMAP announced new
 //! mail") to the server's acceptance of the reply ("reply sent"). Before all
-//! that, `formrobot process` of one form, a whole process each time (p50).
+//! that, and before the mail stack starts, `formrobot process` of one form, a
+//! whole process each time (p50).
 //!
 //! `cargo bench --bench daemon` (needs root for the mail stack, as the tests
 //! do). Under `cargo test` (no `--bench` argument) it runs 20 mails and 3
@@ -125,26 +126,14 @@ fn share(lines: &str) -> Option<Share> {
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let (backlog, singles) = if measuring { (2_000, 100) } else { (20, 3) };
-    let dir = std::env::temp_dir().join("formrobot-bench-daemon-stack");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-stack");
-    let started = Command::new(&script).args(["start", dir.to_str().expect("UTF-8"), &PORT_BASE.to_string()]).status();
-    assert!(started.is_ok_and(|s| s.success()), "the mail stack did not start");
     let work = std::env::temp_dir().join(format!("formrobot-bench-daemon-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
-    let rt = runtime();
-    let smtp_section = |connections: &str| {
-        format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\nca_file = \"{}\"\nfrom = \"robot@example.net\"\n{connections}",
-            PORT_BASE + 3,
-            dir.join("ca.pem").display()
-        )
-    };
-    let connections =
-        std::env::var("FORMROBOT_BENCH_SMTP_CONNECTIONS").map(|n| format!("connections = {n}\n")).unwrap_or_default();
 
     // `formrobot process` of one form, as an MTA would run it: a whole process
     // each time, into one database (each mail its own Message-ID, so none is a duplicate).
+    // It needs no server, and is timed before the mail stack starts: Dovecot and
+    // Postfix starting up took about 1.4 ms of each run's median (BENCHMARKS.md).
     let process_config = work.join("process.toml");
     std::fs::write(
         &process_config,
@@ -158,6 +147,21 @@ fn main() {
         run_process(&process_config, &mail);
         process_times.push(started.elapsed());
     }
+
+    let dir = std::env::temp_dir().join("formrobot-bench-daemon-stack");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-stack");
+    let started = Command::new(&script).args(["start", dir.to_str().expect("UTF-8"), &PORT_BASE.to_string()]).status();
+    assert!(started.is_ok_and(|s| s.success()), "the mail stack did not start");
+    let rt = runtime();
+    let smtp_section = |connections: &str| {
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\nca_file = \"{}\"\nfrom = \"robot@example.net\"\n{connections}",
+            PORT_BASE + 3,
+            dir.join("ca.pem").display()
+        )
+    };
+    let connections =
+        std::env::var("FORMROBOT_BENCH_SMTP_CONNECTIONS").map(|n| format!("connections = {n}\n")).unwrap_or_default();
 
     // The sender alone: a backlog of replies queued by `replay` (with the same configuration, so that the
     // per-sender limit lets every reply through), then sent by one `process` run.
