@@ -3,8 +3,8 @@
 //! The objects of a large form are checked in runs, one per thread, each
 //! collecting its own lists. Joining them into one list per kind would copy
 //! every fact once more while the runs' lists are still held: for a form of
-//! 10,000 aut-nums that copy alone was about a sixth of the process's peak
-//! memory. A `Facts` takes the runs' lists as they are and reads them in order.
+//! 10,000 aut-nums on two threads, that copy took about 6 MiB of a 45 MiB
+//! peak. A `Facts` takes the runs' lists as they are and reads them in order.
 
 use std::fmt;
 
