@@ -350,32 +350,42 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     }
 }
 
+/// The one row `sql` selects with `params`, if any, through the
+/// connection's cache of prepared statements: for the look-ups made for
+/// every mail, which a long replay or the daemon would otherwise parse anew each time.
+pub(crate) fn query_row_cached<T>(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    connection.prepare_cached(sql)?.query_row(params, row).optional()
+}
+
 impl Registry for Store {
     fn is_loaded(&self) -> Result<bool, LookupError> {
         let any: Option<i64> =
-            self.connection.query_row("SELECT 1 FROM registry_objects LIMIT 1", [], |row| row.get(0)).optional()?;
+            query_row_cached(&self.connection, "SELECT 1 FROM registry_objects LIMIT 1", [], |row| row.get(0))?;
         Ok(any.is_some())
     }
 
     fn handle_owner(&self, handle: &str) -> Result<Option<String>, LookupError> {
-        let owner = self
-            .connection
-            .query_row("SELECT name FROM nic_handles WHERE handle = ?1", [handle.to_ascii_uppercase()], |row| {
-                row.get(0)
-            })
-            .optional()?;
+        let owner = query_row_cached(
+            &self.connection,
+            "SELECT name FROM nic_handles WHERE handle = ?1",
+            [handle.to_ascii_uppercase()],
+            |row| row.get(0),
+        )?;
         Ok(owner)
     }
 
     fn has_maintainer(&self, name: &str) -> Result<bool, LookupError> {
-        let found: Option<i64> = self
-            .connection
-            .query_row(
-                "SELECT 1 FROM registry_objects WHERE class = 'mntner' AND key = ?1",
-                [name.to_ascii_uppercase()],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let found: Option<i64> = query_row_cached(
+            &self.connection,
+            "SELECT 1 FROM registry_objects WHERE class = 'mntner' AND key = ?1",
+            [name.to_ascii_uppercase()],
+            |row| row.get(0),
+        )?;
         Ok(found.is_some())
     }
 }

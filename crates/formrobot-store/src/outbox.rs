@@ -6,7 +6,7 @@
 use crate::record::log_event;
 use crate::words::{EventKind, EventLevel, OutboxState};
 use crate::{Store, StoreError};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 /// A reply due to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,15 +68,13 @@ impl Store {
     /// (`replay:PATH`, ...): for writing a reply file again when the same mail
     /// is replayed and its file is missing.
     pub fn reply_to_message(&self, message: i64) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        Ok(self
-            .connection
-            .query_row(
-                "SELECT m.origin, o.body FROM outbox o JOIN messages m ON m.id = o.message_id
-                 WHERE o.message_id = ?1 ORDER BY o.id LIMIT 1",
-                [message],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?)
+        Ok(crate::query_row_cached(
+            &self.connection,
+            "SELECT m.origin, o.body FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE o.message_id = ?1 ORDER BY o.id LIMIT 1",
+            [message],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?)
     }
 
     /// Replies queued and due at `now`, oldest first, at most `limit`.
