@@ -4,10 +4,11 @@ use super::registry_policy::{check_registry_policy, RegistryPolicy};
 use super::{Disposition, NeighbourFact, NicHdlRequest, Validation};
 use crate::diagnostic::{quote, Diagnostic};
 use crate::dialect::Dialect;
+use crate::hash::FastHash;
 use crate::policy::Direction;
 use crate::syntax::Contact;
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// Checks the rules across objects, and the registry's policy, adding diagnostics to `validation`.
 pub(super) fn check_rules(validation: &mut Validation, dialect: Dialect, comments: &str, policy: &RegistryPolicy) {
@@ -252,38 +253,43 @@ fn check_multihoming(dialect: Dialect, validation: &Validation, min_neighbours: 
         let end = by_object.partition_point(|fact| fact.object <= object);
         by_object.get(start..end).unwrap_or(&[])
     };
+    // Each aut-num's neighbours in the order first named, with whether an
+    // inbound and an outbound rule names each; both lists are emptied for
+    // the next aut-num and keep their room, so that 10,000 aut-nums allocate once.
+    let mut neighbours: Vec<(u32, bool, bool)> = Vec::new();
+    let mut place_of: HashMap<u32, usize, FastHash> = HashMap::default();
     for summary in validation.objects.iter().filter(|o| o.disposition == Disposition::Checked && &*o.class == "aut-num")
     {
-        let mut seen: BTreeMap<u32, (bool, bool)> = BTreeMap::new();
-        let mut order: Vec<u32> = Vec::new();
+        neighbours.clear();
+        place_of.clear();
         for fact in neighbours_of(summary.index) {
-            let entry = seen.entry(fact.asn).or_insert_with(|| {
-                order.push(fact.asn);
-                (false, false)
+            let place = *place_of.entry(fact.asn).or_insert_with(|| {
+                neighbours.push((fact.asn, false, false));
+                neighbours.len() - 1
             });
             match fact.direction {
-                Direction::Inbound => entry.0 = true,
-                Direction::Outbound => entry.1 = true,
+                Direction::Inbound => neighbours[place].1 = true,
+                Direction::Outbound => neighbours[place].2 = true,
                 Direction::Default => {}
             }
         }
-        let both = seen.values().filter(|(inbound, outbound)| *inbound && *outbound).count();
+        let both = neighbours.iter().filter(|(_, inbound, outbound)| *inbound && *outbound).count();
         if both >= min_neighbours {
             continue;
         }
-        let listed = if order.is_empty() {
+        let listed = if neighbours.is_empty() {
             "none".to_owned()
         } else {
-            order
+            neighbours
                 .iter()
-                .map(|n| {
-                    let description = match seen.get(n) {
-                        Some((true, true)) => "inbound and outbound",
-                        Some((true, false)) => "inbound only",
-                        Some((false, true)) => "outbound only",
-                        _ => "default only",
+                .map(|&(asn, inbound, outbound)| {
+                    let description = match (inbound, outbound) {
+                        (true, true) => "inbound and outbound",
+                        (true, false) => "inbound only",
+                        (false, true) => "outbound only",
+                        (false, false) => "default only",
                     };
-                    format!("AS{n} ({description})")
+                    format!("AS{asn} ({description})")
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
