@@ -82,7 +82,7 @@ fn bad(value: &str, why: &str) -> SyntaxError {
 
 /// The number without its extension, or an error for an extension written some other way.
 fn strip_extension(value: &str) -> Result<&str, SyntaxError> {
-    // The usual number has no letter, '#' or ':', so neither way of writing an extension; no expression need look.
+    // The usual number has no letter, '#' or ':', so neither way of writing an extension; neither matcher need look.
     if value.bytes().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'+' | b'-' | b'(' | b')' | b'.' | b'/')) {
         return Ok(value);
     }
