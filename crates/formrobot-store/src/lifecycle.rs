@@ -11,7 +11,7 @@ use crate::words::{EventKind, EventLevel, TicketState};
 use crate::StoreError;
 use formrobot_engine::check::Checked;
 use formrobot_engine::validate::Disposition;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 use std::collections::BTreeSet;
 
 /// Who the robot is in the event log when it acts on its own.
@@ -55,13 +55,13 @@ impl TicketRow {
     pub fn by_tag(connection: &Connection, tag: &str) -> Result<Option<TicketRow>, StoreError> {
         let tag = normalise_tag(tag);
         let sql = format!("{TICKET_COLUMNS} WHERE tag = ?1");
-        Ok(connection.prepare_cached(&sql)?.query_row([tag], TicketRow::from_row).optional()?)
+        Ok(crate::query_row_cached(connection, &sql, [tag], TicketRow::from_row)?)
     }
 
     /// The ticket with row id `id`.
     pub fn by_id(connection: &Connection, id: i64) -> Result<Option<TicketRow>, StoreError> {
         let sql = format!("{TICKET_COLUMNS} WHERE id = ?1");
-        Ok(connection.prepare_cached(&sql)?.query_row([id], TicketRow::from_row).optional()?)
+        Ok(crate::query_row_cached(connection, &sql, [id], TicketRow::from_row)?)
     }
 
     /// Whether mail from `address` comes from the requester: the address that

@@ -6,10 +6,10 @@
 //! `nic_handles.handle` is what makes two concurrent writers unable to claim
 //! the same one. A rejected submission reaches no handle code at all.
 
-use crate::execute_cached;
 use crate::lifecycle::{append_event, change_state, touch_ticket, Event, TicketRow};
 pub use crate::words::MessageOutcome;
 use crate::words::{EventKind, EventLevel, OutboxState, TicketState};
+use crate::{execute_cached, query_row_cached};
 use crate::{Store, StoreError};
 use formrobot_engine::check::Checked;
 use formrobot_engine::outcome::Status;
@@ -638,24 +638,24 @@ fn find_duplicate(
     };
     // Both lookups run for every mail: their statements are prepared once (`prepare_cached`).
     let found = match received.identity {
-        Some(identity) => tx
-            .prepare_cached(
-                "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
-                 WHERE m.identity = ?1 AND m.outcome != ?2 ORDER BY m.id LIMIT 1",
-            )?
-            .query_row(params![identity, MessageOutcome::Duplicate], original)
-            .optional()?,
+        Some(identity) => query_row_cached(
+            tx,
+            "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
+             WHERE m.identity = ?1 AND m.outcome != ?2 ORDER BY m.id LIMIT 1",
+            params![identity, MessageOutcome::Duplicate],
+            original,
+        )?,
         None => None,
     };
     let Some(message_id) = message_id.filter(|_| found.is_none()) else { return Ok(found) };
-    Ok(tx
-        .prepare_cached(
-            "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.message_id = ?1 AND m.sha256 = ?2 AND m.outcome != ?3
-             ORDER BY m.id LIMIT 1",
-        )?
-        .query_row(params![message_id, received.sha256, MessageOutcome::Duplicate], original)
-        .optional()?)
+    Ok(query_row_cached(
+        tx,
+        "SELECT m.id, t.id, t.tag FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
+         WHERE m.message_id = ?1 AND m.sha256 = ?2 AND m.outcome != ?3
+         ORDER BY m.id LIMIT 1",
+        params![message_id, received.sha256, MessageOutcome::Duplicate],
+        original,
+    )?)
 }
 
 /// Records a mail received before: its size, hashes and a reference to the
