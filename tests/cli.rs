@@ -71,6 +71,39 @@ fn reads_standard_input() {
 }
 
 #[test]
+fn a_large_form_file_is_checked_as_the_same_text_on_standard_input() {
+    // From 1 MiB a file is mapped instead of read: what is reported must not change,
+    // whether the text is UTF-8 or has to be decoded byte by byte.
+    let scratch = common::Scratch::new("large-form");
+    let form = std::fs::read("fixtures/forms/ripe-valid-full.txt").expect("fixture readable");
+    let mut large = form.clone();
+    while large.len() < 1 << 20 {
+        large.push(b'\n');
+        large.extend_from_slice(&form);
+    }
+    // "Troms\xf8" is Latin-1, not UTF-8, so that text is decoded byte for byte.
+    let mut latin1 = large.clone();
+    let oslo = latin1.windows(4).position(|window| window == b"Oslo").expect("the fixture names Oslo");
+    latin1.splice(oslo..oslo + 4, *b"Troms\xf8");
+    for (name, text) in [("utf-8.txt", &large), ("latin-1.txt", &latin1)] {
+        let path = scratch.path(name);
+        std::fs::write(&path, text).expect("scratch writable");
+        let path = path.to_str().expect("UTF-8 path");
+        let from_file = formrobot(&["check", "--json", TODAY, path], None);
+        let from_stdin = formrobot(&["check", "--json", TODAY, "-"], Some(text));
+        assert_eq!(from_file.status.code(), Some(1), "{name}: duplicates make it fail");
+        assert_eq!(from_file.status.code(), from_stdin.status.code(), "{name}");
+        assert!(from_file.stdout.len() > 1000, "{name}: {}", stdout(&from_file));
+        assert_eq!(stdout(&from_file), stdout(&from_stdin), "{name}");
+    }
+    let decoded: serde_json::Value = serde_json::from_slice(
+        &formrobot(&["check", "--json", TODAY, scratch.path("latin-1.txt").to_str().expect("UTF-8 path")], None).stdout,
+    )
+    .expect("valid JSON");
+    assert!(decoded.to_string().contains("'\u{f8}' (U+00F8)"), "the Latin-1 byte is read as such: {decoded}");
+}
+
+#[test]
 fn a_form_signed_inline_is_checked_out_of_its_armour_with_its_line_numbers() {
     let form = std::fs::read_to_string("fixtures/forms/ripe-bad-changed.txt").expect("fixture");
     // RFC 4880 section 7: armour lines around the text, and every line starting with '-' dash-escaped.
