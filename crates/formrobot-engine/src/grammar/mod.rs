@@ -31,6 +31,67 @@ pub(crate) fn parse_digits(s: &str) -> Option<u32> {
     u32::try_from(value).ok()
 }
 
+/// Whether `b` is a byte of ASCII white space as `char::is_whitespace` has it (vertical tab included).
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    // A space, or one of the five controls from tab to carriage return.
+    b == b' ' || b.wrapping_sub(b'\t') < 5
+}
+
+/// The words of `text` exactly as `str::split_whitespace` gives them, but
+/// byte by byte when the text is ASCII, as nearly every value is: most of
+/// that method's cost is decoding characters to ask each whether it is a blank.
+pub(crate) fn words(text: &str) -> Words<'_> {
+    if text.is_ascii() {
+        Words::Ascii(text)
+    } else {
+        Words::Unicode(text.split_whitespace())
+    }
+}
+
+/// The iterator of [`words`].
+#[derive(Clone)]
+pub(crate) enum Words<'a> {
+    /// ASCII text: what is left of it.
+    Ascii(&'a str),
+    /// Any other text, read by the standard library.
+    Unicode(std::str::SplitWhitespace<'a>),
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Words::Unicode(words) => words.next(),
+            Words::Ascii(rest) => {
+                let bytes = rest.as_bytes();
+                let Some(start) = bytes.iter().position(|&b| !is_ascii_space(b)) else {
+                    *rest = "";
+                    return None;
+                };
+                let end = bytes[start..].iter().position(|&b| is_ascii_space(b)).map_or(bytes.len(), |n| start + n);
+                let word = &rest[start..end];
+                *rest = &rest[end..];
+                Some(word)
+            }
+        }
+    }
+}
+
+/// The length of the longest of `words`, for a list of reserved words
+/// that a word longer than this cannot be one of.
+pub(crate) const fn longest(words: &[&str]) -> usize {
+    let mut longest = 0;
+    let mut at = 0;
+    while at < words.len() {
+        if words[at].len() > longest {
+            longest = words[at].len();
+        }
+        at += 1;
+    }
+    longest
+}
+
 /// `s` without `prefix`, compared ASCII case-insensitively.
 ///
 /// `None` where `s` does not start with `prefix`, including where the
@@ -72,6 +133,26 @@ pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_split_where_split_whitespace_splits() {
+        // Every text of up to four of these: blanks either method might count, and non-ASCII.
+        let pieces = ["a", "bc", " ", "\t", "\u{b}", "\u{c}", "\r", "\n", "\u{1c}", "\u{a0}", "\u{e9}", "\u{3000}"];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last.iter().flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}"))).collect();
+            texts.extend(last.iter().cloned());
+        }
+        assert_eq!(texts.len(), 1 + 12 + 144 + 1728 + 20736);
+        for text in &texts {
+            let want: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(words(text).collect::<Vec<_>>(), want, "{text:?}");
+        }
+        let mut ascii = words("a  b ");
+        assert!(matches!(ascii, Words::Ascii(_)), "ASCII text takes the byte path");
+        assert_eq!((ascii.next(), ascii.next(), ascii.next(), ascii.next()), (Some("a"), Some("b"), None, None));
+    }
 
     #[test]
     fn digits() {

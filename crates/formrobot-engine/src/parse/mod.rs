@@ -13,6 +13,7 @@ mod rpsl;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::dialect::Dialect;
 use crate::extract::{Extraction, Frame, Line, Markers};
+use crate::grammar::is_ascii_space;
 use crate::source::{Position, Value, ValueBuffer};
 use std::borrow::{Borrow, Cow};
 use std::collections::HashSet;
@@ -680,12 +681,6 @@ fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
     let leading_width = if leading.is_ascii() { leading.len() } else { leading.chars().count() };
     let column = name.len() + 1 + leading_width + 1;
     Some((name, trim_end(value), column))
-}
-
-/// Whether `b` is a byte of ASCII white space as `char::is_whitespace` has it (vertical tab included).
-fn is_ascii_space(b: u8) -> bool {
-    // A space, or one of the five controls from tab to carriage return.
-    b == b' ' || b.wrapping_sub(b'\t') < 5
 }
 
 /// `str::trim_start`, byte by byte while the text is ASCII.

@@ -14,7 +14,7 @@ const EARLIEST_YEAR: i32 = 1984;
 /// Checks a `changed:` value against the dialect's date rules, with `today` as the latest date.
 pub(super) fn check_changed(v: &str, dialect: Dialect, today: Date) -> Result<(), SyntaxError> {
     let value = v.trim();
-    let mut words = value.split_whitespace();
+    let mut words = crate::grammar::words(value);
     let Some(address) = words.next() else {
         return Err(SyntaxError::new(missing_message(dialect)));
     };

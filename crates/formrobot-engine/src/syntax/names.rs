@@ -24,6 +24,9 @@ const RESERVED_WORDS: &[&str] = &[
     "NETWORKS", "NOT", "OR", "OUTBOUND", "PEERAS", "REFINE", "RS-ANY", "TO",
 ];
 
+/// The length of the longest of [`RESERVED_WORDS`]: most names are longer, and need no comparing.
+const LONGEST_RESERVED_WORD: usize = crate::grammar::longest(RESERVED_WORDS);
+
 /// Name prefixes RPSL reserves for set objects, so other objects cannot use them.
 const RESERVED_PREFIXES: &[&str] = &["AS-", "RS-", "RTRS-", "FLTR-", "PRNG-"];
 
@@ -119,6 +122,11 @@ fn check_ripe_as_name(value: &str) -> Result<(), SyntaxError> {
 ///
 /// `what` names the thing in messages, with its article ("a maintainer name").
 fn check_object_name(value: &str, what: &str) -> Result<(), SyntaxError> {
+    // The usual name is all name characters, which one pass over its bytes
+    // tells; the passes below, character by character, find what is wrong.
+    if !value.is_empty() && value.bytes().all(|b| is_name_char(char::from(b))) {
+        return check_object_name_shape(value, what);
+    }
     if value.is_empty() {
         return Err(SyntaxError::new(format!("{what} is missing")));
     }
@@ -143,7 +151,7 @@ fn check_object_name_shape(value: &str, what: &str) -> Result<(), SyntaxError> {
         return Err(quoted(value, &format!("is {} characters long: {what} may have at most 80", value.len())));
     }
     // Compared without a copy in capitals: every AS and maintainer name passes here.
-    if RESERVED_WORDS.iter().any(|word| word.eq_ignore_ascii_case(value)) {
+    if value.len() <= LONGEST_RESERVED_WORD && RESERVED_WORDS.iter().any(|word| word.eq_ignore_ascii_case(value)) {
         return Err(quoted(value, "is a reserved word in routing policy and cannot be used as a name"));
     }
     Ok(())
