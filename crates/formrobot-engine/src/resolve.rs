@@ -62,16 +62,17 @@ pub const MAX_NEW_HANDLES: usize = 100;
 /// The error of a submission that asks for more than [`MAX_NEW_HANDLES`]
 /// handles, at the first object over the limit (on its `nic-hdl:` line).
 pub fn too_many_handles(findings: &Findings) -> Option<Diagnostic> {
-    let requests: Vec<&NicHdlFact> = new_handle_facts(findings).collect();
-    let first_over = requests.get(MAX_NEW_HANDLES)?;
+    // Counted, not collected: a large form's requests are many, and only the first one over matters.
+    let mut requests = new_handle_facts(findings);
+    let first_over = requests.nth(MAX_NEW_HANDLES)?;
+    let count = MAX_NEW_HANDLES + 1 + requests.count();
     Some(Diagnostic::error(
         Some(first_over.line),
         Some("nic-hdl"),
         format!(
-            "this form asks for {} new NIC handles (AUTO-n placeholders and persons or roles without a \
+            "this form asks for {count} new NIC handles (AUTO-n placeholders and persons or roles without a \
              nic-hdl); one mail may ask for at most {MAX_NEW_HANDLES}, so none was assigned: send the \
-             objects in several mails of at most {MAX_NEW_HANDLES} new contacts each",
-            requests.len()
+             objects in several mails of at most {MAX_NEW_HANDLES} new contacts each"
         ),
     ))
 }

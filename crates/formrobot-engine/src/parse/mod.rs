@@ -484,9 +484,8 @@ pub fn read_frame_in<T: Send>(
     // A vectorised search: it runs over the whole text before the threads start.
     let maybe_apnic = memchr::memmem::find(frame.text().as_bytes(), b"#[").is_some();
     let dialect = if maybe_apnic { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
-    let may_have_bad_characters = !is_plain_text(frame.text().as_bytes());
     let marked = frame.markers != Markers::Missing;
-    let mut read = match dialect {
+    let (mut read, may_have_bad_characters) = match dialect {
         Dialect::Apnic => {
             let Submission { dialect, objects, comments, diagnostics, pseudo_attributes, .. } =
                 apnic::parse(frame.lines());
@@ -495,28 +494,42 @@ pub fn read_frame_in<T: Send>(
             for (index, object) in objects.into_iter().enumerate() {
                 each(&mut taken, index, object);
             }
-            Read { dialect, marked, comments, diagnostics, pseudo_attributes, stretches: vec![(count, taken)] }
+            let read =
+                Read { dialect, marked, comments, diagnostics, pseudo_attributes, stretches: vec![(count, taken)] };
+            (read, !is_plain_text(frame.text().as_bytes()))
         }
         Dialect::Ripe => {
-            let read_stretch = |lines: &mut dyn Iterator<Item = Line<'_>>| {
+            // Each stretch's bytes are also looked over for characters the
+            // form may not have, on its thread: a pass over the whole text
+            // that would otherwise run before the threads start.
+            let read_stretch = |lines: &mut dyn Iterator<Item = Line<'_>>, bytes: &[u8]| {
                 let mut taken = start(dialect);
                 let mut count = 0;
                 let reading = rpsl::read(lines, marked, |object| {
                     each(&mut taken, count, object);
                     count += 1;
                 });
-                (reading, (count, taken))
+                (reading, (count, taken), is_plain_text(bytes))
             };
-            let length = frame.text().len();
-            let read: Vec<_> = if threads > 1 && length >= PARALLEL_FROM_BYTES {
-                let stretches = frame.stretches((threads * STRETCHES_PER_THREAD).min(length / MIN_STRETCH_BYTES));
-                crate::threads::shared_among(&stretches, threads, |stretch| read_stretch(&mut frame.lines_in(stretch)))
+            let text = frame.text();
+            let read: Vec<_> = if threads > 1 && text.len() >= PARALLEL_FROM_BYTES {
+                let stretches = frame.stretches((threads * STRETCHES_PER_THREAD).min(text.len() / MIN_STRETCH_BYTES));
+                crate::threads::shared_among(&stretches, threads, |stretch| {
+                    read_stretch(&mut frame.lines_in(stretch), &text.as_bytes()[stretch.bytes.clone()])
+                })
             } else {
-                vec![read_stretch(&mut frame.lines())]
+                vec![read_stretch(&mut frame.lines(), text.as_bytes())]
             };
-            let (readings, stretches): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+            let mut all_plain = true;
+            let mut readings = Vec::with_capacity(read.len());
+            let mut stretches = Vec::with_capacity(read.len());
+            for (reading, stretch, plain) in read {
+                readings.push(reading);
+                stretches.push(stretch);
+                all_plain &= plain;
+            }
             let (diagnostics, pseudo_attributes) = rpsl::joined(readings);
-            Read { dialect, marked, comments: String::new(), diagnostics, pseudo_attributes, stretches }
+            (Read { dialect, marked, comments: String::new(), diagnostics, pseudo_attributes, stretches }, !all_plain)
         }
     };
     if may_have_bad_characters {
