@@ -677,6 +677,22 @@ fn clip(text: &str) -> String {
 ///
 /// Returns the name as written, the value (trimmed) and the value's 1-based column.
 fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
+    let colon = attribute_colon(text)?;
+    // Every line of every form passes here: the usual blanks before the value
+    // are ASCII, so that the value's column is its byte offset plus one.
+    let bytes = text.as_bytes();
+    let mut start = colon + 1;
+    while bytes.get(start).copied().is_some_and(is_ascii_space) {
+        start += 1;
+    }
+    if bytes.get(start).is_none_or(u8::is_ascii) {
+        return Some((&text[..colon], trim_end(&text[start..]), start + 1));
+    }
+    Some(split_at_colon(text, colon))
+}
+
+/// Where the colon after an attribute name at the start of `text` is, if it starts with one.
+fn attribute_colon(text: &str) -> Option<usize> {
     // The name's characters are read until the first other one, which must be the colon:
     // the first colon, as no name character is one.
     let bytes = text.as_bytes();
@@ -684,16 +700,18 @@ fn split_attribute(text: &str) -> Option<(&str, &str, usize)> {
         return None;
     }
     let length = bytes.iter().position(|&b| !crate::grammar::is_name_byte(b))?;
-    if bytes[length] != b':' {
-        return None;
-    }
-    let (name, rest) = (&text[..length], &text[length + 1..]);
+    (bytes[length] == b':').then_some(length)
+}
+
+/// [`split_attribute`] for any blanks before the value, Unicode ones too.
+fn split_at_colon(text: &str, colon: usize) -> (&str, &str, usize) {
+    let (name, rest) = (&text[..colon], &text[colon + 1..]);
     let value = trim_start(rest);
     let leading = &rest[..rest.len() - value.len()];
     // An attribute name is ASCII, so its length in bytes is its length in characters.
     let leading_width = if leading.is_ascii() { leading.len() } else { leading.chars().count() };
     let column = name.len() + 1 + leading_width + 1;
-    Some((name, trim_end(value), column))
+    (name, trim_end(value), column)
 }
 
 /// `str::trim_start`, byte by byte while the text is ASCII.
@@ -727,6 +745,27 @@ pub(crate) fn trim(text: &str) -> &str {
 mod tests {
     use super::*;
     use crate::extract::extract;
+
+    #[test]
+    fn an_attribute_is_split_as_the_unicode_reading_splits_it() {
+        // Every line of up to five of these pieces: names, colons, ASCII and Unicode blanks, values.
+        let pieces = ["a", "x-1", ":", " ", "\t", "\u{b}", "\u{a0}", "\u{3000}", "\u{e9}", "#", "v w"];
+        let mut lines = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..5 {
+            last = last.iter().flat_map(|line| pieces.iter().map(move |piece| format!("{line}{piece}"))).collect();
+            lines.extend(last.iter().cloned());
+        }
+        let mut attributes = 0;
+        for line in lines.iter().flat_map(|line| [line.clone(), format!("descr:{line}")]) {
+            let want = attribute_colon(&line).map(|colon| split_at_colon(&line, colon));
+            assert_eq!(split_attribute(&line), want, "{line:?}");
+            attributes += usize::from(want.is_some());
+        }
+        assert!(attributes > 100_000, "only {attributes} attribute lines");
+        assert_eq!(split_attribute("descr:  \u{a0} x "), Some(("descr", "x", 11)));
+        assert_eq!(split_attribute("descr:   x "), Some(("descr", "x", 10)));
+    }
 
     #[test]
     fn a_name_is_interned_once_whatever_its_case_and_slot() {
