@@ -81,26 +81,31 @@ pub enum PolicyKind {
 }
 
 /// A parsed policy attribute value.
+///
+/// The tree borrows the words it keeps (set names, attribute names, ...)
+/// from the text it was parsed from, `'a`, rather than copying each one:
+/// callers read a rule's neighbours and drop it at once, so the copies were
+/// only allocations to free again.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Policy {
+pub enum Policy<'a> {
     /// A RIPE-181 `as-in` rule.
-    AsIn(ripe181::AsIn),
+    AsIn(ripe181::AsIn<'a>),
     /// A RIPE-181 `as-out` rule.
-    AsOut(ripe181::AsOut),
+    AsOut(ripe181::AsOut<'a>),
     /// A RIPE-181 `default` rule.
     Ripe181Default(ripe181::Default),
     /// An RPSL `import` rule.
-    Import(rpsl::Import),
+    Import(rpsl::Import<'a>),
     /// An RPSL `export` rule.
-    Export(rpsl::Export),
+    Export(rpsl::Export<'a>),
     /// An RPSL `default` rule.
-    RpslDefault(rpsl::Default),
+    RpslDefault(rpsl::Default<'a>),
     /// An RPSLng `mp-import` rule.
-    MpImport(rpsl::Import),
+    MpImport(rpsl::Import<'a>),
     /// An RPSLng `mp-export` rule.
-    MpExport(rpsl::Export),
+    MpExport(rpsl::Export<'a>),
     /// An RPSLng `mp-default` rule.
-    MpDefault(rpsl::Default),
+    MpDefault(rpsl::Default<'a>),
 }
 
 /// Which way routes flow for a rule.
@@ -114,7 +119,7 @@ pub enum Direction {
     Default,
 }
 
-impl Policy {
+impl Policy<'_> {
     /// Which way routes flow for this rule: `as-in`/`import`/`mp-import` are
     /// inbound, `as-out`/`export`/`mp-export` outbound, and any `default` or
     /// `mp-default` is [`Direction::Default`].
@@ -161,9 +166,9 @@ impl Policy {
     }
 
     /// The neighbours of [`Policy::neighbours`], before they are written out.
-    fn distinct_neighbours<'a>(&'a self) -> Vec<Neighbour<'a>> {
+    fn distinct_neighbours(&self) -> Vec<Neighbour<'_>> {
         // Told apart before they are written out: a rule names a handful, so a scan beats a hash set.
-        let mut found: Vec<Neighbour<'a>> = Vec::new();
+        let mut found: Vec<Neighbour<'_>> = Vec::new();
         self.visit_neighbours(|neighbour| {
             if !found.iter().any(|seen| seen.same(neighbour)) {
                 found.push(neighbour);
@@ -173,7 +178,7 @@ impl Policy {
     }
 
     /// Every neighbour the rule names, in order, repeats included.
-    fn visit_neighbours<'a>(&'a self, mut add: impl FnMut(Neighbour<'a>)) {
+    fn visit_neighbours<'s>(&'s self, mut add: impl FnMut(Neighbour<'s>)) {
         match self {
             Policy::AsIn(ripe181::AsIn { peer, .. })
             | Policy::AsOut(ripe181::AsOut { peer, .. })
@@ -207,7 +212,7 @@ impl PolicyError {
 }
 
 /// Parses `text` as a policy attribute value of the given kind.
-pub fn parse(kind: PolicyKind, text: &str) -> Result<Policy, PolicyError> {
+pub fn parse(kind: PolicyKind, text: &str) -> Result<Policy<'_>, PolicyError> {
     match kind {
         PolicyKind::AsIn => ripe181::parse_as_in(text).map(Policy::AsIn),
         PolicyKind::AsOut => ripe181::parse_as_out(text).map(Policy::AsOut),

@@ -19,23 +19,25 @@ use super::{AsnWord, PolicyError};
 use crate::grammar::{parse_digits, strip_prefix_ignore_case};
 
 /// An `as-in` rule: which routes to accept from a neighbour, and at what cost.
+///
+/// The names in its expression are slices of the text it was parsed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AsIn {
+pub struct AsIn<'a> {
     /// The neighbouring AS.
     pub peer: u32,
     /// The preference of these routes; lower is preferred.
     pub cost: u32,
     /// Which routes to accept.
-    pub expr: Expr,
+    pub expr: Expr<'a>,
 }
 
 /// An `as-out` rule: which routes to announce to a neighbour.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AsOut {
+pub struct AsOut<'a> {
     /// The neighbouring AS.
     pub peer: u32,
     /// Which routes to announce.
-    pub expr: Expr,
+    pub expr: Expr<'a>,
 }
 
 /// A `default` rule: send traffic with no better route to this neighbour.
@@ -49,19 +51,19 @@ pub struct Default {
 
 /// A RIPE-181 routing policy expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expr {
+pub enum Expr<'a> {
     /// Any of the operands, written with `OR` or side by side.
-    Or(Vec<Expr>),
+    Or(Vec<Expr<'a>>),
     /// All of the operands.
-    And(Vec<Expr>),
+    And(Vec<Expr<'a>>),
     /// Everything but the operand.
-    Not(Box<Expr>),
+    Not(Box<Expr<'a>>),
     /// The routes of one AS, `AS1103`.
     As(u32),
     /// The routes of an AS macro such as `AS-EBONE`, as written.
-    AsMacro(String),
+    AsMacro(&'a str),
     /// The routes tagged with a community such as `HEPNET`, as written.
-    Community(String),
+    Community(&'a str),
     /// `ANY`: every route.
     Any,
     /// `THIS-AS`: the routes of the AS the object describes.
@@ -75,11 +77,11 @@ const KEYWORDS: [&str; 5] = ["AND", "OR", "NOT", "ANY", "THIS-AS"];
 /// grammar reads it as a community name (`ANDD`, `NTO`), which is rarely what
 /// the writer meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NearKeyword {
+pub struct NearKeyword<'a> {
     /// Byte offset of the word in the policy text.
     pub offset: usize,
-    /// The word as written.
-    pub word: String,
+    /// The word as written, a slice of the policy text.
+    pub word: &'a str,
     /// The keyword it is one edit away from.
     pub keyword: &'static str,
 }
@@ -87,7 +89,7 @@ pub struct NearKeyword {
 /// Every word of `text` that is within one edit (or one swap of neighbours)
 /// of a keyword without being one. Words with digits (AS numbers, costs,
 /// prefixes) are never keywords misspelt.
-pub fn near_keywords(text: &str) -> Vec<NearKeyword> {
+pub fn near_keywords(text: &str) -> Vec<NearKeyword<'_>> {
     let is_word_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let mut found = Vec::new();
     let mut start = None;
@@ -105,7 +107,7 @@ pub fn near_keywords(text: &str) -> Vec<NearKeyword> {
                     continue;
                 }
                 if let Some(keyword) = KEYWORDS.iter().find(|k| strsim::osa_distance(&upper, k) == 1) {
-                    found.push(NearKeyword { offset: from, word: word.to_owned(), keyword });
+                    found.push(NearKeyword { offset: from, word, keyword });
                 }
             }
             _ => {}
@@ -115,7 +117,7 @@ pub fn near_keywords(text: &str) -> Vec<NearKeyword> {
 }
 
 /// Parses an `as-in` value: `<aut-num> <cost> <expression>`.
-pub fn parse_as_in(text: &str) -> Result<AsIn, PolicyError> {
+pub fn parse_as_in(text: &str) -> Result<AsIn<'_>, PolicyError> {
     let mut parser = Parser::new(text);
     let peer = parser.aut_num()?;
     let cost = parser.cost()?;
@@ -124,7 +126,7 @@ pub fn parse_as_in(text: &str) -> Result<AsIn, PolicyError> {
 }
 
 /// Parses an `as-out` value: `<aut-num> <expression>`.
-pub fn parse_as_out(text: &str) -> Result<AsOut, PolicyError> {
+pub fn parse_as_out(text: &str) -> Result<AsOut<'_>, PolicyError> {
     let mut parser = Parser::new(text);
     let peer = parser.aut_num()?;
     let expr = parser.whole_expr()?;
@@ -159,7 +161,7 @@ enum Ripe181 {}
 /// The parser for RIPE-181 rules, nesting on parentheses and `NOT`s.
 type Parser<'a> = super::parser::Parser<'a, Ripe181>;
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     /// The neighbour's `AS<n>`.
     fn aut_num(&mut self) -> Result<u32, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
@@ -203,7 +205,7 @@ impl Parser<'_> {
     }
 
     /// An expression that must run to the end of the input.
-    fn whole_expr(&mut self) -> Result<Expr, PolicyError> {
+    fn whole_expr(&mut self) -> Result<Expr<'a>, PolicyError> {
         let expr = self.or_expr()?;
         let token = self.cursor.peek(Mode::Plain);
         match token.kind {
@@ -221,7 +223,7 @@ impl Parser<'_> {
         }
     }
 
-    fn or_expr(&mut self) -> Result<Expr, PolicyError> {
+    fn or_expr(&mut self) -> Result<Expr<'a>, PolicyError> {
         let mut terms = Terms::new(self.and_expr()?);
         loop {
             let token = self.cursor.peek(Mode::Plain);
@@ -235,7 +237,7 @@ impl Parser<'_> {
         Ok(terms.join(Expr::Or))
     }
 
-    fn and_expr(&mut self) -> Result<Expr, PolicyError> {
+    fn and_expr(&mut self) -> Result<Expr<'a>, PolicyError> {
         let mut terms = Terms::new(self.not_expr()?);
         while self.cursor.peek(Mode::Plain).is_keyword("AND") {
             self.cursor.bump(Mode::Plain);
@@ -244,7 +246,7 @@ impl Parser<'_> {
         Ok(terms.join(Expr::And))
     }
 
-    fn not_expr(&mut self) -> Result<Expr, PolicyError> {
+    fn not_expr(&mut self) -> Result<Expr<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         if !token.is_keyword("NOT") {
             return self.primary();
@@ -254,7 +256,7 @@ impl Parser<'_> {
         Ok(Expr::Not(Box::new(inner)))
     }
 
-    fn primary(&mut self) -> Result<Expr, PolicyError> {
+    fn primary(&mut self) -> Result<Expr<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         match token.kind {
             TokenKind::LParen => self.parenthesized(Mode::Plain, Self::or_expr),
@@ -268,7 +270,7 @@ impl Parser<'_> {
     }
 
     /// What a word in an expression stands for.
-    fn word(&self, token: Token<'_>) -> Result<Expr, PolicyError> {
+    fn word(&self, token: Token<'a>) -> Result<Expr<'a>, PolicyError> {
         let word = token.text;
         if token.is_keyword("ANY") {
             return Ok(Expr::Any);
@@ -286,7 +288,7 @@ impl Parser<'_> {
         }
         if let Some(tail) = strip_prefix_ignore_case(word, "AS-") {
             return if is_name_tail(tail) {
-                Ok(Expr::AsMacro(word.to_string()))
+                Ok(Expr::AsMacro(word))
             } else {
                 Err(PolicyError::at(
                     token,
@@ -298,7 +300,7 @@ impl Parser<'_> {
             };
         }
         if super::is_identifier(word) {
-            return Ok(Expr::Community(word.to_string()));
+            return Ok(Expr::Community(word));
         }
         Err(PolicyError::at(token, format!("{} is not an AS number, AS macro (AS-...) or community name", quote(word))))
     }
@@ -323,30 +325,30 @@ mod tests {
     use super::*;
     use crate::policy::test_support::assert_fails;
 
-    fn or(items: Vec<Expr>) -> Expr {
+    fn or(items: Vec<Expr<'_>>) -> Expr<'_> {
         Expr::Or(items)
     }
 
-    fn and(items: Vec<Expr>) -> Expr {
+    fn and(items: Vec<Expr<'_>>) -> Expr<'_> {
         Expr::And(items)
     }
 
-    fn not(inner: Expr) -> Expr {
+    fn not(inner: Expr<'_>) -> Expr<'_> {
         Expr::Not(Box::new(inner))
     }
 
-    fn com(name: &str) -> Expr {
-        Expr::Community(name.to_string())
+    fn com(name: &str) -> Expr<'_> {
+        Expr::Community(name)
     }
 
-    fn as_in(text: &str) -> AsIn {
+    fn as_in(text: &str) -> AsIn<'_> {
         parse_as_in(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"))
     }
 
     #[test]
     fn words_one_edit_from_a_keyword_are_found() {
         let found = near_keywords("AS1 100 ANDD NOT AS2 OR NTO AS3 THIS_AS HEPNET and");
-        let words: Vec<(usize, &str, &str)> = found.iter().map(|n| (n.offset, n.word.as_str(), n.keyword)).collect();
+        let words: Vec<(usize, &str, &str)> = found.iter().map(|n| (n.offset, n.word, n.keyword)).collect();
         assert_eq!(words, [(8, "ANDD", "AND"), (24, "NTO", "NOT"), (32, "THIS_AS", "THIS-AS")]);
         assert!(near_keywords("AS1 100 AS2 AND NOT AS3 OR ANY").is_empty());
     }
@@ -383,7 +385,7 @@ mod tests {
         // NOT > AND > OR, and juxtaposition is OR.
         assert_eq!(
             as_in("AS1 1 AS2 AS3 and not AS4 or as-ebone").expr,
-            or(vec![Expr::As(2), and(vec![Expr::As(3), not(Expr::As(4))]), Expr::AsMacro("as-ebone".into())])
+            or(vec![Expr::As(2), and(vec![Expr::As(3), not(Expr::As(4))]), Expr::AsMacro("as-ebone")])
         );
         assert_eq!(as_in("as1 1 any").expr, Expr::Any);
         assert_eq!(as_in("AS1 1 this-as").expr, Expr::ThisAs);

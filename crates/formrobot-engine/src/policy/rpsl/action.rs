@@ -7,26 +7,26 @@ use crate::policy::lexer::{Mode, Token, TokenKind};
 use crate::policy::{asn_error, classify_asn, expected, found, is_identifier, quote};
 use crate::policy::{AsnWord, PolicyError};
 
-/// One item of an `action`.
+/// One item of an `action`; its names are slices of the policy text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionItem {
+pub enum ActionItem<'a> {
     /// `<attribute> <operator> <value>`, such as `pref=120` or `community .= {8501:1}`.
     Assign {
         /// The route attribute, as written (`pref`, `med`, `next-hop`, ...).
-        attribute: String,
+        attribute: &'a str,
         /// The operator.
         op: Operator,
         /// The value.
-        value: Value,
+        value: Value<'a>,
     },
     /// `<attribute>.<method>(<args>)`, such as `aspath.prepend(AS1, AS1)`.
     Call {
         /// The route attribute, as written.
-        attribute: String,
+        attribute: &'a str,
         /// The method, as written.
-        method: String,
+        method: &'a str,
         /// The arguments.
-        args: Vec<Value>,
+        args: Vec<Value<'a>>,
     },
 }
 
@@ -82,7 +82,7 @@ impl Operator {
 
 /// A value in an action item or method call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
+pub enum Value<'a> {
     /// A whole number such as `120`.
     Number(u32),
     /// An AS number such as `AS1`.
@@ -90,14 +90,14 @@ pub enum Value {
     /// A community such as `8501:1`.
     Community(u16, u16),
     /// Any other word (`self`, `NO_EXPORT`, `igp_cost`, an address), as written.
-    Word(String),
+    Word(&'a str),
     /// A braced list such as `{8501:1, 8501:2}`.
-    List(Vec<Value>),
+    List(Vec<Value<'a>>),
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     /// `action` and its items, each ending in `;`.
-    pub(super) fn actions(&mut self) -> Result<Vec<ActionItem>, PolicyError> {
+    pub(super) fn actions(&mut self) -> Result<Vec<ActionItem<'a>>, PolicyError> {
         let keyword = self.cursor.bump(Mode::Plain);
         // Most actions set one or two things (`pref=100; community.append(...);`).
         let mut items = Vec::with_capacity(2);
@@ -115,7 +115,7 @@ impl Parser<'_> {
         Ok(items)
     }
 
-    fn action_item(&mut self) -> Result<ActionItem, PolicyError> {
+    fn action_item(&mut self) -> Result<ActionItem<'a>, PolicyError> {
         let name = self.cursor.bump(Mode::Plain);
         let next = self.cursor.peek(Mode::Plain);
         let item = match next.kind {
@@ -127,7 +127,7 @@ impl Parser<'_> {
                     ));
                 };
                 let args = self.args()?;
-                ActionItem::Call { attribute: attribute.to_string(), method: method.to_string(), args }
+                ActionItem::Call { attribute, method, args }
             }
             TokenKind::Operator => {
                 if !is_identifier(name.text) {
@@ -137,7 +137,7 @@ impl Parser<'_> {
                     ));
                 }
                 let (op, value) = self.operator_and_value()?;
-                ActionItem::Assign { attribute: name.text.to_string(), op, value }
+                ActionItem::Assign { attribute: name.text, op, value }
             }
             _ => {
                 return Err(expected(
@@ -158,7 +158,7 @@ impl Parser<'_> {
     }
 
     /// An operator and the value after it.
-    pub(super) fn operator_and_value(&mut self) -> Result<(Operator, Value), PolicyError> {
+    pub(super) fn operator_and_value(&mut self) -> Result<(Operator, Value<'a>), PolicyError> {
         let token = self.cursor.bump(Mode::Plain);
         let Some(op) = Operator::from_text(token.text) else {
             return Err(PolicyError::at(token, format!("{} is not an operator", quote(token.text))));
@@ -167,13 +167,13 @@ impl Parser<'_> {
     }
 
     /// A parenthesised, comma-separated argument list, possibly empty.
-    pub(super) fn args(&mut self) -> Result<Vec<Value>, PolicyError> {
+    pub(super) fn args(&mut self) -> Result<Vec<Value<'a>>, PolicyError> {
         let open = self.cursor.bump(Mode::Plain);
         self.comma_list(open, Self::value)
     }
 
     /// A value, which may be a braced list of simple values.
-    fn value(&mut self) -> Result<Value, PolicyError> {
+    fn value(&mut self) -> Result<Value<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         if token.kind != TokenKind::LBrace {
             return self.simple_value();
@@ -182,7 +182,7 @@ impl Parser<'_> {
         self.comma_list(open, Self::simple_value).map(Value::List)
     }
 
-    fn simple_value(&mut self) -> Result<Value, PolicyError> {
+    fn simple_value(&mut self) -> Result<Value<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         if token.kind != TokenKind::Word || is_reserved(token) {
             return Err(expected(token, "a value such as 120, AS1 or 8501:1", self.cursor.prev()));
@@ -200,7 +200,7 @@ pub(super) fn split_method(word: &str) -> Option<(&str, &str)> {
 }
 
 /// The value a word stands for.
-fn word_value(token: Token<'_>) -> Result<Value, PolicyError> {
+fn word_value(token: Token<'_>) -> Result<Value<'_>, PolicyError> {
     let word = token.text;
     if word.bytes().all(|b| b.is_ascii_digit()) {
         return parse_digits(word).map(Value::Number).ok_or_else(|| {
@@ -224,7 +224,7 @@ fn word_value(token: Token<'_>) -> Result<Value, PolicyError> {
             };
         }
     }
-    Ok(Value::Word(word.to_string()))
+    Ok(Value::Word(word))
 }
 
 #[cfg(test)]
@@ -267,7 +267,7 @@ mod tests {
         );
         assert_eq!(
             rule.filter,
-            Filter::Or(vec![Filter::NewAs("NEW".into()), Filter::AsSet { name: "AS-CUSTOMERS".into(), range: None }])
+            Filter::Or(vec![Filter::NewAs("NEW".into()), Filter::AsSet { name: "AS-CUSTOMERS", range: None }])
         );
 
         let rule = import(
@@ -280,10 +280,10 @@ mod tests {
                 assign(
                     "community",
                     Operator::Append,
-                    Value::List(vec![Value::Community(8501, 1), Value::Word("NO_EXPORT".into())])
+                    Value::List(vec![Value::Community(8501, 1), Value::Word("NO_EXPORT")])
                 ),
                 call("community", "delete", vec![Value::List(vec![Value::Community(8501, 2)])]),
-                assign("next-hop", Operator::Assign, Value::Word("192.0.2.1".into())),
+                assign("next-hop", Operator::Assign, Value::Word("192.0.2.1")),
                 assign("dpa", Operator::Assign, Value::Number(100)),
                 assign("cost", Operator::Assign, Value::Number(5)),
                 assign("pref", Operator::GreaterEqual, Value::Number(1)),
@@ -293,7 +293,7 @@ mod tests {
         // `<` compares in an action, even with an AS-path expression later on.
         let rule = import("from AS1 action pref < 10; accept <^AS1 AS2+ .* $>");
         assert_eq!(rule.peerings[0].actions, [assign("pref", Operator::Less, Value::Number(10))]);
-        assert_eq!(rule.filter, Filter::AsPath("^AS1 AS2+ .* $".into()));
+        assert_eq!(rule.filter, Filter::AsPath("^AS1 AS2+ .* $"));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
 use super::{is_reserved, Flavour, Parser};
 use crate::policy::lexer::{Mode, Token, TokenKind};
 use crate::policy::{expected, quote, PolicyError};
@@ -14,6 +16,12 @@ pub struct Afi {
     /// Unicast or multicast; `None` for both (`ipv6` alone).
     pub cast: Option<Cast>,
 }
+
+/// An `afi` list.
+///
+/// Rules name one or two families (`afi ipv4.unicast, ipv6.unicast`), which
+/// are kept in the list itself rather than in an allocation of their own.
+pub type AfiList = SmallVec<[Afi; 2]>;
 
 /// The address family proper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +94,10 @@ impl Parser<'_> {
     ///
     /// Only the `mp-` rules take one: in a plain rule, `afi` is an error
     /// that names the `mp-` attribute to use instead.
-    pub(super) fn afi_clause(&mut self, flavour: Flavour, attribute: &str) -> Result<Vec<Afi>, PolicyError> {
+    pub(super) fn afi_clause(&mut self, flavour: Flavour, attribute: &str) -> Result<AfiList, PolicyError> {
         let keyword = self.cursor.peek(Mode::Plain);
         if !keyword.is_keyword("afi") {
-            return Ok(Vec::new());
+            return Ok(AfiList::new());
         }
         if flavour == Flavour::Plain {
             return Err(PolicyError::at(
@@ -101,8 +109,7 @@ impl Parser<'_> {
             ));
         }
         self.cursor.bump(Mode::Plain);
-        // `afi ipv4.unicast, ipv6.unicast` at most, nearly always.
-        let mut list = Vec::with_capacity(2);
+        let mut list = AfiList::new();
         loop {
             let token = self.cursor.peek(Mode::Plain);
             if token.kind != TokenKind::Word || is_reserved(token) {
@@ -162,15 +169,15 @@ mod tests {
     #[test]
     fn afi_lists_in_mp_rules() {
         let rule = parse_mp_import("afi ipv6.unicast, ipv4 from AS64497 accept ANY").expect("list");
-        assert_eq!(rule.afi, [afi(Family::Ipv6, Some(Cast::Unicast)), afi(Family::Ipv4, None)]);
+        assert_eq!(rule.afi[..], [afi(Family::Ipv6, Some(Cast::Unicast)), afi(Family::Ipv4, None)]);
         let rule = parse_mp_export("afi any to AS64497 announce NEW").expect("any");
-        assert_eq!(rule.afi, [afi(Family::Any, None)]);
+        assert_eq!(rule.afi[..], [afi(Family::Any, None)]);
         // `afi` may be left out: every family.
         assert_eq!(parse_mp_import("from AS64497 accept ANY").map(|r| r.afi.len()), Ok(0));
         let rule = parse_mp_import("protocol BGP4 into OSPF afi ipv6 from AS1 accept ANY").expect("protocols");
-        assert_eq!((rule.protocol.as_deref(), rule.into.as_deref(), rule.afi.len()), (Some("BGP4"), Some("OSPF"), 1));
+        assert_eq!((rule.protocol, rule.into, rule.afi.len()), (Some("BGP4"), Some("OSPF"), 1));
         let default = parse_mp_default("afi ipv6.unicast to AS64497 networks {2001:db8::/32}").expect("default");
-        assert_eq!(default.afi, [afi(Family::Ipv6, Some(Cast::Unicast))]);
+        assert_eq!(default.afi[..], [afi(Family::Ipv6, Some(Cast::Unicast))]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! lists with their range operators, AS-path expressions and attribute
 //! tests, joined by `AND`, `OR` and `NOT`.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::action::split_method;
@@ -15,22 +16,23 @@ use crate::policy::parser::never_closed;
 use crate::policy::{asn_error, classify_asn, expected, invalid_char, is_identifier, quote, Terms};
 use crate::policy::{AsnWord, PolicyError};
 
-/// A route filter.
+/// A route filter; the names in it are slices of the policy text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Filter {
+pub enum Filter<'a> {
     /// Any of the operands, written with `OR` or side by side.
-    Or(Vec<Filter>),
+    Or(Vec<Filter<'a>>),
     /// All of the operands.
-    And(Vec<Filter>),
+    And(Vec<Filter<'a>>),
     /// Everything but the operand.
-    Not(Box<Filter>),
+    Not(Box<Filter<'a>>),
     /// `ANY`: every route.
     Any,
     /// `PeerAS`: the routes of the AS on the other side of the peering.
     PeerAs,
     /// The request form's placeholder for the AS being requested (`NEW`,
-    /// `NEW1`, `ASNEW`, ...), in upper case.
-    NewAs(String),
+    /// `NEW1`, `ASNEW`, ...), in upper case: borrowed from the text when
+    /// written so, as it nearly always is, and only copied when it was not.
+    NewAs(Cow<'a, str>),
     /// The routes originated by an AS, such as `AS1` or `AS1^+`.
     As {
         /// The AS.
@@ -41,19 +43,19 @@ pub enum Filter {
     /// The routes of an as-set such as `AS-FOO`.
     AsSet {
         /// The set's name, as written.
-        name: String,
+        name: &'a str,
         /// The range operator, if any.
         range: Option<RangeOp>,
     },
     /// The routes of a route-set such as `RS-FOO`.
     RouteSet {
         /// The set's name, as written.
-        name: String,
+        name: &'a str,
         /// The range operator, if any.
         range: Option<RangeOp>,
     },
     /// A filter-set such as `FLTR-MARTIAN`, as written.
-    FilterSet(String),
+    FilterSet(&'a str),
     /// A braced prefix list, possibly empty, with an optional range operator after the `}`.
     Prefixes {
         /// The prefixes.
@@ -62,24 +64,24 @@ pub enum Filter {
         range: Option<RangeOp>,
     },
     /// An AS-path regular expression; the text between `<` and `>`.
-    AsPath(String),
+    AsPath(&'a str),
     /// An attribute method such as `community.contains(8501:1)` or `community(8501:1)`.
     Call {
         /// The route attribute, as written.
-        attribute: String,
+        attribute: &'a str,
         /// The method, if written with a dot.
-        method: Option<String>,
+        method: Option<&'a str>,
         /// The arguments.
-        args: Vec<Value>,
+        args: Vec<Value<'a>>,
     },
     /// An attribute comparison such as `community == {8501:1}`.
     Compare {
         /// The route attribute, as written.
-        attribute: String,
+        attribute: &'a str,
         /// The operator.
         op: Operator,
         /// The value compared with.
-        value: Value,
+        value: Value<'a>,
     },
 }
 
@@ -99,7 +101,7 @@ const FILTER_TERM: &str = "a filter such as ANY, NEW, AS1103, AS-FOO or {192.0.2
 
 impl<'a> Parser<'a> {
     /// A filter: `OR` (or juxtaposition) of `AND`s of `NOT`s of terms.
-    pub(super) fn filter(&mut self) -> Result<Filter, PolicyError> {
+    pub(super) fn filter(&mut self) -> Result<Filter<'a>, PolicyError> {
         let mut terms = Terms::new(self.filter_and()?);
         loop {
             let token = self.cursor.peek(Mode::Filter);
@@ -113,7 +115,7 @@ impl<'a> Parser<'a> {
         Ok(terms.join(Filter::Or))
     }
 
-    fn filter_and(&mut self) -> Result<Filter, PolicyError> {
+    fn filter_and(&mut self) -> Result<Filter<'a>, PolicyError> {
         let mut terms = Terms::new(self.filter_not()?);
         while self.cursor.peek(Mode::Filter).is_keyword("AND") {
             self.cursor.bump(Mode::Filter);
@@ -122,7 +124,7 @@ impl<'a> Parser<'a> {
         Ok(terms.join(Filter::And))
     }
 
-    fn filter_not(&mut self) -> Result<Filter, PolicyError> {
+    fn filter_not(&mut self) -> Result<Filter<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Filter);
         if !token.is_keyword("NOT") {
             return self.filter_primary();
@@ -132,7 +134,7 @@ impl<'a> Parser<'a> {
         Ok(Filter::Not(Box::new(inner)))
     }
 
-    fn filter_primary(&mut self) -> Result<Filter, PolicyError> {
+    fn filter_primary(&mut self) -> Result<Filter<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Filter);
         match token.kind {
             TokenKind::LParen => self.parenthesized(Mode::Filter, Self::filter),
@@ -148,14 +150,14 @@ impl<'a> Parser<'a> {
     }
 
     /// What a word in a filter stands for; `token` is the word, not yet consumed.
-    fn filter_word(&mut self, token: Token<'a>) -> Result<Filter, PolicyError> {
+    fn filter_word(&mut self, token: Token<'a>) -> Result<Filter<'a>, PolicyError> {
         let word = token.text;
         let simple = if token.is_keyword("ANY") {
             Some(Filter::Any)
         } else if token.is_keyword("PeerAS") {
             Some(Filter::PeerAs)
         } else if is_new_placeholder(word, NewPlaceholder::Filter) {
-            Some(Filter::NewAs(word.to_ascii_uppercase()))
+            Some(Filter::NewAs(upper_case(word)))
         } else {
             None
         };
@@ -169,9 +171,9 @@ impl<'a> Parser<'a> {
         let named = match classify_asn(base) {
             AsnWord::Valid(asn) => Some(Filter::As { asn, range }),
             AsnWord::NotAsn => match set_kind(base) {
-                SetName::Set(SetKind::As) => Some(Filter::AsSet { name: base.to_string(), range }),
-                SetName::Set(SetKind::Route) => Some(Filter::RouteSet { name: base.to_string(), range }),
-                SetName::Set(SetKind::Filter) if range.is_none() => Some(Filter::FilterSet(base.to_string())),
+                SetName::Set(SetKind::As) => Some(Filter::AsSet { name: base, range }),
+                SetName::Set(SetKind::Route) => Some(Filter::RouteSet { name: base, range }),
+                SetName::Set(SetKind::Filter) if range.is_none() => Some(Filter::FilterSet(base)),
                 SetName::Set(SetKind::Filter) => {
                     return Err(PolicyError::at(
                         token,
@@ -205,15 +207,15 @@ impl<'a> Parser<'a> {
                 self.cursor.bump(Mode::Filter);
                 let args = self.args()?;
                 let (attribute, method) = match split_method(word) {
-                    Some((attribute, method)) => (attribute, Some(method.to_string())),
+                    Some((attribute, method)) => (attribute, Some(method)),
                     None => (word, None),
                 };
-                return Ok(Filter::Call { attribute: attribute.to_string(), method, args });
+                return Ok(Filter::Call { attribute, method, args });
             }
             if next.kind == TokenKind::Operator && is_identifier(word) {
                 self.cursor.bump(Mode::Filter);
                 let (op, value) = self.operator_and_value()?;
-                return Ok(Filter::Compare { attribute: word.to_string(), op, value });
+                return Ok(Filter::Compare { attribute: word, op, value });
             }
         }
         Err(PolicyError::at(
@@ -228,7 +230,7 @@ impl<'a> Parser<'a> {
 
     /// A braced prefix list such as `{ 192.0.2.0/24, 10.0.0.0/8^+ }`, with an
     /// optional range operator straight after the `}`.
-    fn prefix_list(&mut self) -> Result<Filter, PolicyError> {
+    fn prefix_list(&mut self) -> Result<Filter<'a>, PolicyError> {
         let open = self.cursor.bump(Mode::Plain);
         let prefixes = self.comma_list(open, |parser| {
             let token = parser.cursor.peek(Mode::Plain);
@@ -268,8 +270,17 @@ fn starts_filter_term(token: Token<'_>) -> bool {
     }
 }
 
+/// `word` in upper case, borrowed if it already is.
+fn upper_case(word: &str) -> Cow<'_, str> {
+    if word.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(word.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(word)
+    }
+}
+
 /// Checks an AS-path expression token and returns its contents.
-fn as_path(token: Token<'_>) -> Result<Filter, PolicyError> {
+fn as_path(token: Token<'_>) -> Result<Filter<'_>, PolicyError> {
     let text = token.text;
     let Some(inner) = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')) else {
         let open = Token { kind: TokenKind::Invalid, text: text.get(..1).unwrap_or(""), offset: token.offset };
@@ -287,7 +298,7 @@ fn as_path(token: Token<'_>) -> Result<Filter, PolicyError> {
         };
         return Err(invalid_char(bad));
     }
-    Ok(Filter::AsPath(inner.to_string()))
+    Ok(Filter::AsPath(inner))
 }
 
 /// Parses the part after `^` of a range operator, for a set name or a whole
@@ -404,9 +415,9 @@ mod tests {
         assert_eq!(import("from AS1 accept AS1^+").filter, Filter::As { asn: 1, range: Some(RangeOp::Inclusive) });
         assert_eq!(
             import("from AS1 accept AS1:RS-FOO^24-32").filter,
-            Filter::RouteSet { name: "AS1:RS-FOO".into(), range: Some(RangeOp::Range(24, 32)) }
+            Filter::RouteSet { name: "AS1:RS-FOO", range: Some(RangeOp::Range(24, 32)) }
         );
-        assert_eq!(import("from AS1 accept fltr-martian").filter, Filter::FilterSet("fltr-martian".into()));
+        assert_eq!(import("from AS1 accept fltr-martian").filter, Filter::FilterSet("fltr-martian"));
         assert_eq!(import("from AS1 accept peeras").filter, Filter::PeerAs);
         // Juxtaposition is OR; NOT binds tighter than AND, AND tighter than OR.
         assert_eq!(
@@ -419,14 +430,14 @@ mod tests {
         );
         assert_eq!(
             import("from AS1 accept community(8501:1)").filter,
-            Filter::Call { attribute: "community".into(), method: None, args: vec![Value::Community(8501, 1)] }
+            Filter::Call { attribute: "community", method: None, args: vec![Value::Community(8501, 1)] }
         );
         assert_eq!(
             import("from AS1 accept community.contains(8501:1) AND AS2").filter,
             Filter::And(vec![
                 Filter::Call {
-                    attribute: "community".into(),
-                    method: Some("contains".into()),
+                    attribute: "community",
+                    method: Some("contains"),
                     args: vec![Value::Community(8501, 1)]
                 },
                 as_filter(2),
@@ -435,19 +446,22 @@ mod tests {
         assert_eq!(
             import("from AS1 accept community == {8501:1}").filter,
             Filter::Compare {
-                attribute: "community".into(),
+                attribute: "community",
                 op: Operator::Equal,
                 value: Value::List(vec![Value::Community(8501, 1)]),
             }
         );
         assert_eq!(
             import("from AS1 accept <AS1> <AS2>").filter,
-            Filter::Or(vec![Filter::AsPath("AS1".into()), Filter::AsPath("AS2".into())])
+            Filter::Or(vec![Filter::AsPath("AS1"), Filter::AsPath("AS2")])
         );
         assert_eq!(
             import("from AS1 accept asnew OR NEW007").filter,
             Filter::Or(vec![Filter::NewAs("ASNEW".into()), Filter::NewAs("NEW007".into())])
         );
+        // Written in upper case, the placeholder is the text itself, not a copy.
+        assert!(matches!(import("from AS1 accept NEW").filter, Filter::NewAs(Cow::Borrowed("NEW"))));
+        assert!(matches!(import("from AS1 accept New").filter, Filter::NewAs(Cow::Owned(ref new)) if new == "NEW"));
     }
 
     #[test]

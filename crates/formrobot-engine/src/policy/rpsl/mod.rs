@@ -50,7 +50,7 @@ mod set;
 
 pub use crate::grammar::range::RangeOp;
 pub use action::{ActionItem, Operator, Value};
-pub use afi::{Afi, Cast, Family};
+pub use afi::{Afi, AfiList, Cast, Family};
 pub use filter::{Filter, Prefix};
 pub use peering::{AsExpr, Peering, Router};
 
@@ -61,29 +61,33 @@ use super::{classify_asn, expected, invalid_char, is_identifier, quote, AsnWord}
 use set::{set_kind, SetKind, SetName};
 
 /// An `import`, `export`, `mp-import` or `mp-export` rule.
+///
+/// The rule borrows its words from the text it was parsed from (`'a`): it is
+/// read for its neighbours and dropped straight away, so copying each word
+/// out of the text would only cost allocations.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
+pub struct Rule<'a> {
     /// The protocol routes are learnt or announced by (`protocol BGP4`), if given.
-    pub protocol: Option<String>,
+    pub protocol: Option<&'a str>,
     /// The protocol routes are imported into or taken from (`into OSPF`), if given.
-    pub into: Option<String>,
+    pub into: Option<&'a str>,
     /// The address families of an `mp-` rule (`afi ipv6.unicast`); empty when
     /// not given, which for an `mp-` rule means every family.
-    pub afi: Vec<Afi>,
+    pub afi: AfiList,
     /// The policy expression: one factor, a block of them, or terms joined
     /// by `REFINE` and `EXCEPT`.
-    pub expression: Expression,
+    pub expression: Expression<'a>,
 }
 
 /// An `import` (or `mp-import`) rule.
-pub type Import = Rule;
+pub type Import<'a> = Rule<'a>;
 
 /// An `export` (or `mp-export`) rule.
-pub type Export = Rule;
+pub type Export<'a> = Rule<'a>;
 
-impl Rule {
+impl<'a> Rule<'a> {
     /// Every factor of the expression, in order of appearance.
-    pub fn factors(&self) -> Vec<&Factor> {
+    pub fn factors(&self) -> Vec<&Factor<'a>> {
         let mut factors = Vec::new();
         self.expression.collect_factors(&mut factors);
         factors
@@ -98,7 +102,7 @@ impl Rule {
     }
 
     /// Calls `visit` with each neighbour [`Rule::neighbours`] names, in order.
-    pub(crate) fn visit_neighbours<'a>(&'a self, visit: &mut impl FnMut(Neighbour<'a>)) {
+    pub(crate) fn visit_neighbours<'s>(&'s self, visit: &mut impl FnMut(Neighbour<'s>)) {
         self.expression.visit_factors(&mut |factor| {
             for peering in &factor.peerings {
                 peering.peering.visit_neighbours(visit);
@@ -109,32 +113,32 @@ impl Rule {
 
 /// A policy expression (RFC 2622 section 6.6, RFC 4012 section 2.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expression {
+pub enum Expression<'a> {
     /// A single term.
-    Term(Term),
+    Term(Term<'a>),
     /// `<term> EXCEPT [afi ...] <expression>`: the term, with the routes the
     /// rest matches treated as the rest says.
     Except {
         /// The term before `EXCEPT`.
-        term: Term,
+        term: Term<'a>,
         /// The address families after `EXCEPT` (`mp-` rules only); empty if not given.
-        afi: Vec<Afi>,
+        afi: AfiList,
         /// The expression after `EXCEPT`.
-        rest: Box<Expression>,
+        rest: Box<Expression<'a>>,
     },
     /// `<term> REFINE [afi ...] <expression>`: the rest narrows what the term allows.
     Refine {
         /// The term before `REFINE`.
-        term: Term,
+        term: Term<'a>,
         /// The address families after `REFINE` (`mp-` rules only); empty if not given.
-        afi: Vec<Afi>,
+        afi: AfiList,
         /// The expression after `REFINE`.
-        rest: Box<Expression>,
+        rest: Box<Expression<'a>>,
     },
 }
 
-impl Expression {
-    fn visit_factors<'a>(&'a self, visit: &mut impl FnMut(&'a Factor)) {
+impl<'a> Expression<'a> {
+    fn visit_factors<'s>(&'s self, visit: &mut impl FnMut(&'s Factor<'a>)) {
         let (term, rest) = match self {
             Expression::Term(term) => (term, None),
             Expression::Except { term, rest, .. } | Expression::Refine { term, rest, .. } => (term, Some(rest)),
@@ -148,7 +152,7 @@ impl Expression {
         }
     }
 
-    fn collect_factors<'a>(&'a self, factors: &mut Vec<&'a Factor>) {
+    fn collect_factors<'s>(&'s self, factors: &mut Vec<&'s Factor<'a>>) {
         let (term, rest) = match self {
             Expression::Term(term) => (term, None),
             Expression::Except { term, rest, .. } | Expression::Refine { term, rest, .. } => (term, Some(rest)),
@@ -165,40 +169,40 @@ impl Expression {
 
 /// A term of a policy expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Term {
+pub enum Term<'a> {
     /// One factor, unbraced.
-    Factor(Factor),
+    Factor(Factor<'a>),
     /// `{ <factor>; <factor>; ... }`: several factors, read in order.
-    Block(Vec<Factor>),
+    Block(Vec<Factor<'a>>),
 }
 
 /// One factor: `from`/`to` clauses and the `accept`/`announce` filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Factor {
+pub struct Factor<'a> {
     /// One entry per `from`/`to` clause, in order.
-    pub peerings: Vec<PeeringAction>,
+    pub peerings: Vec<PeeringAction<'a>>,
     /// The `accept`/`announce` filter.
-    pub filter: Filter,
+    pub filter: Filter<'a>,
 }
 
 /// A `default` or `mp-default` rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Default {
+pub struct Default<'a> {
     /// The address families of an `mp-default` (`afi ipv6`); empty if not given.
-    pub afi: Vec<Afi>,
+    pub afi: AfiList,
     /// The `to` clause and its actions.
-    pub peering: PeeringAction,
+    pub peering: PeeringAction<'a>,
     /// The `networks` filter, if given.
-    pub networks: Option<Filter>,
+    pub networks: Option<Filter<'a>>,
 }
 
 /// One `from`/`to` clause: whom, and what to do to their routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeeringAction {
+pub struct PeeringAction<'a> {
     /// The neighbours.
-    pub peering: Peering,
+    pub peering: Peering<'a>,
     /// The `action` items, empty if there is no `action`.
-    pub actions: Vec<ActionItem>,
+    pub actions: Vec<ActionItem<'a>>,
 }
 
 /// Whether a rule is RPSL's own or RPSLng's `mp-` form, which alone takes `afi`.
@@ -209,32 +213,32 @@ enum Flavour {
 }
 
 /// Parses an `import` value.
-pub fn parse_import(text: &str) -> Result<Import, PolicyError> {
+pub fn parse_import(text: &str) -> Result<Import<'_>, PolicyError> {
     Parser::new(text).rule(&IMPORT, Flavour::Plain)
 }
 
 /// Parses an `export` value.
-pub fn parse_export(text: &str) -> Result<Export, PolicyError> {
+pub fn parse_export(text: &str) -> Result<Export<'_>, PolicyError> {
     Parser::new(text).rule(&EXPORT, Flavour::Plain)
 }
 
 /// Parses an `mp-import` value (RFC 4012).
-pub fn parse_mp_import(text: &str) -> Result<Import, PolicyError> {
+pub fn parse_mp_import(text: &str) -> Result<Import<'_>, PolicyError> {
     Parser::new(text).rule(&MP_IMPORT, Flavour::Mp)
 }
 
 /// Parses an `mp-export` value (RFC 4012).
-pub fn parse_mp_export(text: &str) -> Result<Export, PolicyError> {
+pub fn parse_mp_export(text: &str) -> Result<Export<'_>, PolicyError> {
     Parser::new(text).rule(&MP_EXPORT, Flavour::Mp)
 }
 
 /// Parses an RPSL `default` value.
-pub fn parse_default(text: &str) -> Result<Default, PolicyError> {
+pub fn parse_default(text: &str) -> Result<Default<'_>, PolicyError> {
     Parser::new(text).default_rule(Flavour::Plain)
 }
 
 /// Parses an `mp-default` value (RFC 4012).
-pub fn parse_mp_default(text: &str) -> Result<Default, PolicyError> {
+pub fn parse_mp_default(text: &str) -> Result<Default<'_>, PolicyError> {
     Parser::new(text).default_rule(Flavour::Mp)
 }
 
@@ -312,9 +316,9 @@ enum Rpsl {}
 /// The parser for RPSL rules, nesting on parentheses, `NOT`s and `EXCEPT`s.
 type Parser<'a> = super::parser::Parser<'a, Rpsl>;
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     /// A whole `import`/`export` rule, plain or `mp-`, through the end of the input.
-    fn rule(&mut self, words: &RuleWords, flavour: Flavour) -> Result<Rule, PolicyError> {
+    fn rule(&mut self, words: &RuleWords, flavour: Flavour) -> Result<Rule<'a>, PolicyError> {
         let (protocol, into) = self.protocols()?;
         let afi = self.afi_clause(flavour, words.attribute)?;
         let expression = self.expression(words, flavour)?;
@@ -324,7 +328,7 @@ impl Parser<'_> {
 
     /// A policy expression: a term, optionally followed by `REFINE` or
     /// `EXCEPT`, an optional `afi` list (`mp-` rules) and another expression.
-    fn expression(&mut self, words: &RuleWords, flavour: Flavour) -> Result<Expression, PolicyError> {
+    fn expression(&mut self, words: &RuleWords, flavour: Flavour) -> Result<Expression<'a>, PolicyError> {
         let term = self.term(words)?;
         let token = self.cursor.peek(Mode::Filter);
         let refine = token.is_keyword("refine");
@@ -342,7 +346,7 @@ impl Parser<'_> {
 
     /// A term: one factor, or a braced block of factors each ending in `;`
     /// (the last one's `;` may be left out).
-    fn term(&mut self, words: &RuleWords) -> Result<Term, PolicyError> {
+    fn term(&mut self, words: &RuleWords) -> Result<Term<'a>, PolicyError> {
         let open = self.cursor.peek(Mode::Plain);
         if open.kind != TokenKind::LBrace {
             return Ok(Term::Factor(self.factor(words)?));
@@ -382,14 +386,14 @@ impl Parser<'_> {
     }
 
     /// A factor: the `from`/`to` clauses and the filter.
-    fn factor(&mut self, words: &RuleWords) -> Result<Factor, PolicyError> {
+    fn factor(&mut self, words: &RuleWords) -> Result<Factor<'a>, PolicyError> {
         let peerings = self.clauses(words)?;
         let filter = self.filter()?;
         Ok(Factor { peerings, filter })
     }
 
     /// A whole `default` or `mp-default` rule, through the end of the input.
-    fn default_rule(&mut self, flavour: Flavour) -> Result<Default, PolicyError> {
+    fn default_rule(&mut self, flavour: Flavour) -> Result<Default<'a>, PolicyError> {
         let attribute = match flavour {
             Flavour::Plain => "default",
             Flavour::Mp => "mp-default",
@@ -419,7 +423,7 @@ impl Parser<'_> {
     }
 
     /// The optional `protocol <p1>` and `into <p2>`.
-    fn protocols(&mut self) -> Result<(Option<String>, Option<String>), PolicyError> {
+    fn protocols(&mut self) -> Result<(Option<&'a str>, Option<&'a str>), PolicyError> {
         let mut protocol = None;
         let mut into = None;
         if self.cursor.peek(Mode::Plain).is_keyword("protocol") {
@@ -432,18 +436,18 @@ impl Parser<'_> {
     }
 
     /// The name after `protocol` or `into`, which is the next token.
-    fn protocol_name(&mut self) -> Result<String, PolicyError> {
+    fn protocol_name(&mut self) -> Result<&'a str, PolicyError> {
         let keyword = self.cursor.bump(Mode::Plain);
         let token = self.cursor.peek(Mode::Plain);
         if token.kind == TokenKind::Word && !is_reserved(token) && is_identifier(token.text) {
             self.cursor.bump(Mode::Plain);
-            return Ok(token.text.to_string());
+            return Ok(token.text);
         }
         Err(expected(token, "a protocol name such as BGP4 or OSPF", Some(keyword)))
     }
 
     /// One or more `from`/`to` clauses, through the `accept`/`announce`.
-    fn clauses(&mut self, words: &RuleWords) -> Result<Vec<PeeringAction>, PolicyError> {
+    fn clauses(&mut self, words: &RuleWords) -> Result<Vec<PeeringAction<'a>>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         if token.is_keyword(words.wrong_clause) || token.is_keyword(words.wrong_filter) {
             return Err(wrong_direction(token, words));
@@ -488,7 +492,7 @@ impl Parser<'_> {
     }
 
     /// A peering and its optional `action`.
-    fn peering_action(&mut self) -> Result<PeeringAction, PolicyError> {
+    fn peering_action(&mut self) -> Result<PeeringAction<'a>, PolicyError> {
         let peering = self.peering()?;
         let actions = if self.cursor.peek(Mode::Plain).is_keyword("action") { self.actions()? } else { Vec::new() };
         Ok(PeeringAction { peering, actions })
@@ -549,14 +553,14 @@ mod tests {
 
     /// An unstructured rule: one factor, no `REFINE`, `EXCEPT` or block.
     #[derive(Debug, PartialEq, Eq)]
-    pub(super) struct Simple {
-        pub(super) protocol: Option<String>,
-        pub(super) into: Option<String>,
-        pub(super) peerings: Vec<PeeringAction>,
-        pub(super) filter: Filter,
+    pub(super) struct Simple<'a> {
+        pub(super) protocol: Option<&'a str>,
+        pub(super) into: Option<&'a str>,
+        pub(super) peerings: Vec<PeeringAction<'a>>,
+        pub(super) filter: Filter<'a>,
     }
 
-    fn simple(text: &str, rule: Result<Rule, PolicyError>) -> Simple {
+    fn simple<'a>(text: &str, rule: Result<Rule<'a>, PolicyError>) -> Simple<'a> {
         let rule = rule.unwrap_or_else(|e| panic!("{text:?}: {e:?}"));
         match rule.expression {
             Expression::Term(Term::Factor(Factor { peerings, filter })) => {
@@ -566,35 +570,35 @@ mod tests {
         }
     }
 
-    pub(super) fn import(text: &str) -> Simple {
+    pub(super) fn import(text: &str) -> Simple<'_> {
         simple(text, parse_import(text))
     }
 
-    pub(super) fn export(text: &str) -> Simple {
+    pub(super) fn export(text: &str) -> Simple<'_> {
         simple(text, parse_export(text))
     }
 
-    pub(super) fn factor(peerings: Vec<PeeringAction>, filter: Filter) -> Factor {
+    pub(super) fn factor<'a>(peerings: Vec<PeeringAction<'a>>, filter: Filter<'a>) -> Factor<'a> {
         Factor { peerings, filter }
     }
 
-    pub(super) fn remote(as_expr: AsExpr) -> Peering {
+    pub(super) fn remote(as_expr: AsExpr<'_>) -> Peering<'_> {
         Peering::Remote { as_expr, peer_router: None, local_router: None }
     }
 
-    pub(super) fn peer(asn: u32, actions: Vec<ActionItem>) -> PeeringAction {
+    pub(super) fn peer(asn: u32, actions: Vec<ActionItem<'_>>) -> PeeringAction<'_> {
         PeeringAction { peering: remote(AsExpr::As(asn)), actions }
     }
 
-    pub(super) fn assign(attribute: &str, op: Operator, value: Value) -> ActionItem {
-        ActionItem::Assign { attribute: attribute.to_string(), op, value }
+    pub(super) fn assign<'a>(attribute: &'a str, op: Operator, value: Value<'a>) -> ActionItem<'a> {
+        ActionItem::Assign { attribute, op, value }
     }
 
-    pub(super) fn call(attribute: &str, method: &str, args: Vec<Value>) -> ActionItem {
-        ActionItem::Call { attribute: attribute.to_string(), method: method.to_string(), args }
+    pub(super) fn call<'a>(attribute: &'a str, method: &'a str, args: Vec<Value<'a>>) -> ActionItem<'a> {
+        ActionItem::Call { attribute, method, args }
     }
 
-    pub(super) fn as_filter(asn: u32) -> Filter {
+    pub(super) fn as_filter(asn: u32) -> Filter<'static> {
         Filter::As { asn, range: None }
     }
 
@@ -720,12 +724,15 @@ mod tests {
         assert_eq!(
             parse_default("to AS1234 action pref=100; networks ANY"),
             Ok(Default {
-                afi: vec![],
+                afi: AfiList::new(),
                 peering: peer(1234, vec![assign("pref", Operator::Assign, Value::Number(100))]),
                 networks: Some(Filter::Any),
             })
         );
-        assert_eq!(parse_default("to AS1"), Ok(Default { afi: vec![], peering: peer(1, vec![]), networks: None }));
+        assert_eq!(
+            parse_default("to AS1"),
+            Ok(Default { afi: AfiList::new(), peering: peer(1, vec![]), networks: None })
+        );
         assert_eq!(parse_default("TO AS1 ACTION pref=1;").map(|d| d.peering.actions.len()), Ok(1));
         assert_fails(parse_default("from AS1"), 0, "from");
         assert_fails(parse_default(""), 0, "");

@@ -10,23 +10,23 @@ use crate::policy::lexer::{Mode, Token, TokenKind};
 use crate::policy::{asn_error, classify_asn, expected, quote, Terms};
 use crate::policy::{AsnWord, PolicyError};
 
-/// The neighbours a clause talks to.
+/// The neighbours a clause talks to; the names in it are slices of the policy text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Peering {
+pub enum Peering<'a> {
     /// An AS expression, optionally narrowed to particular routers.
     Remote {
         /// Which ASes.
-        as_expr: AsExpr,
+        as_expr: AsExpr<'a>,
         /// The peer's router (`from AS1 192.0.2.1`), if given.
-        peer_router: Option<Router>,
+        peer_router: Option<Router<'a>>,
         /// Our own router (`at 192.0.2.2`), if given.
-        local_router: Option<Router>,
+        local_router: Option<Router<'a>>,
     },
     /// A peering-set such as `PRNG-FOO` or `AS1:PRNG-FOO`, as written.
-    Set(String),
+    Set(&'a str),
 }
 
-impl Peering {
+impl Peering<'_> {
     /// The AS numbers (`AS1234`) and as-set names (upper case) this peering
     /// names, in order of appearance, repeats included. A peering-set names
     /// none directly.
@@ -37,7 +37,7 @@ impl Peering {
     }
 
     /// Calls `visit` with each neighbour [`Peering::neighbours`] names, without writing its name.
-    pub(crate) fn visit_neighbours<'a>(&'a self, visit: &mut impl FnMut(Neighbour<'a>)) {
+    pub(crate) fn visit_neighbours<'s>(&'s self, visit: &mut impl FnMut(Neighbour<'s>)) {
         if let Peering::Remote { as_expr, .. } = self {
             as_expr.visit(visit);
         }
@@ -88,23 +88,23 @@ impl Neighbour<'_> {
 /// `AND` and `EXCEPT` bind equally tightly and group to the left, `OR` less
 /// tightly, as in RFC 2622 and the IRRToolSet grammar.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AsExpr {
+pub enum AsExpr<'a> {
     /// One AS.
     As(u32),
     /// An as-set such as `AS-FOO` or `AS1:AS-FOO`, as written.
-    AsSet(String),
+    AsSet(&'a str),
     /// `AS-ANY`: every AS.
     Any,
     /// Any of the operands.
-    Or(Vec<AsExpr>),
+    Or(Vec<AsExpr<'a>>),
     /// All of the operands.
-    And(Vec<AsExpr>),
+    And(Vec<AsExpr<'a>>),
     /// The first operand without the second.
-    Except(Box<AsExpr>, Box<AsExpr>),
+    Except(Box<AsExpr<'a>>, Box<AsExpr<'a>>),
 }
 
-impl AsExpr {
-    fn visit<'a>(&'a self, visit: &mut impl FnMut(Neighbour<'a>)) {
+impl AsExpr<'_> {
+    fn visit<'s>(&'s self, visit: &mut impl FnMut(Neighbour<'s>)) {
         match self {
             AsExpr::As(asn) => visit(Neighbour::As(*asn)),
             AsExpr::AsSet(name) => visit(Neighbour::Set(name)),
@@ -124,25 +124,25 @@ impl AsExpr {
 
 /// A router in a peering.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Router {
+pub enum Router<'a> {
     /// An IPv4 or IPv6 address.
     Address(IpAddr),
-    /// A DNS name such as `rtr1.example.net`.
-    Name(String),
+    /// A DNS name such as `rtr1.example.net`, as written.
+    Name(&'a str),
     /// A router set such as `RTRS-FOO`, as written.
-    Set(String),
+    Set(&'a str),
 }
 
 /// What an AS expression term may be, for "expected ..." messages.
 const AS_TERM: &str = "an AS number such as AS1103 or an as-set such as AS-FOO";
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     /// A peering: a peering-set name, or an AS expression and its optional routers.
-    pub(super) fn peering(&mut self) -> Result<Peering, PolicyError> {
+    pub(super) fn peering(&mut self) -> Result<Peering<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         if token.kind == TokenKind::Word && set_kind(token.text) == SetName::Set(SetKind::Peering) {
             self.cursor.bump(Mode::Plain);
-            return Ok(Peering::Set(token.text.to_string()));
+            return Ok(Peering::Set(token.text));
         }
         let as_expr = self.as_or()?;
         let mut peer_router = None;
@@ -171,7 +171,7 @@ impl Parser<'_> {
         Ok(Peering::Remote { as_expr, peer_router, local_router })
     }
 
-    fn as_or(&mut self) -> Result<AsExpr, PolicyError> {
+    fn as_or(&mut self) -> Result<AsExpr<'a>, PolicyError> {
         let mut terms = Terms::new(self.as_and()?);
         while self.cursor.peek(Mode::Plain).is_keyword("OR") {
             self.cursor.bump(Mode::Plain);
@@ -180,7 +180,7 @@ impl Parser<'_> {
         Ok(terms.join(AsExpr::Or))
     }
 
-    fn as_and(&mut self) -> Result<AsExpr, PolicyError> {
+    fn as_and(&mut self) -> Result<AsExpr<'a>, PolicyError> {
         let depth = self.depth;
         let mut terms = Terms::new(self.as_primary()?);
         loop {
@@ -204,7 +204,7 @@ impl Parser<'_> {
         Ok(terms.join(AsExpr::And))
     }
 
-    fn as_primary(&mut self) -> Result<AsExpr, PolicyError> {
+    fn as_primary(&mut self) -> Result<AsExpr<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
         match token.kind {
             TokenKind::LParen => self.parenthesized(Mode::Plain, Self::as_or),
@@ -218,7 +218,7 @@ impl Parser<'_> {
     }
 
     /// What a word in an AS expression stands for.
-    fn as_word(&self, token: Token<'_>) -> Result<AsExpr, PolicyError> {
+    fn as_word(&self, token: Token<'a>) -> Result<AsExpr<'a>, PolicyError> {
         let word = token.text;
         if word.eq_ignore_ascii_case("AS-ANY") {
             return Ok(AsExpr::Any);
@@ -229,7 +229,7 @@ impl Parser<'_> {
             bad => return Err(asn_error(token, bad)),
         }
         match set_kind(word) {
-            SetName::Set(SetKind::As) => Ok(AsExpr::AsSet(word.to_string())),
+            SetName::Set(SetKind::As) => Ok(AsExpr::AsSet(word)),
             SetName::Set(SetKind::Peering) => Err(PolicyError::at(
                 token,
                 format!("the peering-set {} must stand alone, not inside an AS expression", quote(word)),
@@ -249,7 +249,7 @@ impl Parser<'_> {
 /// `Ok(None)` means the word is not a router at all, which is for the caller
 /// to judge; a dotted quad that is not a valid address is an error here,
 /// since it can only have been meant as one.
-fn router(token: Token<'_>) -> Result<Option<Router>, PolicyError> {
+fn router(token: Token<'_>) -> Result<Option<Router<'_>>, PolicyError> {
     let word = token.text;
     if let Ok(addr) = word.parse::<IpAddr>() {
         return Ok(Some(Router::Address(addr)));
@@ -258,10 +258,10 @@ fn router(token: Token<'_>) -> Result<Option<Router>, PolicyError> {
         return Err(PolicyError::at(token, format!("{} is not a valid IPv4 address", quote(word))));
     }
     if set_kind(word) == SetName::Set(SetKind::Router) {
-        return Ok(Some(Router::Set(word.to_string())));
+        return Ok(Some(Router::Set(word)));
     }
     if is_dns_name(word) {
-        return Ok(Some(Router::Name(word.to_string())));
+        return Ok(Some(Router::Name(word)));
     }
     Ok(None)
 }
@@ -289,7 +289,7 @@ mod tests {
     #[test]
     fn peerings() {
         let rule = import("protocol BGP4 into OSPF from AS1 accept ANY");
-        assert_eq!((rule.protocol.as_deref(), rule.into.as_deref()), (Some("BGP4"), Some("OSPF")));
+        assert_eq!((rule.protocol, rule.into), (Some("BGP4"), Some("OSPF")));
         assert_eq!(
             import("from AS1 192.0.2.1 at 192.0.2.2 accept AS-FOO").peerings[0].peering,
             Peering::Remote {
@@ -303,7 +303,7 @@ mod tests {
             Peering::Remote {
                 as_expr: AsExpr::As(1),
                 peer_router: None,
-                local_router: Some(Router::Name("rtr1.example.net".into())),
+                local_router: Some(Router::Name("rtr1.example.net")),
             }
         );
         assert_eq!(
@@ -311,7 +311,7 @@ mod tests {
             Peering::Remote {
                 as_expr: AsExpr::As(1),
                 peer_router: Some(Router::Address("2001:db8::1".parse().expect("address"))),
-                local_router: Some(Router::Set("RTRS-FOO".into())),
+                local_router: Some(Router::Set("RTRS-FOO")),
             }
         );
         assert_eq!(
@@ -319,7 +319,7 @@ mod tests {
             [peer(1, vec![]), peer(2, vec![assign("pref", Operator::Assign, Value::Number(5))]),]
         );
         assert_eq!(import("from AS-ANY accept ANY").peerings[0].peering, remote(AsExpr::Any));
-        assert_eq!(import("from prng-foo accept ANY").peerings[0].peering, Peering::Set("prng-foo".into()));
+        assert_eq!(import("from prng-foo accept ANY").peerings[0].peering, Peering::Set("prng-foo"));
         // AND and EXCEPT bind equally and group to the left; OR binds loosest.
         assert_eq!(
             import("from AS1 AND AS2 EXCEPT AS3 AND AS4 OR AS1:AS-X accept ANY").peerings[0].peering,
@@ -328,7 +328,7 @@ mod tests {
                     AsExpr::Except(Box::new(AsExpr::And(vec![AsExpr::As(1), AsExpr::As(2)])), Box::new(AsExpr::As(3))),
                     AsExpr::As(4),
                 ]),
-                AsExpr::AsSet("AS1:AS-X".into()),
+                AsExpr::AsSet("AS1:AS-X"),
             ]))
         );
         assert_eq!(
