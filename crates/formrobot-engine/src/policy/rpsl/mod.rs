@@ -297,17 +297,7 @@ fn is_reserved(token: Token<'_>) -> bool {
 }
 
 /// The length of the longest word of [`RESERVED`].
-const LONGEST_RESERVED: usize = {
-    let mut longest = 0;
-    let mut at = 0;
-    while at < RESERVED.len() {
-        if RESERVED[at].len() > longest {
-            longest = RESERVED[at].len();
-        }
-        at += 1;
-    }
-    longest
-};
+const LONGEST_RESERVED: usize = crate::grammar::longest(RESERVED);
 
 /// Marks the shared parser state as reading RPSL; the rules here and in the
 /// submodules are its methods.
