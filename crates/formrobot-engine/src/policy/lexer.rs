@@ -97,6 +97,13 @@ impl<'a> Lexer<'a> {
         let Some(&first) = bytes.get(start) else {
             return Token { kind: TokenKind::End, text: "", offset: self.text.len() };
         };
+        // Most tokens are words that start with a letter or a digit (keywords,
+        // AS numbers, set names): they need none of the questions below.
+        if WORD_BYTES[usize::from(first)] == Byte::Word {
+            let end = self.word_end(start);
+            self.pos = end;
+            return Token { kind: TokenKind::Word, text: self.text.get(start..end).unwrap_or(""), offset: start };
+        }
         let second = bytes.get(start + 1).copied();
         let (kind, end) = match first {
             b'(' => (TokenKind::LParen, start + 1),
