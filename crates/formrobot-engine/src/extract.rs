@@ -115,6 +115,10 @@ pub struct Frame<'a> {
     pub markers: Markers,
     /// Notes about the extraction (missing markers).
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether `#[`, with which an APNIC template header starts, stands
+    /// anywhere in the text: noted by the scan for the markers, so that the
+    /// usual RPSL form is not passed over once more to learn it has none.
+    header_mark: bool,
 }
 
 impl<'a> Frame<'a> {
@@ -128,9 +132,15 @@ impl<'a> Frame<'a> {
         let mut markers: Vec<usize> = Vec::new();
         // The line index of `counted_to` (a line start), and the end of the last line looked at.
         let (mut counted_to, mut index, mut looked_to) = (0, 0, 0);
+        let mut header_mark = false;
         // Found by its `h`, the rarest letter of "cut here" in forms and registry
-        // dumps: each byte found stops the vectorised search once.
-        for at in memchr::memchr2_iter(b'h', b'H', bytes) {
+        // dumps: each byte found stops the vectorised search once. The same
+        // search stops at each `#` for the mark of an APNIC template header.
+        for at in memchr::memchr3_iter(b'h', b'H', b'#', bytes) {
+            if bytes[at] == b'#' {
+                header_mark |= bytes.get(at + 1) == Some(&b'[');
+                continue;
+            }
             let is_here = bytes.get(at..at + 4).is_some_and(|word| word.eq_ignore_ascii_case(b"here"));
             if !is_here || at < looked_to {
                 continue;
@@ -145,12 +155,13 @@ impl<'a> Frame<'a> {
                 markers.push(index);
             }
         }
-        if markers.is_empty() {
+        let frame = if markers.is_empty() {
             // The usual case, decided without numbering the lines.
-            return Frame::from_markers(text, &[], usize::MAX);
-        }
-        let count = numbered(text).count();
-        Frame::from_markers(text, &markers, count)
+            Frame::from_markers(text, &[], usize::MAX)
+        } else {
+            Frame::from_markers(text, &markers, numbered(text).count())
+        };
+        Frame { header_mark, ..frame }
     }
 
     /// The frame given the indexes of the marker lines among `count` lines.
@@ -197,7 +208,14 @@ impl<'a> Frame<'a> {
                 (parts, Markers::Both, diagnostics)
             }
         };
-        Frame { text, parts, markers, diagnostics }
+        // Set by `Frame::new`, whose scan notes it.
+        Frame { text, parts, markers, diagnostics, header_mark: false }
+    }
+
+    /// Whether `#[` stands anywhere in the text: without it, no line can be
+    /// an APNIC template header.
+    pub fn has_header_mark(&self) -> bool {
+        self.header_mark
     }
 
     /// The whole text the frame was found in.
@@ -373,6 +391,8 @@ mod tests {
             "",
             "herehere cut here",
             "x here-cut here",
+            "#[AUT-NUM TEMPLATE V3.0]# cut here",
+            "# [",
         ];
         // Every sequence of up to three of the lines, with and without a last line end.
         let mut texts = vec![String::new()];
@@ -381,7 +401,7 @@ mod tests {
             last = last.iter().flat_map(|text| lines.iter().map(move |line| format!("{text}{line}\n"))).collect();
             texts.extend(last.iter().flat_map(|text| [text.clone(), text[..text.len() - 1].to_owned()]));
         }
-        assert_eq!(texts.len(), 1 + 2 * (10 + 100 + 1000));
+        assert_eq!(texts.len(), 1 + 2 * (12 + 144 + 1728));
         for text in &texts {
             let markers: Vec<usize> =
                 numbered(text).enumerate().filter(|(_, line)| is_marker(line.text)).map(|(index, _)| index).collect();
@@ -390,6 +410,7 @@ mod tests {
             } else {
                 Frame::from_markers(text, &markers, numbered(text).count())
             };
+            let want = Frame { header_mark: text.contains("#["), ..want };
             assert_eq!(Frame::new(text), want, "{text:?}");
         }
     }

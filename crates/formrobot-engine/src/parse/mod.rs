@@ -479,11 +479,9 @@ pub fn read_frame_in<T: Send>(
     start: impl Fn(Dialect) -> T + Sync,
     each: impl Fn(&mut T, usize, Object) + Sync,
 ) -> Read<T> {
-    // Two questions answered on the whole text first, each by a quick scan,
-    // so that the usual form is numbered line by line only once, to parse it.
-    // A vectorised search: it runs over the whole text before the threads start.
-    let maybe_apnic = memchr::memmem::find(frame.text().as_bytes(), b"#[").is_some();
-    let dialect = if maybe_apnic { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
+    // Answered by the scan that found the markers, so that the usual form
+    // is numbered line by line only once, to parse it.
+    let dialect = if frame.has_header_mark() { detect_dialect_of(frame.lines()) } else { Dialect::Ripe };
     let marked = frame.markers != Markers::Missing;
     let (mut read, may_have_bad_characters) = match dialect {
         Dialect::Apnic => {
