@@ -124,7 +124,7 @@ fn check_ripe_as_name(value: &str) -> Result<(), SyntaxError> {
 fn check_object_name(value: &str, what: &str) -> Result<(), SyntaxError> {
     // The usual name is all name characters, which one pass over its bytes
     // tells; the passes below, character by character, find what is wrong.
-    if !value.is_empty() && value.bytes().all(|b| is_name_char(char::from(b))) {
+    if !value.is_empty() && value.bytes().all(crate::grammar::is_name_byte) {
         return check_object_name_shape(value, what);
     }
     if value.is_empty() {
