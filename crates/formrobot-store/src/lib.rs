@@ -260,22 +260,25 @@ impl Store {
     }
 
     /// Waits until everything committed through this store so far is on the
-    /// disk, as fully durable commits would have: syncs the database file and
-    /// its write-ahead log (whichever exists), whoever wrote them. For work
-    /// whose commits did not wait for the disk ([`Store::prefer_fast_commits`]),
-    /// before it reports itself done. Nothing to do in memory.
+    /// disk, as fully durable commits would have: syncs the write-ahead log,
+    /// whoever wrote it. For work whose commits did not wait for the disk
+    /// ([`Store::prefer_fast_commits`]), before it reports itself done or lets
+    /// anything depend on them. Nothing to do in memory.
+    ///
+    /// Only the log: what is in the database file got there by a checkpoint,
+    /// which syncs the file itself (in WAL mode, at `synchronous=NORMAL` too).
+    /// And the database file must not be opened here: closing any descriptor
+    /// of it would drop every POSIX lock this process holds on it, SQLite's
+    /// included, and another process could then checkpoint and delete the
+    /// log that this process's connections still write to.
     pub fn sync_committed(&self) -> std::io::Result<()> {
         let Some(path) = self.connection.path().filter(|path| !path.is_empty()) else { return Ok(()) };
-        let database = Path::new(path);
-        for file in [database.to_path_buf(), wal_path(database)] {
-            match std::fs::File::open(&file) {
-                Ok(opened) => opened.sync_all()?,
-                // No log: everything is in the database file (or the log was checkpointed and deleted).
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-                Err(error) => return Err(error),
-            }
+        match std::fs::File::open(wal_path(Path::new(path))) {
+            Ok(log) => log.sync_all(),
+            // No log: everything is in the database file (the log was checkpointed and deleted).
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(error),
         }
-        Ok(())
     }
 
     /// The schema version of the open database.
@@ -409,6 +412,44 @@ mod tests {
         assert_eq!(keys, 1);
     }
 
+    /// Set in the second process of the test below: the database it opens and closes.
+    const OTHER_PROCESS_DATABASE: &str = "FORMROBOT_STORE_TEST_OTHER_PROCESS_DATABASE";
+
+    #[test]
+    fn syncing_keeps_the_locks_that_tell_other_processes_the_log_is_in_use() {
+        let count = |connection: &Connection| -> i64 {
+            connection.query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0)).expect("counts")
+        };
+        if let Some(path) = std::env::var_os(OTHER_PROCESS_DATABASE) {
+            // The other process: it reads, then closes. Were it the last connection, its close
+            // would checkpoint the log and delete it.
+            let connection = Connection::open(path).expect("opens");
+            count(&connection);
+            return;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.db");
+        let store = Store::open(&path).expect("opens");
+        store.prefer_fast_commits().expect("normal");
+        let insert = |store: &Store| {
+            store
+                .connection()
+                .execute("INSERT INTO events (at, level, kind, details) VALUES (1, 'info', 'import', 'x')", [])
+                .expect("inserts");
+        };
+        insert(&store);
+        store.sync_committed().expect("syncs the log");
+        let other = std::process::Command::new(std::env::current_exe().expect("this test's program"))
+            .args(["--exact", "tests::syncing_keeps_the_locks_that_tell_other_processes_the_log_is_in_use"])
+            .env(OTHER_PROCESS_DATABASE, &path)
+            .output()
+            .expect("the other process runs");
+        assert!(other.status.success(), "{}", String::from_utf8_lossy(&other.stderr));
+        assert!(wal_path(&path).exists(), "the other process knew this one still had the database open");
+        insert(&store);
+        assert_eq!(count(&Connection::open(&path).expect("opens")), 2, "both commits are seen by a new connection");
+    }
+
     #[test]
     fn fast_commits_are_made_durable_on_request() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -424,7 +465,7 @@ mod tests {
             .expect("insert works");
         store.commit_batch().expect("commits");
         assert!(wal_path(&path).exists(), "the commit is in the write-ahead log");
-        store.sync_committed().expect("syncs the file and its log");
+        store.sync_committed().expect("syncs the log");
         drop(store);
         // The last close copied the log into the file and deleted it: the file alone is synced.
         assert!(!wal_path(&path).exists());
