@@ -99,7 +99,10 @@ fn describe_certificate_problem(problem: &CertificateError, host: &str) -> Strin
 /// Opens a TCP connection, with a time limit.
 pub async fn tcp(host: &str, port: u16) -> Result<TcpStream, DaemonError> {
     match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port))).await {
-        Ok(Ok(stream)) => Ok(stream),
+        Ok(Ok(stream)) => {
+            let _ = stream.set_nodelay(true);
+            Ok(stream)
+        }
         Ok(Err(error)) => Err(DaemonError::Unreachable(format!("{host}:{port}: {error}"))),
         Err(_) => {
             Err(DaemonError::Unreachable(format!("{host}:{port}: no answer within {} s", CONNECT_TIMEOUT.as_secs())))

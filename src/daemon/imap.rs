@@ -12,13 +12,17 @@
 //!
 //! Speed: the mails of one fetch that were never tried are recorded in group
 //! commits ([`crate::batch`], as `replay` records), so that a backlog costs
-//! two writes to the disk per group instead of two per mail. A mail tried
+//! one wait for the disk per group instead of one per mail. A group is
+//! committed without waiting for the disk; the sender is woken, and the
+//! disk is waited for while the sender starts on the replies
+//! ([`super::SyncGate`]): only then does a mail leave the inbox or a reply's
+//! body go to the server. A mail tried
 //! before goes alone, so a mail that kills the robot takes its group down
 //! once: at the next start the others are tried alone too, and recorded.
 
 use super::connect::{self, MailStream};
-use super::{password, sleep_or_shutdown, Backoff, DaemonError};
-use crate::batch::Batch;
+use super::{password, sleep_or_shutdown, Backoff, DaemonError, SyncGate};
+use crate::batch::{Batch, NotCommitted};
 use crate::clock::now;
 use crate::config::{ImapConfig, Security};
 use crate::fault::{injected_fault, FaultPoint};
@@ -145,7 +149,6 @@ pub struct Intake {
     tls: Arc<ClientConfig>,
     /// The database work, done off the async thread.
     worker: Arc<Mutex<Worker>>,
-    wake_sender: Arc<Notify>,
 }
 
 /// What the intake does with the database: run on a blocking thread
@@ -160,6 +163,10 @@ struct Worker {
     /// The count that matters is the database's (tries are committed before they start); this one
     /// only stands in when the database cannot be written.
     failures: HashMap<(u32, u32), (u32, Instant)>,
+    /// Woken after each commit that recorded mails: their replies are in the outbox.
+    wake_sender: Arc<Notify>,
+    /// Closed from a commit until its sync: the sender sends no reply's body meanwhile.
+    sync_gate: Arc<SyncGate>,
 }
 
 impl Intake {
@@ -170,16 +177,22 @@ impl Intake {
         settings: Settings,
         store: Store,
         wake_sender: Arc<Notify>,
+        sync_gate: Arc<SyncGate>,
     ) -> Result<Intake, DaemonError> {
         let tls = connect::tls_config(config.ca_file.as_deref())?;
+        // The commits that record mails are synced by hand (`Worker::commit`), after the sender
+        // is woken; the others (tries counted, events) need not wait for the disk.
+        store.prefer_fast_commits()?;
         let worker = Worker {
             forms,
             settings,
             store,
             quarantine_mailbox: config.quarantine_mailbox.clone(),
             failures: HashMap::new(),
+            wake_sender,
+            sync_gate,
         };
-        Ok(Intake { config, tls, worker: Arc::new(Mutex::new(worker)), wake_sender })
+        Ok(Intake { config, tls, worker: Arc::new(Mutex::new(worker)) })
     }
 
     /// Runs `work` on the worker, off the async thread. A panic there is fatal for the intake.
@@ -348,7 +361,6 @@ impl Intake {
                     self.move_away(session, &recorded, can_move),
                 );
                 let moves = handled?;
-                self.wake_sender.notify_one();
                 moved?;
                 recorded = moves;
             }
@@ -414,7 +426,14 @@ impl Worker {
     /// in a group (never tried) or alone (tried before).
     fn triage(&mut self, key: &ImapKey) -> Triage {
         match self.store.imap_seen(key) {
-            Ok(true) => return Triage::Settled(Handled::Done),
+            // Recorded by a robot that may have died between its commit and its sync: synced
+            // here before the mail leaves the inbox. Rare (after a crash), so one sync each.
+            Ok(true) => {
+                return Triage::Settled(match self.store.sync_committed() {
+                    Ok(()) => Handled::Done,
+                    Err(error) => self.failed(key, &format!("the database could not be synced: {error}"), 0),
+                })
+            }
             Ok(false) => {}
             Err(error) => return Triage::Settled(self.failed(key, &error.to_string(), 0)),
         }
@@ -520,8 +539,26 @@ impl Worker {
     /// try; one that was recorded after all (SQLite ended the transaction
     /// early, and the mail was committed on its own) is found recorded at the
     /// next look and moved then.
+    ///
+    /// The commit does not wait for the disk: the sender is woken first, and
+    /// the disk waited for while it starts (see [`SyncGate`]). A sync that
+    /// fails counts as a failed commit.
     fn commit(&mut self, batch: &mut Batch<InBatch>, moves: &mut Moves, failures: &mut Vec<(ImapKey, String, u32)>) {
-        match batch.commit(&mut self.store) {
+        let hold = self.sync_gate.hold();
+        let committed = batch.commit(&mut self.store);
+        let synced = committed.and_then(|recorded| {
+            if recorded.is_empty() {
+                // Nothing that must outlast a power loss: no mail recorded, no reply queued.
+                return Ok(recorded);
+            }
+            self.wake_sender.notify_one();
+            match self.store.sync_committed() {
+                Ok(()) => Ok(recorded),
+                Err(error) => Err(NotCommitted { error: error.into(), actions: recorded }),
+            }
+        });
+        drop(hold);
+        match synced {
             Ok(recorded) => {
                 for mail in recorded {
                     self.failures.remove(&(mail.key.uidvalidity, mail.key.uid));

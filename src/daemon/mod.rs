@@ -110,6 +110,54 @@ impl Backoff {
     }
 }
 
+/// Commits that other connections can see but that may not be on the disk yet.
+///
+/// The intake commits a group of mails without waiting for the disk, wakes
+/// the sender, and only then waits for the disk, so that the sender's first
+/// steps for a reply (reading the outbox, the claim, MAIL, RCPT and DATA) run
+/// while the disk is busy. The sender passes this gate before a reply's body
+/// goes to the server ([`smtp`]), and the intake moves a mail out of the
+/// inbox only after its own sync: nothing leaves the robot before the mail it
+/// answers is on the disk.
+#[derive(Debug)]
+pub struct SyncGate {
+    pending: watch::Sender<usize>,
+}
+
+impl Default for SyncGate {
+    fn default() -> SyncGate {
+        SyncGate { pending: watch::channel(0).0 }
+    }
+}
+
+impl SyncGate {
+    /// Closes the gate until the returned hold is dropped: take it before the
+    /// commit, drop it after the sync.
+    pub fn hold(&self) -> SyncHold<'_> {
+        self.pending.send_modify(|pending| *pending += 1);
+        SyncHold { gate: self }
+    }
+
+    /// Resolves once no commit is waiting for the disk.
+    pub async fn passed(&self) {
+        let mut pending = self.pending.subscribe();
+        // The sender half lives in `self`, so the wait cannot end in an error.
+        let _ = pending.wait_for(|pending| *pending == 0).await;
+    }
+}
+
+/// A commit waiting for the disk (see [`SyncGate::hold`]).
+#[derive(Debug)]
+pub struct SyncHold<'a> {
+    gate: &'a SyncGate,
+}
+
+impl Drop for SyncHold<'_> {
+    fn drop(&mut self) {
+        self.gate.pending.send_modify(|pending| *pending = pending.saturating_sub(1));
+    }
+}
+
 /// Sleeps for `delay`, or less if shutdown is asked for; true if it was.
 pub async fn sleep_or_shutdown(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
     if *shutdown.borrow() {
@@ -130,11 +178,12 @@ pub async fn run(config: Config, forms: FormSet) -> Result<(), DaemonError> {
     let settings = Settings::from_config(&config);
     let (stop, shutdown) = watch::channel(false);
     let wake_sender = Arc::new(Notify::new());
+    let sync_gate = Arc::new(SyncGate::default());
 
     let intake_store = Store::open(&config.database)?;
     let sender_store = Store::open(&config.database)?;
-    let intake = imap::Intake::new(imap_config, forms, settings, intake_store, wake_sender.clone())?;
-    let sender = smtp::Sender::new(&smtp_config, sender_store, wake_sender)?;
+    let intake = imap::Intake::new(imap_config, forms, settings, intake_store, wake_sender.clone(), sync_gate.clone())?;
+    let sender = smtp::Sender::new(&smtp_config, sender_store, wake_sender)?.after_syncs_of(sync_gate);
 
     let mut intake_task = tokio::spawn(intake.run(shutdown.clone()));
     let mut sender_task = tokio::spawn(sender.run(shutdown));
@@ -208,6 +257,25 @@ mod tests {
         }
         backoff.reset();
         assert!(backoff.next_delay() <= Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn the_sync_gate_is_passed_only_when_no_commit_waits_for_the_disk() {
+        let gate = Arc::new(SyncGate::default());
+        let quick = Duration::from_millis(50);
+        assert!(tokio::time::timeout(quick, gate.passed()).await.is_ok(), "open at first");
+        let first = gate.hold();
+        let second = gate.hold();
+        assert!(tokio::time::timeout(quick, gate.passed()).await.is_err(), "closed while held");
+        drop(first);
+        assert!(tokio::time::timeout(quick, gate.passed()).await.is_err(), "closed while one hold is left");
+        let waiting = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.passed().await }
+        });
+        tokio::task::yield_now().await;
+        drop(second);
+        assert!(tokio::time::timeout(Duration::from_secs(5), waiting).await.is_ok(), "a waiter goes on once released");
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //! (`[smtp] connections`), each with Nagle's algorithm off: otherwise every
 //! small command waits for the server's delayed acknowledgement, some 40 ms.
 
-use super::{password, sleep_or_shutdown, DaemonError};
+use super::{password, sleep_or_shutdown, DaemonError, SyncGate};
 use crate::clock::now;
 use crate::config::{Security, SmtpConfig};
 use formrobot_store::outbox::{Claim, QueuedReply};
@@ -96,6 +96,8 @@ struct Link {
     from: Address,
     /// The outbox, used off the async thread ([`tokio::task::spawn_blocking`]).
     store: Arc<Mutex<Store>>,
+    /// Passed before a reply's body goes out: the mail it answers is then on the disk.
+    sync_gate: Arc<SyncGate>,
 }
 
 /// An open connection and when it was last used, kept between replies.
@@ -143,10 +145,18 @@ impl Sender {
             hello: ClientId::Domain(from.domain().to_owned()),
             from,
             store: Arc::new(Mutex::new(store)),
+            sync_gate: Arc::new(SyncGate::default()),
         };
         // Between one and 32: more connections than that only queue at the server.
         let slots = (0..config.connections.clamp(1, 32)).map(|_| None).collect();
         Ok(Sender { link, wake, slots })
+    }
+
+    /// Sends no reply's body while `gate` is closed: for a sender that shares
+    /// its outbox with an intake whose commits are synced after it is woken.
+    pub fn after_syncs_of(mut self, gate: Arc<SyncGate>) -> Sender {
+        self.link.sync_gate = gate;
+        self
     }
 }
 
@@ -234,6 +244,7 @@ impl Link {
             connection.command(Rcpt::new(recipient, vec![])).await?;
         }
         connection.command(Data).await?;
+        self.sync_gate.passed().await;
         if !self.db(move |store| store.mark_sending(&claim)).await.map_err(SendError::Store)? {
             return Err(SendError::Lost);
         }
@@ -289,16 +300,23 @@ impl Sender {
     /// Sends every reply that is due; stops early when the server defers (it is likely down).
     pub async fn send_due(&mut self, shutdown: &watch::Receiver<bool>) -> Result<usize, DaemonError> {
         let link = &self.link;
-        let settled = link.db(|store| store.settle_interrupted_sends(now())).await?;
-        if settled > 0 {
-            tracing::warn!(
-                replies = settled,
-                "replies the server was taking when a sender stopped are counted as sent"
-            );
-        }
         let mut sent = 0;
+        let mut first = true;
         loop {
-            let due = link.db(|store| store.due_replies(now(), BATCH)).await?;
+            // The first look also settles interrupted sends: one trip to the database thread, not two.
+            let settle = std::mem::take(&mut first);
+            let (settled, due) = link
+                .db(move |store| {
+                    let settled = if settle { store.settle_interrupted_sends(now())? } else { 0 };
+                    Ok((settled, store.due_replies(now(), BATCH)?))
+                })
+                .await?;
+            if settled > 0 {
+                tracing::warn!(
+                    replies = settled,
+                    "replies the server was taking when a sender stopped are counted as sent"
+                );
+            }
             if due.is_empty() {
                 return Ok(sent);
             }
@@ -345,8 +363,10 @@ impl Link {
         };
         match self.transmit(slot, reply, claim, recipients).await {
             Ok(said) => {
-                self.db(move |store| store.mark_sent(id, now(), &said)).await?;
+                // Logged as the server's answer arrives; should the mark fail, the reply,
+                // marked as being sent, is settled as sent at the next look.
                 tracing::info!(outbox = reply.id, to = %reply.recipient, "reply sent");
+                self.db(move |store| store.mark_sent(id, now(), &said)).await?;
                 Ok(Attempt::Sent)
             }
             Err(SendError::Store(error)) => Err(error),

@@ -57,8 +57,10 @@ impl Store {
     ///   end either), and replaying is idempotent. It syncs everything at its
     ///   end ([`Store::sync_committed`]) before it reports the mails replayed.
     ///
-    /// Mail intake from a mailbox and `process` keep full durability: once
-    /// the mail is recorded, the mailbox's copy (or the MTA's) is gone.
+    /// A recorded mail must be on the disk before the mailbox's copy (or the
+    /// MTA's) is gone: `process` keeps full durability, and the daemon's
+    /// intake, which also commits this way, syncs ([`Store::sync_committed`])
+    /// before it moves a recorded mail out of the inbox or lets its reply go.
     pub fn prefer_fast_commits(&self) -> Result<(), StoreError> {
         self.connection.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(())
@@ -125,7 +127,7 @@ impl Store {
         let ids: Vec<i64> = {
             let mut statement = self
                 .connection
-                .prepare("SELECT id FROM outbox WHERE status = ?1 AND next_attempt_at <= ?2 ORDER BY id")?;
+                .prepare_cached("SELECT id FROM outbox WHERE status = ?1 AND next_attempt_at <= ?2 ORDER BY id")?;
             let rows = statement.query_map(params![OutboxState::Sending, now], |row| row.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
