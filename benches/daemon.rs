@@ -11,7 +11,12 @@
 //! do). Under `cargo test` (no `--bench` argument) it runs 20 mails and 3
 //! single ones, to check the code works. `FORMROBOT_BENCH_SMTP_CONNECTIONS`
 //! sets `[smtp] connections` (default: the robot's own default), so that
-//! one run can set one connection against several.
+//! one run can set one connection against several. `FORMROBOT_BENCH_BACKLOG`
+//! and `FORMROBOT_BENCH_SINGLES` change the two counts (2,000 and 100), so
+//! that the single mails can be measured again without the backlog's minutes;
+//! `FORMROBOT_BENCH_LOG=PATH` keeps a copy of the daemon's JSON log, and
+//! `FORMROBOT_BENCH_BINARY=PATH` runs another build of formrobot (an older
+//! commit's, to compare on the same machine).
 
 use formrobot::config::{ImapConfig, Security};
 use formrobot::daemon::imap;
@@ -125,7 +130,11 @@ fn share(lines: &str) -> Option<Share> {
 
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
-    let (backlog, singles) = if measuring { (2_000, 100) } else { (20, 3) };
+    let (backlog, singles) = if measuring {
+        (number("FORMROBOT_BENCH_BACKLOG", 2_000), number("FORMROBOT_BENCH_SINGLES", 100))
+    } else {
+        (20, 3)
+    };
     let work = std::env::temp_dir().join(format!("formrobot-bench-daemon-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
@@ -181,7 +190,7 @@ fn main() {
         ),
     )
     .expect("config");
-    let replayed = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+    let replayed = Command::new(formrobot())
         .args(["--config", queued_config.to_str().expect("UTF-8"), "replay", "--outbox"])
         .arg(work.join("queued-replies"))
         .arg(&mails)
@@ -243,7 +252,7 @@ fn main() {
     let log = work.join("daemon.log");
     let start = Instant::now();
     let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+    let mut daemon = Command::new(formrobot())
         .args(["--log-format", "json", "--config", config.to_str().expect("UTF-8"), "daemon"])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
@@ -319,6 +328,9 @@ fn main() {
     }
     let _ = daemon.kill();
     let _ = daemon.wait();
+    if let Some(keep) = std::env::var_os("FORMROBOT_BENCH_LOG") {
+        std::fs::copy(&log, keep).expect("a copy of the daemon's log");
+    }
     println!("`formrobot process` of one form ({singles} runs, a whole process each): {}", spread(&mut process_times));
     println!(
         "backlog of {backlog} mails: INBOX drained in {:.2} s ({:.0} mails/s); all replies accepted by Postfix after {:.2} s ({:.0} mails/s), delivered after {:.2} s ({:.0} mails/s end to end)",
@@ -354,9 +366,19 @@ fn main() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
+/// The formrobot to run: this build, or the one `FORMROBOT_BENCH_BINARY` names.
+fn formrobot() -> std::ffi::OsString {
+    std::env::var_os("FORMROBOT_BENCH_BINARY").unwrap_or_else(|| env!("CARGO_BIN_EXE_formrobot").into())
+}
+
+/// The number in environment variable `name`, or `default`.
+fn number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
 /// One `formrobot process` run with `config`, `mail` on its standard input, to its successful end.
 fn run_process(config: &Path, mail: &str) {
-    let mut process = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+    let mut process = Command::new(formrobot())
         .args(["--config", config.to_str().expect("UTF-8"), "process"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
