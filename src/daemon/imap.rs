@@ -12,13 +12,14 @@
 //!
 //! Speed: the mails of one fetch that were never tried are recorded in group
 //! commits ([`crate::batch`], as `replay` records), so that a backlog costs
-//! one wait for the disk per group instead of one per mail. A group is
-//! committed without waiting for the disk; the sender is woken, and the
-//! disk is waited for while the sender starts on the replies
-//! ([`super::SyncGate`]): only then does a mail leave the inbox or a reply's
-//! body go to the server. A mail tried
+//! one wait for the disk per group instead of one per mail. A mail tried
 //! before goes alone, so a mail that kills the robot takes its group down
 //! once: at the next start the others are tried alone too, and recorded.
+//!
+//! A group is committed without waiting for the disk; the sender is woken,
+//! and the disk is waited for while the sender starts on the replies
+//! ([`super::SyncGate`]): only then does a mail leave the inbox or a reply's
+//! body go to the server.
 
 use super::connect::{self, MailStream};
 use super::{password, sleep_or_shutdown, Backoff, DaemonError, SyncGate};

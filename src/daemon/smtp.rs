@@ -229,7 +229,8 @@ impl Link {
         }
     }
 
-    /// MAIL, RCPT, DATA; then the mark; then the message and its final dot.
+    /// MAIL, RCPT, DATA; then the sync gate (the mail answered is on the
+    /// disk); then the mark; then the message and its final dot.
     async fn transmit(
         &self,
         slot: &mut Slot,

@@ -32,7 +32,7 @@ pub(crate) enum RangeOpError {
 /// `word` split at its first `^`: the prefix or name, and the operator after
 /// the `^` if there is one (possibly empty, which [`parse_range_op`] rejects).
 pub(crate) fn split_range(word: &str) -> (&str, Option<&str>) {
-    match word.split_once('^') {
+    match super::split_once_ascii(word, b'^') {
         Some((base, op)) => (base, Some(op)),
         None => (word, None),
     }
@@ -49,14 +49,14 @@ pub(crate) fn parse_range_op(op: &str) -> Result<RangeOp, RangeOpError> {
         "+" => return Ok(RangeOp::Inclusive),
         _ => {}
     }
-    let (low, high) = op.split_once('-').unwrap_or((op, op));
+    let (low, high) = super::split_once_ascii(op, b'-').unwrap_or((op, op));
     let (Some(low), Some(high)) = (parse_length(low), parse_length(high)) else {
         return Err(RangeOpError::Malformed);
     };
     let (Ok(low), Ok(high)) = (u8::try_from(low), u8::try_from(high)) else {
         return Err(RangeOpError::TooLong);
     };
-    if op.contains('-') {
+    if op.as_bytes().contains(&b'-') {
         Ok(RangeOp::Range(low, high))
     } else {
         Ok(RangeOp::Exact(low))

@@ -60,7 +60,7 @@ impl fmt::Display for Afi {
 
 /// Reads one address family word, without regard to case; `None` if it is not one.
 pub(super) fn read_afi(word: &str) -> Option<Afi> {
-    let (family, cast) = match word.split_once('.') {
+    let (family, cast) = match crate::grammar::split_once_ascii(word, b'.') {
         Some((family, cast)) => (family, Some(cast)),
         None => (word, None),
     };
