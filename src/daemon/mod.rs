@@ -1,9 +1,11 @@
 //! The daemon: watches the robot's IMAP mailbox and sends replies by SMTP.
 //!
-//! Two loops share nothing but the database file and a wake-up signal:
-//! [`imap`] fetches new mail, runs each through [`crate::pipeline`], and
-//! moves it out of the inbox only after it is committed; [`smtp`] sends what
-//! the outbox holds and marks a reply sent only after the server accepted it.
+//! Two loops share nothing but the database file, a wake-up signal and a
+//! [`SyncGate`]: [`imap`] fetches new mail, runs each through
+//! [`crate::pipeline`], and moves it out of the inbox only after it is
+//! committed and on the disk; [`smtp`] sends what the outbox holds, sends no
+//! reply's body before the mail it answers is on the disk, and marks a reply
+//! sent only after the server accepted it.
 //! Both reconnect with exponential backoff and jitter, and both finish the
 //! mail in hand before stopping on SIGTERM or SIGINT. Both do their SQLite
 //! work on blocking threads, so that the one async thread is always free for

@@ -228,12 +228,13 @@ impl Store {
     /// the robot's process being killed, which is what a mail that kills the
     /// robot does. Only a power loss could undo it, and a try that a power
     /// loss cut short was the power's fault, not the mail's. The wait for the
-    /// disk is left to the commit that records the mails.
+    /// disk is left to the recording of the mails (the daemon syncs after
+    /// its commit, [`Store::sync_committed`]).
     pub fn begin_imap_attempts(&mut self, keys: &[&ImapKey], now: i64) -> Result<Vec<u32>, StoreError> {
         let synchronous: i64 = self.connection.pragma_query_value(None, "synchronous", |row| row.get(0))?;
         self.connection.pragma_update(None, "synchronous", "NORMAL")?;
         let counted = count_imap_attempts(&mut self.connection, keys, now);
-        // Back to this connection's own setting whatever happened, so that recording stays fully durable.
+        // Back to this connection's own setting whatever happened, so that recording stays as durable as it was.
         self.connection.pragma_update(None, "synchronous", synchronous)?;
         counted
     }
