@@ -96,7 +96,9 @@ fn describe_certificate_problem(problem: &CertificateError, host: &str) -> Strin
     }
 }
 
-/// Opens a TCP connection, with a time limit.
+/// Opens a TCP connection, with a time limit and Nagle's algorithm off (as
+/// the SMTP sender's are): a command that follows another unanswered one
+/// would otherwise wait for the server's delayed acknowledgement.
 pub async fn tcp(host: &str, port: u16) -> Result<TcpStream, DaemonError> {
     match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port))).await {
         Ok(Ok(stream)) => {

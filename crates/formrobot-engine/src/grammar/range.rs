@@ -49,14 +49,15 @@ pub(crate) fn parse_range_op(op: &str) -> Result<RangeOp, RangeOpError> {
         "+" => return Ok(RangeOp::Inclusive),
         _ => {}
     }
-    let (low, high) = super::split_once_ascii(op, b'-').unwrap_or((op, op));
+    let halves = super::split_once_ascii(op, b'-');
+    let (low, high) = halves.unwrap_or((op, op));
     let (Some(low), Some(high)) = (parse_length(low), parse_length(high)) else {
         return Err(RangeOpError::Malformed);
     };
     let (Ok(low), Ok(high)) = (u8::try_from(low), u8::try_from(high)) else {
         return Err(RangeOpError::TooLong);
     };
-    if op.as_bytes().contains(&b'-') {
+    if halves.is_some() {
         Ok(RangeOp::Range(low, high))
     } else {
         Ok(RangeOp::Exact(low))
