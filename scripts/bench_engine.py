@@ -80,6 +80,7 @@ def main():
     parser.add_argument("--formrobot", required=True)
     parser.add_argument("--python", required=True)
     parser.add_argument("--baseline", help="an older formrobot binary, run in turn with the others")
+    parser.add_argument("--baseline-label", default="baseline", help="what the baseline is, for its lines")
     parser.add_argument("--baseline-max-bytes", type=int, default=12_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--irrd-max-bytes", type=int, default=12_000_000)
@@ -143,7 +144,7 @@ def main():
               f"{rp:7.3f} s {rp_rate:6.1f} MB/s {rp_rss / 2**20:6.1f}MiB | {irrd_text:>17} | "
               f"{fr_rate / rp_rate:6.2f}x {rp / single:7.2f}x {versus_irrd:>7}")
     for path, size, seconds, rss, now in baselines:
-        print(f"baseline {os.path.basename(path)}: {seconds:.3f} s {mb(size) / seconds:.1f} MB/s"
+        print(f"{args.baseline_label} {os.path.basename(path)}: {seconds:.3f} s {mb(size) / seconds:.1f} MB/s"
               f" {rss / 2**20:.1f} MiB ({rss / size:.2f}x input); this build is {seconds / now:.1f}x as fast")
     per_mb = lambda row: row[3] / mb(row[1])  # noqa: E731
     work_per_mb = lambda row: (row[3] - start_time) / mb(row[1])  # noqa: E731
