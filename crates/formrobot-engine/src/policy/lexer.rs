@@ -49,17 +49,130 @@ pub struct Token<'a> {
     pub text: &'a str,
     /// Byte offset of the token's first character in the input.
     pub offset: usize,
+    /// The keyword a word is, in any case; `None` for any other word or token.
+    pub keyword: Option<Keyword>,
 }
 
-impl Token<'_> {
-    /// Whether this is the word `keyword`, compared without regard to case.
-    pub fn is_keyword(&self, keyword: &str) -> bool {
-        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(keyword)
+impl<'a> Token<'a> {
+    /// A token of `kind`; a word is looked up among the keywords here, once,
+    /// so that the parsers ask which keyword it is with one comparison.
+    pub fn new(kind: TokenKind, text: &'a str, offset: usize) -> Token<'a> {
+        let keyword = if kind == TokenKind::Word { Keyword::of(text) } else { None };
+        Token { kind, text, offset, keyword }
+    }
+
+    /// Whether this is the word `keyword`, written in any case.
+    pub fn is_keyword(&self, keyword: Keyword) -> bool {
+        self.keyword == Some(keyword)
     }
 
     /// Byte offset just past the token.
     pub fn end(&self) -> usize {
         self.offset + self.text.len()
+    }
+}
+
+/// A word with a fixed meaning in a policy grammar (RPSL's reserved words,
+/// and the few words RIPE-181 and RPSL filters give a meaning of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    /// `from`
+    From,
+    /// `to`
+    To,
+    /// `accept`
+    Accept,
+    /// `announce`
+    Announce,
+    /// `action`
+    Action,
+    /// `networks`
+    Networks,
+    /// `protocol`
+    Protocol,
+    /// `into`
+    Into,
+    /// `at`
+    At,
+    /// `and`
+    And,
+    /// `or`
+    Or,
+    /// `not`
+    Not,
+    /// `except`
+    Except,
+    /// `refine`
+    Refine,
+    /// `afi`
+    Afi,
+    /// `any`
+    Any,
+    /// `PeerAS`
+    PeerAs,
+    /// `THIS-AS` (RIPE-181)
+    ThisAs,
+}
+
+impl Keyword {
+    /// The keyword as the grammars write it.
+    pub fn text(self) -> &'static str {
+        match self {
+            Keyword::From => "from",
+            Keyword::To => "to",
+            Keyword::Accept => "accept",
+            Keyword::Announce => "announce",
+            Keyword::Action => "action",
+            Keyword::Networks => "networks",
+            Keyword::Protocol => "protocol",
+            Keyword::Into => "into",
+            Keyword::At => "at",
+            Keyword::And => "and",
+            Keyword::Or => "or",
+            Keyword::Not => "not",
+            Keyword::Except => "except",
+            Keyword::Refine => "refine",
+            Keyword::Afi => "afi",
+            Keyword::Any => "any",
+            Keyword::PeerAs => "PeerAS",
+            Keyword::ThisAs => "THIS-AS",
+        }
+    }
+
+    /// The keyword `word` is, in any case. Every word of every policy is
+    /// asked; most are AS numbers, set names and prefixes, which the first
+    /// letter or the length turns away before any text is compared.
+    pub fn of(word: &str) -> Option<Keyword> {
+        use Keyword::*;
+        let bytes = word.as_bytes();
+        if !(2..=8).contains(&bytes.len()) {
+            return None;
+        }
+        let candidates: &[Keyword] = match bytes[0].to_ascii_lowercase() {
+            b'a' => &[At, And, Any, Afi, Accept, Action, Announce],
+            b'e' => &[Except],
+            b'f' => &[From],
+            b'i' => &[Into],
+            b'n' => &[Not, Networks],
+            b'o' => &[Or],
+            b'p' => &[Protocol, PeerAs],
+            b'r' => &[Refine],
+            b't' => &[To, ThisAs],
+            _ => return None,
+        };
+        candidates.iter().copied().find(|keyword| keyword.text().as_bytes().eq_ignore_ascii_case(bytes))
+    }
+
+    /// Whether RPSL reserves the word: it never stands for an attribute, a
+    /// value, a router or (bar `NOT`) a filter term.
+    pub fn is_reserved(self) -> bool {
+        !matches!(self, Keyword::Afi | Keyword::Any | Keyword::PeerAs | Keyword::ThisAs)
+    }
+}
+
+impl std::fmt::Display for Keyword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
     }
 }
 
@@ -95,14 +208,14 @@ impl<'a> Lexer<'a> {
         }
         let start = self.pos;
         let Some(&first) = bytes.get(start) else {
-            return Token { kind: TokenKind::End, text: "", offset: self.text.len() };
+            return Token::new(TokenKind::End, "", self.text.len());
         };
         // Most tokens are words that start with a letter or a digit (keywords,
         // AS numbers, set names): they need none of the questions below.
         if WORD_BYTES[usize::from(first)] == Byte::Word {
             let end = self.word_end(start);
             self.pos = end;
-            return Token { kind: TokenKind::Word, text: self.text.get(start..end).unwrap_or(""), offset: start };
+            return Token::new(TokenKind::Word, self.text.get(start..end).unwrap_or(""), start);
         }
         let second = bytes.get(start + 1).copied();
         let (kind, end) = match first {
@@ -127,7 +240,7 @@ impl<'a> Lexer<'a> {
             }
         };
         self.pos = end;
-        Token { kind, text: self.text.get(start..end).unwrap_or(""), offset: start }
+        Token::new(kind, self.text.get(start..end).unwrap_or(""), start)
     }
 
     /// Where a word starting at `start` (a word byte) ends.
@@ -352,7 +465,33 @@ mod tests {
     #[test]
     fn keywords_ignore_case() {
         let tokens = tokenize("aNd", Mode::Plain);
-        assert!(tokens[0].is_keyword("AND"));
-        assert!(!tokens[0].is_keyword("OR"));
+        assert!(tokens[0].is_keyword(Keyword::And));
+        assert!(!tokens[0].is_keyword(Keyword::Or));
+    }
+
+    #[test]
+    fn every_keyword_and_only_a_keyword_is_found() {
+        use Keyword::*;
+        let all = [
+            From, To, Accept, Announce, Action, Networks, Protocol, Into, At, And, Or, Not, Except, Refine, Afi, Any,
+            PeerAs, ThisAs,
+        ];
+        for keyword in all {
+            let text = keyword.text();
+            assert_eq!(Keyword::of(text), Some(keyword), "{text}");
+            assert_eq!(Keyword::of(&text.to_ascii_uppercase()), Some(keyword), "{text}");
+            assert_eq!(Keyword::of(&text.to_ascii_lowercase()), Some(keyword), "{text}");
+            assert_eq!(Keyword::of(&format!("{text}1")), None, "{text}1");
+            assert_eq!(Keyword::of(&text[..text.len() - 1]), None, "{text} cut short");
+        }
+        for other in ["AS1", "AS-ANY", "announces", "t", "", "fromage", "PeerAS1", "action1", "10.0.0.0/8", "a"] {
+            assert_eq!(Keyword::of(other), None, "{other}");
+        }
+        // Only words are keywords.
+        assert_eq!(Token::new(TokenKind::Invalid, "and", 0).keyword, None);
+        assert_eq!(
+            tokenize("ANY ( from", Mode::Plain).iter().map(|t| t.keyword).collect::<Vec<_>>(),
+            [Some(Any), None, Some(From)]
+        );
     }
 }

@@ -13,7 +13,7 @@
 //! Two terms side by side mean `OR`. `NOT` binds tightest, then `AND`, then
 //! `OR`.
 
-use super::lexer::{Mode, Token, TokenKind};
+use super::lexer::{Keyword, Mode, Token, TokenKind};
 use super::{asn_error, classify_asn, expected, invalid_char, quote, Terms};
 use super::{AsnWord, PolicyError};
 use crate::grammar::{parse_digits, strip_prefix_ignore_case};
@@ -227,7 +227,7 @@ impl<'a> Parser<'a> {
         let mut terms = Terms::new(self.and_expr()?);
         loop {
             let token = self.cursor.peek(Mode::Plain);
-            if token.is_keyword("OR") {
+            if token.is_keyword(Keyword::Or) {
                 self.cursor.bump(Mode::Plain);
             } else if !starts_term(token) {
                 break;
@@ -239,7 +239,7 @@ impl<'a> Parser<'a> {
 
     fn and_expr(&mut self) -> Result<Expr<'a>, PolicyError> {
         let mut terms = Terms::new(self.not_expr()?);
-        while self.cursor.peek(Mode::Plain).is_keyword("AND") {
+        while self.cursor.peek(Mode::Plain).is_keyword(Keyword::And) {
             self.cursor.bump(Mode::Plain);
             terms.push(self.not_expr()?);
         }
@@ -248,7 +248,7 @@ impl<'a> Parser<'a> {
 
     fn not_expr(&mut self) -> Result<Expr<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Plain);
-        if !token.is_keyword("NOT") {
+        if !token.is_keyword(Keyword::Not) {
             return self.primary();
         }
         self.cursor.bump(Mode::Plain);
@@ -272,13 +272,13 @@ impl<'a> Parser<'a> {
     /// What a word in an expression stands for.
     fn word(&self, token: Token<'a>) -> Result<Expr<'a>, PolicyError> {
         let word = token.text;
-        if token.is_keyword("ANY") {
+        if token.is_keyword(Keyword::Any) {
             return Ok(Expr::Any);
         }
-        if token.is_keyword("THIS-AS") {
+        if token.is_keyword(Keyword::ThisAs) {
             return Ok(Expr::ThisAs);
         }
-        if ["AND", "OR", "NOT"].iter().any(|k| token.is_keyword(k)) {
+        if [Keyword::And, Keyword::Or, Keyword::Not].iter().any(|&k| token.is_keyword(k)) {
             return Err(expected(token, TERM, self.cursor.prev()));
         }
         match classify_asn(word) {
@@ -310,7 +310,7 @@ impl<'a> Parser<'a> {
 fn starts_term(token: Token<'_>) -> bool {
     match token.kind {
         TokenKind::LParen => true,
-        TokenKind::Word => !token.is_keyword("AND") && !token.is_keyword("OR"),
+        TokenKind::Word => !token.is_keyword(Keyword::And) && !token.is_keyword(Keyword::Or),
         _ => false,
     }
 }

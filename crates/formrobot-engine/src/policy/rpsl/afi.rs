@@ -5,7 +5,7 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use super::{is_reserved, Flavour, Parser};
-use crate::policy::lexer::{Mode, Token, TokenKind};
+use crate::policy::lexer::{Keyword, Mode, Token, TokenKind};
 use crate::policy::{expected, quote, PolicyError};
 
 /// One address family of an `afi` list, such as `ipv6.unicast` or `any`.
@@ -96,7 +96,7 @@ impl Parser<'_> {
     /// that names the `mp-` attribute to use instead.
     pub(super) fn afi_clause(&mut self, flavour: Flavour, attribute: &str) -> Result<AfiList, PolicyError> {
         let keyword = self.cursor.peek(Mode::Plain);
-        if !keyword.is_keyword("afi") {
+        if !keyword.is_keyword(Keyword::Afi) {
             return Ok(AfiList::new());
         }
         if flavour == Flavour::Plain {

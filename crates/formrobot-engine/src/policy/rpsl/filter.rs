@@ -11,7 +11,7 @@ use super::{is_reserved, Operator, Parser, Value};
 use crate::grammar::asn::{is_new_placeholder, NewPlaceholder};
 use crate::grammar::parse_digits;
 use crate::grammar::range::{parse_range_op, split_range, RangeOp};
-use crate::policy::lexer::{Mode, Token, TokenKind};
+use crate::policy::lexer::{Keyword, Mode, Token, TokenKind};
 use crate::policy::parser::never_closed;
 use crate::policy::{asn_error, classify_asn, expected, invalid_char, is_identifier, quote, Terms};
 use crate::policy::{AsnWord, PolicyError};
@@ -105,7 +105,7 @@ impl<'a> Parser<'a> {
         let mut terms = Terms::new(self.filter_and()?);
         loop {
             let token = self.cursor.peek(Mode::Filter);
-            if token.is_keyword("OR") {
+            if token.is_keyword(Keyword::Or) {
                 self.cursor.bump(Mode::Filter);
             } else if !starts_filter_term(token) {
                 break;
@@ -117,7 +117,7 @@ impl<'a> Parser<'a> {
 
     fn filter_and(&mut self) -> Result<Filter<'a>, PolicyError> {
         let mut terms = Terms::new(self.filter_not()?);
-        while self.cursor.peek(Mode::Filter).is_keyword("AND") {
+        while self.cursor.peek(Mode::Filter).is_keyword(Keyword::And) {
             self.cursor.bump(Mode::Filter);
             terms.push(self.filter_not()?);
         }
@@ -126,7 +126,7 @@ impl<'a> Parser<'a> {
 
     fn filter_not(&mut self) -> Result<Filter<'a>, PolicyError> {
         let token = self.cursor.peek(Mode::Filter);
-        if !token.is_keyword("NOT") {
+        if !token.is_keyword(Keyword::Not) {
             return self.filter_primary();
         }
         self.cursor.bump(Mode::Filter);
@@ -152,9 +152,9 @@ impl<'a> Parser<'a> {
     /// What a word in a filter stands for; `token` is the word, not yet consumed.
     fn filter_word(&mut self, token: Token<'a>) -> Result<Filter<'a>, PolicyError> {
         let word = token.text;
-        let simple = if token.is_keyword("ANY") {
+        let simple = if token.is_keyword(Keyword::Any) {
             Some(Filter::Any)
-        } else if token.is_keyword("PeerAS") {
+        } else if token.is_keyword(Keyword::PeerAs) {
             Some(Filter::PeerAs)
         } else if is_new_placeholder(word, NewPlaceholder::Filter) {
             Some(Filter::NewAs(upper_case(word)))
@@ -265,7 +265,7 @@ impl<'a> Parser<'a> {
 fn starts_filter_term(token: Token<'_>) -> bool {
     match token.kind {
         TokenKind::LParen | TokenKind::LBrace | TokenKind::AsPath => true,
-        TokenKind::Word => token.is_keyword("NOT") || !is_reserved(token),
+        TokenKind::Word => token.is_keyword(Keyword::Not) || !is_reserved(token),
         _ => false,
     }
 }
@@ -283,7 +283,7 @@ fn upper_case(word: &str) -> Cow<'_, str> {
 fn as_path(token: Token<'_>) -> Result<Filter<'_>, PolicyError> {
     let text = token.text;
     let Some(inner) = text.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')) else {
-        let open = Token { kind: TokenKind::Invalid, text: text.get(..1).unwrap_or(""), offset: token.offset };
+        let open = Token::new(TokenKind::Invalid, text.get(..1).unwrap_or(""), token.offset);
         return Err(PolicyError::at(open, "'<' is never closed: an AS-path expression must end with '>'"));
     };
     if inner.trim().is_empty() {
@@ -291,11 +291,8 @@ fn as_path(token: Token<'_>) -> Result<Filter<'_>, PolicyError> {
     }
     if let Some((index, c)) = inner.char_indices().find(|&(_, c)| !(c.is_ascii_graphic() || c == ' ' || c == '\t')) {
         let start = 1 + index;
-        let bad = Token {
-            kind: TokenKind::Invalid,
-            text: text.get(start..start + c.len_utf8()).unwrap_or(""),
-            offset: token.offset + start,
-        };
+        let bad =
+            Token::new(TokenKind::Invalid, text.get(start..start + c.len_utf8()).unwrap_or(""), token.offset + start);
         return Err(invalid_char(bad));
     }
     Ok(Filter::AsPath(inner))

@@ -54,7 +54,7 @@ pub use afi::{Afi, AfiList, Cast, Family};
 pub use filter::{Filter, Prefix};
 pub use peering::{AsExpr, Peering, Router};
 
-use super::lexer::{Mode, Token, TokenKind};
+use super::lexer::{Keyword, Mode, Token, TokenKind};
 use super::parser::never_closed;
 use super::PolicyError;
 use super::{classify_asn, expected, invalid_char, is_identifier, quote, AsnWord};
@@ -247,57 +247,41 @@ struct RuleWords {
     rule: &'static str,
     /// The attribute's name, for "'afi' belongs in ..." messages.
     attribute: &'static str,
-    clause: &'static str,
-    filter: &'static str,
+    clause: Keyword,
+    filter: Keyword,
     /// The other direction's keywords, a common mix-up worth its own message.
-    wrong_clause: &'static str,
-    wrong_filter: &'static str,
+    wrong_clause: Keyword,
+    wrong_filter: Keyword,
 }
 
 const IMPORT: RuleWords = RuleWords {
     rule: "an import",
     attribute: "import",
-    clause: "from",
-    filter: "accept",
-    wrong_clause: "to",
-    wrong_filter: "announce",
+    clause: Keyword::From,
+    filter: Keyword::Accept,
+    wrong_clause: Keyword::To,
+    wrong_filter: Keyword::Announce,
 };
 
 const EXPORT: RuleWords = RuleWords {
     rule: "an export",
     attribute: "export",
-    clause: "to",
-    filter: "announce",
-    wrong_clause: "from",
-    wrong_filter: "accept",
+    clause: Keyword::To,
+    filter: Keyword::Announce,
+    wrong_clause: Keyword::From,
+    wrong_filter: Keyword::Accept,
 };
 
 const MP_IMPORT: RuleWords = RuleWords { rule: "an mp-import", attribute: "mp-import", ..IMPORT };
 
 const MP_EXPORT: RuleWords = RuleWords { rule: "an mp-export", attribute: "mp-export", ..EXPORT };
 
-/// Words with a fixed meaning in RPSL policies, which therefore never stand
-/// for an attribute, a value, a router or (bar `NOT`) a filter term.
-const RESERVED: &[&str] = &[
-    "from", "to", "accept", "announce", "action", "networks", "protocol", "into", "at", "and", "or", "not", "except",
-    "refine",
-];
-
+/// Whether `token` is a word RPSL reserves ([`Keyword::is_reserved`]), which
+/// therefore never stands for an attribute, a value, a router or (bar `NOT`)
+/// a filter term.
 fn is_reserved(token: Token<'_>) -> bool {
-    // Asked of nearly every word of every policy: most are AS numbers and set
-    // names, longer than any reserved word or starting with another letter,
-    // so length and first letter decide before any word is compared whole.
-    let text = token.text.as_bytes();
-    let Some(first) = text.first().map(u8::to_ascii_lowercase) else { return false };
-    token.kind == TokenKind::Word
-        && text.len() <= LONGEST_RESERVED
-        && RESERVED.iter().any(|word| {
-            word.len() == text.len() && word.as_bytes()[0] == first && word.as_bytes().eq_ignore_ascii_case(text)
-        })
+    token.keyword.is_some_and(Keyword::is_reserved)
 }
-
-/// The length of the longest word of [`RESERVED`].
-const LONGEST_RESERVED: usize = crate::grammar::longest(RESERVED);
 
 /// Marks the shared parser state as reading RPSL; the rules here and in the
 /// submodules are its methods.
@@ -321,8 +305,8 @@ impl<'a> Parser<'a> {
     fn expression(&mut self, words: &RuleWords, flavour: Flavour) -> Result<Expression<'a>, PolicyError> {
         let term = self.term(words)?;
         let token = self.cursor.peek(Mode::Filter);
-        let refine = token.is_keyword("refine");
-        if !refine && !token.is_keyword("except") {
+        let refine = token.is_keyword(Keyword::Refine);
+        if !refine && !token.is_keyword(Keyword::Except) {
             return Ok(Expression::Term(term));
         }
         self.cursor.bump(Mode::Filter);
@@ -390,16 +374,16 @@ impl<'a> Parser<'a> {
         };
         let afi = self.afi_clause(flavour, attribute)?;
         let token = self.cursor.peek(Mode::Plain);
-        if token.is_keyword("from") {
+        if token.is_keyword(Keyword::From) {
             return Err(PolicyError::at(token, "a default rule starts with 'to', not 'from', such as 'to AS1103'"));
         }
-        if !token.is_keyword("to") {
+        if !token.is_keyword(Keyword::To) {
             return Err(expected(token, "'to' and the neighbouring AS (such as 'to AS1103')", self.cursor.prev()));
         }
         self.cursor.bump(Mode::Plain);
         let peering = self.peering_action()?;
         let next = self.cursor.peek(Mode::Plain);
-        if next.is_keyword("networks") {
+        if next.is_keyword(Keyword::Networks) {
             self.cursor.bump(Mode::Plain);
             let networks = self.filter()?;
             self.finish("filter")?;
@@ -416,10 +400,10 @@ impl<'a> Parser<'a> {
     fn protocols(&mut self) -> Result<(Option<&'a str>, Option<&'a str>), PolicyError> {
         let mut protocol = None;
         let mut into = None;
-        if self.cursor.peek(Mode::Plain).is_keyword("protocol") {
+        if self.cursor.peek(Mode::Plain).is_keyword(Keyword::Protocol) {
             protocol = Some(self.protocol_name()?);
         }
-        if self.cursor.peek(Mode::Plain).is_keyword("into") {
+        if self.cursor.peek(Mode::Plain).is_keyword(Keyword::Into) {
             into = Some(self.protocol_name()?);
         }
         Ok((protocol, into))
@@ -484,7 +468,8 @@ impl<'a> Parser<'a> {
     /// A peering and its optional `action`.
     fn peering_action(&mut self) -> Result<PeeringAction<'a>, PolicyError> {
         let peering = self.peering()?;
-        let actions = if self.cursor.peek(Mode::Plain).is_keyword("action") { self.actions()? } else { Vec::new() };
+        let actions =
+            if self.cursor.peek(Mode::Plain).is_keyword(Keyword::Action) { self.actions()? } else { Vec::new() };
         Ok(PeeringAction { peering, actions })
     }
 
@@ -525,20 +510,23 @@ mod tests {
 
     #[test]
     fn reserved_words_are_found_in_either_case_and_only_they() {
-        // `is_reserved` compares first letters in lower case.
-        assert!(RESERVED.iter().all(|word| *word == word.to_ascii_lowercase()));
+        // RFC 2622's reserved words in policies, as written there.
+        const RESERVED: [&str; 14] = [
+            "from", "to", "accept", "announce", "action", "networks", "protocol", "into", "at", "and", "or", "not",
+            "except", "refine",
+        ];
         fn word(text: &str) -> Token<'_> {
-            Token { kind: TokenKind::Word, text, offset: 0 }
+            Token::new(TokenKind::Word, text, 0)
         }
         for reserved in RESERVED {
             let upper = reserved.to_ascii_uppercase();
             assert!(is_reserved(word(reserved)), "{reserved}");
             assert!(is_reserved(word(&upper)), "{upper}");
         }
-        for other in ["AS1", "ANY", "AS-FOO", "announces", "t", "", "fromage", "PeerAS", "action1"] {
+        for other in ["AS1", "ANY", "AS-FOO", "announces", "t", "", "fromage", "PeerAS", "action1", "afi", "THIS-AS"] {
             assert!(!is_reserved(word(other)), "{other}");
         }
-        assert!(!is_reserved(Token { kind: TokenKind::Invalid, text: "from", offset: 0 }));
+        assert!(!is_reserved(Token::new(TokenKind::Invalid, "from", 0)));
     }
 
     /// An unstructured rule: one factor, no `REFINE`, `EXCEPT` or block.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use super::set::{set_kind, SetKind, SetName};
 use super::{is_reserved, Parser};
 use crate::grammar::asn::as_name;
-use crate::policy::lexer::{Mode, Token, TokenKind};
+use crate::policy::lexer::{Keyword, Mode, Token, TokenKind};
 use crate::policy::{asn_error, classify_asn, expected, quote, Terms};
 use crate::policy::{AsnWord, PolicyError};
 
@@ -154,7 +154,7 @@ impl<'a> Parser<'a> {
             }
         }
         let mut local_router = None;
-        if self.cursor.peek(Mode::Plain).is_keyword("at") {
+        if self.cursor.peek(Mode::Plain).is_keyword(Keyword::At) {
             let at = self.cursor.bump(Mode::Plain);
             let token = self.cursor.peek(Mode::Plain);
             let found_router = if token.kind == TokenKind::Word && !is_reserved(token) { router(token)? } else { None };
@@ -173,7 +173,7 @@ impl<'a> Parser<'a> {
 
     fn as_or(&mut self) -> Result<AsExpr<'a>, PolicyError> {
         let mut terms = Terms::new(self.as_and()?);
-        while self.cursor.peek(Mode::Plain).is_keyword("OR") {
+        while self.cursor.peek(Mode::Plain).is_keyword(Keyword::Or) {
             self.cursor.bump(Mode::Plain);
             terms.push(self.as_and()?);
         }
@@ -185,10 +185,10 @@ impl<'a> Parser<'a> {
         let mut terms = Terms::new(self.as_primary()?);
         loop {
             let token = self.cursor.peek(Mode::Plain);
-            if token.is_keyword("AND") {
+            if token.is_keyword(Keyword::And) {
                 self.cursor.bump(Mode::Plain);
                 terms.push(self.as_primary()?);
-            } else if token.is_keyword("EXCEPT") {
+            } else if token.is_keyword(Keyword::Except) {
                 // Each EXCEPT wraps everything to its left one level deeper,
                 // so a long chain of them counts against the nesting limit.
                 self.cursor.bump(Mode::Plain);
