@@ -140,27 +140,38 @@ impl Keyword {
     }
 
     /// The keyword `word` is, in any case. Every word of every policy is
-    /// asked; most are AS numbers, set names and prefixes, which the first
-    /// letter or the length turns away before any text is compared.
+    /// asked, and most are AS numbers, set names and prefixes: its length and
+    /// first letters name the one keyword it could be, or turn it away, before
+    /// any text is compared.
     pub fn of(word: &str) -> Option<Keyword> {
         use Keyword::*;
         let bytes = word.as_bytes();
-        if !(2..=8).contains(&bytes.len()) {
-            return None;
-        }
-        let candidates: &[Keyword] = match bytes[0].to_ascii_lowercase() {
-            b'a' => &[At, And, Any, Afi, Accept, Action, Announce],
-            b'e' => &[Except],
-            b'f' => &[From],
-            b'i' => &[Into],
-            b'n' => &[Not, Networks],
-            b'o' => &[Or],
-            b'p' => &[Protocol, PeerAs],
-            b'r' => &[Refine],
-            b't' => &[To, ThisAs],
+        // Lower case for letters; anything else still fails the comparison at the end.
+        let letter = |at: usize| bytes.get(at).map_or(0, |b| b | 0x20);
+        let candidate = match (bytes.len(), letter(0)) {
+            (2, b'a') => At,
+            (2, b'o') => Or,
+            (2, b't') => To,
+            (3, b'a') => match (letter(1), letter(2)) {
+                (b'n', b'd') => And,
+                (b'n', _) => Any,
+                _ => Afi,
+            },
+            (3, b'n') => Not,
+            (4, b'f') => From,
+            (4, b'i') => Into,
+            (6, b'a') if letter(2) == b'c' => Accept,
+            (6, b'a') => Action,
+            (6, b'e') => Except,
+            (6, b'p') => PeerAs,
+            (6, b'r') => Refine,
+            (7, b't') => ThisAs,
+            (8, b'a') => Announce,
+            (8, b'n') => Networks,
+            (8, b'p') => Protocol,
             _ => return None,
         };
-        candidates.iter().copied().find(|keyword| keyword.text().as_bytes().eq_ignore_ascii_case(bytes))
+        candidate.text().as_bytes().eq_ignore_ascii_case(bytes).then_some(candidate)
     }
 
     /// Whether RPSL reserves the word: it never stands for an attribute, a
