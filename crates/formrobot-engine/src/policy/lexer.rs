@@ -116,7 +116,7 @@ pub enum Keyword {
 
 impl Keyword {
     /// The keyword as the grammars write it.
-    pub fn text(self) -> &'static str {
+    pub const fn text(self) -> &'static str {
         match self {
             Keyword::From => "from",
             Keyword::To => "to",
@@ -165,13 +165,39 @@ impl Keyword {
             (6, b'e') => Except,
             (6, b'p') => PeerAs,
             (6, b'r') => Refine,
-            (7, b't') => ThisAs,
+            // Its `-` is the one byte of a keyword that is no letter, and a
+            // carriage return folds to it: it is compared as it is.
+            (7, b't') if bytes[4] == b'-' => ThisAs,
             (8, b'a') => Announce,
             (8, b'n') => Networks,
             (8, b'p') => Protocol,
             _ => return None,
         };
-        candidate.text().as_bytes().eq_ignore_ascii_case(bytes).then_some(candidate)
+        (folded(bytes) == candidate.folded()).then_some(candidate)
+    }
+
+    /// The keyword in lower case, as [`folded`] makes a word of up to eight bytes.
+    fn folded(self) -> u64 {
+        const fn fold(keyword: Keyword) -> u64 {
+            let text = keyword.text().as_bytes();
+            let mut eight = [0; 8];
+            let mut at = 0;
+            while at < text.len() {
+                eight[at] = text[at].to_ascii_lowercase();
+                at += 1;
+            }
+            u64::from_le_bytes(eight)
+        }
+        const FOLDED: [u64; KEYWORDS] = {
+            let mut folded = [0; KEYWORDS];
+            let mut at = 0;
+            while at < KEYWORDS {
+                folded[at] = fold(ALL_KEYWORDS[at]);
+                at += 1;
+            }
+            folded
+        };
+        FOLDED[self as usize]
     }
 
     /// Whether RPSL reserves the word: it never stands for an attribute, a
@@ -179,6 +205,30 @@ impl Keyword {
     pub fn is_reserved(self) -> bool {
         !matches!(self, Keyword::Afi | Keyword::Any | Keyword::PeerAs | Keyword::ThisAs)
     }
+}
+
+/// How many keywords there are.
+const KEYWORDS: usize = 18;
+
+/// Every keyword, in the order of their declaration (so `keyword as usize` is its place here).
+const ALL_KEYWORDS: [Keyword; KEYWORDS] = {
+    use Keyword::*;
+    [
+        From, To, Accept, Announce, Action, Networks, Protocol, Into, At, And, Or, Not, Except, Refine, Afi, Any,
+        PeerAs, ThisAs,
+    ]
+};
+
+/// A word of up to eight bytes as one number, `0x20` set in each of its
+/// bytes: capitals become small letters, and a byte that becomes a small
+/// letter was that letter in either case, so that a word and a keyword of
+/// letters are the same in any case exactly when their numbers are equal.
+fn folded(word: &[u8]) -> u64 {
+    let mut eight = [0; 8];
+    let length = word.len().min(8);
+    eight[..length].copy_from_slice(&word[..length]);
+    let lower = u64::from_ne_bytes([0x20; 8]) & (u64::MAX >> (64 - 8 * length.max(1)));
+    u64::from_le_bytes(eight) | lower
 }
 
 impl std::fmt::Display for Keyword {
@@ -483,11 +533,8 @@ mod tests {
     #[test]
     fn every_keyword_and_only_a_keyword_is_found() {
         use Keyword::*;
-        let all = [
-            From, To, Accept, Announce, Action, Networks, Protocol, Into, At, And, Or, Not, Except, Refine, Afi, Any,
-            PeerAs, ThisAs,
-        ];
-        for keyword in all {
+        for (place, keyword) in ALL_KEYWORDS.into_iter().enumerate() {
+            assert_eq!(keyword as usize, place, "{keyword}");
             let text = keyword.text();
             assert_eq!(Keyword::of(text), Some(keyword), "{text}");
             assert_eq!(Keyword::of(&text.to_ascii_uppercase()), Some(keyword), "{text}");
@@ -495,7 +542,20 @@ mod tests {
             assert_eq!(Keyword::of(&format!("{text}1")), None, "{text}1");
             assert_eq!(Keyword::of(&text[..text.len() - 1]), None, "{text} cut short");
         }
-        for other in ["AS1", "AS-ANY", "announces", "t", "", "fromage", "PeerAS1", "action1", "10.0.0.0/8", "a"] {
+        for other in [
+            "AS1",
+            "AS-ANY",
+            "announces",
+            "t",
+            "",
+            "fromage",
+            "PeerAS1",
+            "action1",
+            "10.0.0.0/8",
+            "a",
+            "THIS\rAS",
+            "F\u{d2}OM",
+        ] {
             assert_eq!(Keyword::of(other), None, "{other}");
         }
         // Only words are keywords.
