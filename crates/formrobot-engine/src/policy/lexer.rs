@@ -224,11 +224,26 @@ const ALL_KEYWORDS: [Keyword; KEYWORDS] = {
 /// letter was that letter in either case, so that a word and a keyword of
 /// letters are the same in any case exactly when their numbers are equal.
 fn folded(word: &[u8]) -> u64 {
-    let mut eight = [0; 8];
-    let length = word.len().min(8);
-    eight[..length].copy_from_slice(&word[..length]);
-    let lower = u64::from_ne_bytes([0x20; 8]) & (u64::MAX >> (64 - 8 * length.max(1)));
-    u64::from_le_bytes(eight) | lower
+    // Two loads that overlap in the middle (the bytes they share are the same
+    // bytes, so OR-ing them is harmless) read any length with no copy.
+    let length = word.len();
+    let number = match length {
+        0 => return 0,
+        1 => u64::from(word[0]),
+        2..=3 => {
+            let low = u16::from_le_bytes([word[0], word[1]]);
+            let high = u16::from_le_bytes([word[length - 2], word[length - 1]]);
+            u64::from(low) | u64::from(high) << (8 * (length - 2))
+        }
+        4..=8 => {
+            let low = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+            let high = u32::from_le_bytes([word[length - 4], word[length - 3], word[length - 2], word[length - 1]]);
+            u64::from(low) | u64::from(high) << (8 * (length - 4))
+        }
+        _ => return u64::MAX,
+    };
+    let lower = u64::from_ne_bytes([0x20; 8]) & (u64::MAX >> (64 - 8 * length.clamp(1, 8)));
+    number | lower
 }
 
 impl std::fmt::Display for Keyword {
@@ -542,6 +557,15 @@ mod tests {
             assert_eq!(Keyword::of(&format!("{text}1")), None, "{text}1");
             assert_eq!(Keyword::of(&text[..text.len() - 1]), None, "{text} cut short");
         }
+        // Folding reads every byte of every length, in place.
+        for text in ["", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh"] {
+            let mut eight = [0; 8];
+            eight[..text.len()].copy_from_slice(text.as_bytes());
+            let lower = eight.map(|b| if b == 0 { 0 } else { b | 0x20 });
+            let expected = if text.is_empty() { 0 } else { u64::from_le_bytes(lower) };
+            assert_eq!(folded(text.to_ascii_uppercase().as_bytes()), expected, "{text}");
+        }
+        assert_eq!(folded(b"abcdefghi"), u64::MAX);
         for other in [
             "AS1",
             "AS-ANY",
