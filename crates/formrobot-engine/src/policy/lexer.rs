@@ -188,10 +188,10 @@ impl Keyword {
             }
             u64::from_le_bytes(eight)
         }
-        const FOLDED: [u64; KEYWORDS] = {
-            let mut folded = [0; KEYWORDS];
+        const FOLDED: [u64; ALL_KEYWORDS.len()] = {
+            let mut folded = [0; ALL_KEYWORDS.len()];
             let mut at = 0;
-            while at < KEYWORDS {
+            while at < ALL_KEYWORDS.len() {
                 folded[at] = fold(ALL_KEYWORDS[at]);
                 at += 1;
             }
@@ -207,11 +207,8 @@ impl Keyword {
     }
 }
 
-/// How many keywords there are.
-const KEYWORDS: usize = 18;
-
 /// Every keyword, in the order of their declaration (so `keyword as usize` is its place here).
-const ALL_KEYWORDS: [Keyword; KEYWORDS] = {
+const ALL_KEYWORDS: [Keyword; 18] = {
     use Keyword::*;
     [
         From, To, Accept, Announce, Action, Networks, Protocol, Into, At, And, Or, Not, Except, Refine, Afi, Any,

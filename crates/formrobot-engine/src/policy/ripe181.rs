@@ -278,7 +278,7 @@ impl<'a> Parser<'a> {
         if token.is_keyword(Keyword::ThisAs) {
             return Ok(Expr::ThisAs);
         }
-        if [Keyword::And, Keyword::Or, Keyword::Not].iter().any(|&k| token.is_keyword(k)) {
+        if matches!(token.keyword, Some(Keyword::And | Keyword::Or | Keyword::Not)) {
             return Err(expected(token, TERM, self.cursor.prev()));
         }
         match classify_asn(word) {
