@@ -85,17 +85,40 @@ fn a_large_form_file_is_checked_as_the_same_text_on_standard_input() {
     let mut latin1 = large.clone();
     let oslo = latin1.windows(4).position(|window| window == b"Oslo").expect("the fixture names Oslo");
     latin1.splice(oslo..oslo + 4, *b"Troms\xf8");
-    for (name, text) in [("utf-8.txt", &large), ("latin-1.txt", &latin1)] {
+    // Signed inline (RFC 4880 section 7, each line that starts with '-' dash-escaped), with a
+    // line in the first aut-num that starts with '-': reported as sent, once out of its armour.
+    let mut signed = b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n".to_vec();
+    let mut dashed = false;
+    for line in large.split_inclusive(|&byte| byte == b'\n') {
+        if line.starts_with(b"-") {
+            signed.extend_from_slice(b"- ");
+        }
+        signed.extend_from_slice(line);
+        if !dashed && line.starts_with(b"as-name:") {
+            signed.extend_from_slice(b"- -dashed: 1\n");
+            dashed = true;
+        }
+    }
+    assert!(dashed, "the fixture has an aut-num");
+    signed
+        .extend_from_slice(b"-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n=abcd\n-----END PGP SIGNATURE-----\n");
+    for (name, text) in [("utf-8.txt", &large), ("latin-1.txt", &latin1), ("signed.txt", &signed)] {
         let path = scratch.path(name);
         std::fs::write(&path, text).expect("scratch writable");
         let path = path.to_str().expect("UTF-8 path");
-        let from_file = formrobot(&["check", "--json", TODAY, path], None);
         let from_stdin = formrobot(&["check", "--json", TODAY, "-"], Some(text));
-        assert_eq!(from_file.status.code(), Some(1), "{name}: duplicates make it fail");
-        assert_eq!(from_file.status.code(), from_stdin.status.code(), "{name}");
-        assert!(from_file.stdout.len() > 1000, "{name}: {}", stdout(&from_file));
-        assert_eq!(stdout(&from_file), stdout(&from_stdin), "{name}");
+        // On one thread, the scans of a mapped file run one after the other; on two, at once.
+        for threads in ["1", "2"] {
+            let from_file = formrobot(&["check", "--json", "--threads", threads, TODAY, path], None);
+            assert_eq!(from_file.status.code(), Some(1), "{name}, {threads}: duplicates make it fail");
+            assert_eq!(from_file.status.code(), from_stdin.status.code(), "{name}, {threads}");
+            assert!(from_file.stdout.len() > 1000, "{name}, {threads}: {}", stdout(&from_file));
+            assert_eq!(stdout(&from_file), stdout(&from_stdin), "{name}, {threads}");
+        }
     }
+    let unarmoured =
+        stdout(&formrobot(&["check", TODAY, scratch.path("signed.txt").to_str().expect("UTF-8 path")], None));
+    assert!(unarmoured.contains("'-dashed: 1'") && !unarmoured.contains("'- -dashed"), "{unarmoured}");
     let decoded: serde_json::Value = serde_json::from_slice(
         &formrobot(&["check", "--json", TODAY, scratch.path("latin-1.txt").to_str().expect("UTF-8 path")], None).stdout,
     )

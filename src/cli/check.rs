@@ -5,6 +5,7 @@ use anyhow::{Context as _, Result};
 use formrobot_engine::check::{check_text_findings, decode_bytes, decode_owned_bytes, Findings};
 use formrobot_engine::outcome::Status;
 use formrobot_engine::validate::registry::Registry;
+use formrobot_mail::intake::cleartext;
 use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -14,21 +15,21 @@ use std::process::ExitCode;
 pub fn run(context: &Context, file: Option<&Path>, json: bool, threads: Option<u16>) -> Result<ExitCode> {
     let forms = context.forms()?;
     let today = context.today();
+    // One form on its own: a large one may use every core this process was given.
+    let threads = threads
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
     let (name, input) = match file {
         None => ("-".to_owned(), Input::Read(decode_owned_bytes(read_stdin()?))),
         Some(path) if path == Path::new("-") => ("-".to_owned(), Input::Read(decode_owned_bytes(read_stdin()?))),
         Some(path) => (path.display().to_string(), Input::open(path)?),
     };
-    let text = input.text();
+    let (text, may_be_signed) = input.text(threads);
     // A form signed inline is checked as the mail path reads it: out of its armour, line for line.
-    let text: Cow<'_, str> = match formrobot_mail::intake::cleartext::unarmour(&text) {
+    let text: Cow<'_, str> = match may_be_signed.then(|| cleartext::unarmour(&text)).flatten() {
         Some(unarmoured) => Cow::Owned(unarmoured.text),
         None => text,
     };
-    // One form on its own: a large one may use every core this process was given.
-    let threads = threads
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
     // Only what was found is reported, so the objects are dropped as soon as they are checked.
     let mut checked = check_text_findings(&text, &forms, today, &context.config.policy, threads);
     if context.db.is_some() {
@@ -90,14 +91,31 @@ impl Input {
         Ok(Input::Read(decode_owned_bytes(bytes)))
     }
 
-    /// The form's text: borrowed from the map when it is valid UTF-8, as a form usually is.
-    fn text(&self) -> Cow<'_, str> {
+    /// The form's text, borrowed from the map when it is valid UTF-8 (as a
+    /// form usually is), and whether it may hold a message signed inline.
+    /// With `threads` to spare, a mapped form's two scans (the check of its
+    /// encoding, the search for a signed message) run at once.
+    fn text(&self, threads: usize) -> (Cow<'_, str>, bool) {
         match self {
-            Input::Mapped(map) => match std::str::from_utf8(map) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => Cow::Owned(decode_bytes(map)),
-            },
-            Input::Read(text) => Cow::Borrowed(text),
+            Input::Mapped(map) => {
+                let decoded = || match std::str::from_utf8(map) {
+                    Ok(text) => Cow::Borrowed(text),
+                    Err(_) => Cow::Owned(decode_bytes(map)),
+                };
+                let search = || cleartext::may_hold_signed_message(map);
+                if threads < 2 {
+                    return (decoded(), search());
+                }
+                std::thread::scope(|scope| {
+                    match std::thread::Builder::new().spawn_scoped(scope, search) {
+                        // A search that panicked is a bug; the signed form's own search runs again.
+                        Ok(searching) => (decoded(), searching.join().unwrap_or(true)),
+                        // A thread the system refuses: the two scans one after the other.
+                        Err(_) => (decoded(), search()),
+                    }
+                })
+            }
+            Input::Read(text) => (Cow::Borrowed(text), cleartext::may_hold_signed_message(text.as_bytes())),
         }
     }
 }

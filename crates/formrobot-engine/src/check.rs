@@ -168,7 +168,7 @@ fn check_frame(
     threads: usize,
     keep: Keep,
 ) -> (Findings, Submission) {
-    let frame = extract::Frame::new(text);
+    let frame = extract::Frame::new_in(text, threads);
     let marked = frame.markers != extract::Markers::Missing;
     let start = |dialect: Dialect| CheckedStretch {
         validator: ObjectValidator::new(Surroundings {

@@ -119,15 +119,48 @@ pub struct Frame<'a> {
     /// anywhere in the text: noted by the scan for the markers, so that the
     /// usual RPSL form is not passed over once more to learn it has none.
     header_mark: bool,
+    /// Places whose line numbers the scan learnt, in order, the text's start
+    /// first: [`Frame::stretches`] counts line ends from the nearest instead
+    /// of from the start of the text.
+    known_lines: Vec<KnownLine>,
 }
 
-impl<'a> Frame<'a> {
-    /// Finds the marker lines of `text` and the parts between them.
+/// A byte of the text and the number of the line it stands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KnownLine {
+    byte: usize,
+    line: usize,
+}
+
+/// From this size [`Frame::new_in`] shares its scan among threads.
+const SHARED_SCAN_FROM_BYTES: usize = 512 * 1024;
+
+/// The most a piece of a shared scan holds (unless one line is longer): small
+/// enough to stay in a core's cache between the scan's two passes over it.
+const SCAN_PIECE_BYTES: usize = 512 * 1024;
+
+/// How far apart the places of a shared scan's [`KnownLine`]s are, at most.
+const KNOWN_LINE_EVERY_BYTES: usize = 64 * 1024;
+
+/// What the scan for markers found in one piece of a text, which starts a line.
+struct PieceScan {
+    /// The marker lines, as line indexes counted from the piece's first line.
+    markers: Vec<usize>,
+    /// Whether `#[` stands in the piece.
+    header_mark: bool,
+    /// The line ends in the piece, and before places in it (bytes from its
+    /// start), when asked for: a piece that ends the text is not counted.
+    line_ends: Option<(usize, Vec<KnownLine>)>,
+}
+
+impl PieceScan {
+    /// Scans `text[piece]`, and counts its line ends when `count`.
     ///
     /// Only the lines where "here" stands (in any case, as in every marker)
     /// are looked at, found by a fast byte search; the others are counted,
     /// never split or normalised.
-    pub fn new(text: &'a str) -> Frame<'a> {
+    fn of(text: &str, piece: Range<usize>, count: bool) -> PieceScan {
+        let text = &text[piece];
         let bytes = text.as_bytes();
         let mut markers: Vec<usize> = Vec::new();
         // The line index of `counted_to` (a line start), and the end of the last line looked at.
@@ -155,13 +188,80 @@ impl<'a> Frame<'a> {
                 markers.push(index);
             }
         }
+        let line_ends = count.then(|| {
+            let mut known = Vec::with_capacity(bytes.len() / KNOWN_LINE_EVERY_BYTES);
+            let mut line_ends = 0;
+            for (block, chunk) in bytes.chunks(KNOWN_LINE_EVERY_BYTES).enumerate() {
+                if block > 0 {
+                    known.push(KnownLine { byte: block * KNOWN_LINE_EVERY_BYTES, line: line_ends });
+                }
+                line_ends += memchr::memchr_iter(b'\n', chunk).count();
+            }
+            (line_ends, known)
+        });
+        PieceScan { markers, header_mark, line_ends }
+    }
+}
+
+/// `bytes` cut into about `count` pieces of about equal size, each but the
+/// last ending with a line feed.
+fn pieces_at_line_starts(bytes: &[u8], count: usize) -> Vec<Range<usize>> {
+    let mut pieces = Vec::with_capacity(count);
+    let mut start = 0;
+    for k in 1..count {
+        let target = (bytes.len() / count * k).max(start);
+        let Some(newline) = memchr::memchr(b'\n', &bytes[target..]) else { break };
+        let end = target + newline + 1;
+        pieces.push(start..end);
+        start = end;
+    }
+    pieces.push(start..bytes.len());
+    pieces
+}
+
+impl<'a> Frame<'a> {
+    /// Finds the marker lines of `text` and the parts between them.
+    pub fn new(text: &'a str) -> Frame<'a> {
+        Frame::new_in(text, 1)
+    }
+
+    /// [`Frame::new`] with the scan of a large text shared among up to
+    /// `threads` threads, piece by piece, each piece's line ends counted on
+    /// its thread too (for [`Frame::stretches`], which would otherwise count
+    /// them on one). The frame is the same whatever `threads` is.
+    pub fn new_in(text: &'a str, threads: usize) -> Frame<'a> {
+        let bytes = text.as_bytes();
+        let pieces = if threads > 1 && bytes.len() >= SHARED_SCAN_FROM_BYTES {
+            pieces_at_line_starts(bytes, (bytes.len() / SCAN_PIECE_BYTES).max(threads))
+        } else {
+            std::iter::once(0..bytes.len()).collect()
+        };
+        // The last piece's line ends are not needed: nothing comes after it.
+        let scans = crate::threads::shared_among(&pieces, threads, |piece| {
+            PieceScan::of(text, piece.clone(), piece.end < bytes.len())
+        });
+        let (mut markers, mut known_lines, mut header_mark) = (Vec::new(), Vec::new(), false);
+        let mut lines_before = 0;
+        for (piece, scan) in pieces.iter().zip(scans) {
+            markers.extend(scan.markers.iter().map(|index| lines_before + index));
+            header_mark |= scan.header_mark;
+            known_lines.push(KnownLine { byte: piece.start, line: lines_before + 1 });
+            if let Some((line_ends, known)) = scan.line_ends {
+                let place = |known: &KnownLine| KnownLine {
+                    byte: piece.start + known.byte,
+                    line: lines_before + known.line + 1,
+                };
+                known_lines.extend(known.iter().map(place));
+                lines_before += line_ends;
+            }
+        }
         let frame = if markers.is_empty() {
             // The usual case, decided without numbering the lines.
             Frame::from_markers(text, &[], usize::MAX)
         } else {
             Frame::from_markers(text, &markers, numbered(text).count())
         };
-        Frame { header_mark, ..frame }
+        Frame { header_mark, known_lines, ..frame }
     }
 
     /// The frame given the indexes of the marker lines among `count` lines.
@@ -208,8 +308,15 @@ impl<'a> Frame<'a> {
                 (parts, Markers::Both, diagnostics)
             }
         };
-        // Set by `Frame::new`, whose scan notes it.
-        Frame { text, parts, markers, diagnostics, header_mark: false }
+        // Set by `Frame::new_in`, whose scan notes them.
+        Frame {
+            text,
+            parts,
+            markers,
+            diagnostics,
+            header_mark: false,
+            known_lines: vec![KnownLine { byte: 0, line: 1 }],
+        }
     }
 
     /// Whether `#[` stands anywhere in the text: without it, no line can be
@@ -245,8 +352,14 @@ impl<'a> Frame<'a> {
         let (mut start, mut first_line) = (0, 1);
         for k in 1..count.max(1) {
             let target = (bytes.len() / count * k).max(start);
-            // Counted from this stretch's start, whose line number is known: the text is scanned once in all.
-            let line_of_target = first_line + memchr::memchr_iter(b'\n', &bytes[start..target]).count();
+            // Counted from the nearest place whose line is known, this
+            // stretch's start at the latest: the text is scanned once in all at most.
+            let nearest = self.known_lines.partition_point(|known| known.byte <= target).checked_sub(1);
+            let known = match nearest.and_then(|index| self.known_lines.get(index)) {
+                Some(&known) if known.byte >= start => known,
+                _ => KnownLine { byte: start, line: first_line },
+            };
+            let line_of_target = known.line + memchr::memchr_iter(b'\n', &bytes[known.byte..target]).count();
             let Some(cut) = self.empty_line_from(target, line_of_target) else { break };
             let end = cut.start;
             stretches.push(Stretch { bytes: start..end, first_line });
@@ -412,6 +525,44 @@ mod tests {
             };
             let want = Frame { header_mark: text.contains("#["), ..want };
             assert_eq!(Frame::new(text), want, "{text:?}");
+        }
+    }
+
+    /// The scan shared among threads finds the frame one thread finds, and
+    /// the same stretches, in large texts with markers, template headers and
+    /// CRLF lines anywhere, and without markers.
+    #[test]
+    fn the_shared_scan_finds_what_one_thread_finds() {
+        let lines = [
+            "aut-num: AS64500",
+            "remarks: here and there",
+            "",
+            "-- cut here --",
+            "#[AUT-NUM TEMPLATE V3.0]#",
+            "descr: Example\r",
+            "\r",
+            "x here-cut here",
+            "# [",
+        ];
+        fn without_places(frame: Frame<'_>) -> Frame<'_> {
+            Frame { known_lines: Vec::new(), ..frame }
+        }
+        let without_markers = |line: &&str| !line.contains("cut here");
+        for (lines, seed) in [(lines.to_vec(), 7_u64), (lines.iter().copied().filter(without_markers).collect(), 11)] {
+            let mut text = String::new();
+            let mut state = seed;
+            while text.len() < 3 * SHARED_SCAN_FROM_BYTES {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(lines[(state >> 33) as usize % lines.len()]);
+                text.push('\n');
+            }
+            let alone = Frame::new(&text);
+            for threads in [2, 3, 8] {
+                let shared = Frame::new_in(&text, threads);
+                assert!(shared.known_lines.len() > 3, "{threads} threads learnt the lines of places");
+                assert_eq!(shared.stretches(16), alone.stretches(16), "{threads} threads");
+                assert_eq!(without_places(shared), without_places(alone.clone()), "{threads} threads");
+            }
         }
     }
 

@@ -47,10 +47,19 @@ pub fn unarmour(text: &str) -> Option<Unarmoured> {
     Some(Unarmoured { text, signatures })
 }
 
+/// Whether `bytes` may hold a cleartext-signed message: one fast search for
+/// the line that starts one. Where it says no, [`unarmour`] finds nothing;
+/// the search can run apart from (and at once with) the rest of the reading.
+pub fn may_hold_signed_message(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, BEGIN_SIGNED.as_bytes()).is_some()
+}
+
 /// Takes the first signed message out of its armour: the text and its signature block.
 fn unarmour_first(text: &str) -> Option<(String, String)> {
     // One fast scan for the usual text, which is not signed inline, before any line is split off.
-    memchr::memmem::find(text.as_bytes(), BEGIN_SIGNED.as_bytes())?;
+    if !may_hold_signed_message(text.as_bytes()) {
+        return None;
+    }
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let begin = lines.iter().position(|line| bare(line) == BEGIN_SIGNED)?;
     let signature_start = begin + lines[begin..].iter().position(|line| bare(line) == BEGIN_SIGNATURE)?;
