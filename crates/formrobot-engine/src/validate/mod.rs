@@ -16,7 +16,6 @@ use crate::diagnostic::Diagnostics;
 use crate::dialect::Dialect;
 use crate::forms::FormSet;
 use crate::parse::{Name, Object, Submission};
-use crate::policy::Direction;
 use crate::syntax::{Contact, SyntaxContext};
 pub use facts::Facts;
 use registry_policy::RegistryPolicy;
@@ -106,15 +105,12 @@ pub struct MaintainerFact {
     pub help: Arc<str>,
 }
 
-/// A neighbouring AS that a routing policy rule which parsed names: one
-/// fact per rule and AS number ([`crate::policy::Policy::neighbour_ases`]),
-/// sixteen bytes and nothing to allocate, for the 100,000 rules of a large form.
+/// A neighbouring AS that the rules of a checked aut-num name: one fact
+/// per aut-num and AS number, in the order first named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NeighbourFact {
     /// Index into [`Submission::objects`].
     pub object: usize,
-    /// Which way the rule's routes flow.
-    pub direction: Direction,
     /// The neighbour's AS number.
     pub asn: u32,
 }
@@ -153,7 +149,7 @@ pub struct Validation {
     pub nic_handles: Facts<NicHdlFact>,
     /// The contact references.
     pub contacts: Facts<ContactFact>,
-    /// The neighbouring ASes of the routing policy rules that parsed, in order.
+    /// The neighbouring ASes of each checked aut-num.
     pub neighbours: Facts<NeighbourFact>,
     /// The maintainer references.
     pub maintainers: Facts<MaintainerFact>,

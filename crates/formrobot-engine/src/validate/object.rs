@@ -1,5 +1,6 @@
 //! Checks one object against its template definition.
 
+use super::rules::{check_multihoming, NeighbourTally};
 use super::{
     AsCountFact, ContactFact, CountryFact, Disposition, MaintainerFact, NeighbourFact, NicHdlFact, NicHdlRequest,
     ObjectSummary, Surroundings, Validation,
@@ -12,7 +13,6 @@ use crate::parse::{Attribute, Name, Object, ObjectKind};
 use crate::policy;
 use crate::source::{Span, Subject};
 use crate::syntax::{self, SyntaxClass, SyntaxContext};
-use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -31,6 +31,8 @@ pub(super) struct Definitions {
     places: Vec<u16>,
     /// The object being checked's attributes grouped by definition (see [`Grouped`]), kept for the next object's room.
     grouped: Grouped,
+    /// The neighbouring ASes the object's rules name, kept for the next object's room.
+    neighbours: NeighbourTally,
 }
 
 /// An object's attributes grouped by the place of their definition in the
@@ -148,8 +150,18 @@ fn check_against_template(
     let mut grouped = std::mem::take(&mut definitions.grouped);
     grouped.group(&places, template.attributes.len());
     definitions.places = places;
-    let mut checker =
-        ObjectChecker { index, object, grouped: &grouped, template, context, validation, policy_errors: 0 };
+    let mut neighbours = std::mem::take(&mut definitions.neighbours);
+    neighbours.clear();
+    let mut checker = ObjectChecker {
+        index,
+        object,
+        grouped: &grouped,
+        template,
+        context,
+        validation,
+        policy_errors: 0,
+        neighbours: &mut neighbours,
+    };
     for (place, definition) in template.attributes.iter().enumerate() {
         checker.check_attribute(place, definition);
     }
@@ -166,6 +178,22 @@ fn check_against_template(
     let mut checked = summary(index, object, Some(template), Disposition::Checked);
     checked.policy_errors = policy_errors;
     validation.objects.push(checked);
+    // A rule across this aut-num's attributes only, so it is checked here, on
+    // the object's thread, rather than among the rules across objects.
+    if &*template.class == "aut-num" {
+        let (dialect, min_neighbours) = (context.dialect, around.policy.min_neighbours);
+        validation.diagnostics.extend(check_multihoming(
+            dialect,
+            min_neighbours,
+            object.line,
+            policy_errors,
+            &neighbours,
+        ));
+        for asn in neighbours.ases() {
+            validation.neighbours.push(NeighbourFact { object: index, asn });
+        }
+    }
+    definitions.neighbours = neighbours;
 }
 
 /// APNIC: how many AS numbers an aut-num template asks for, when more than
@@ -269,6 +297,8 @@ struct ObjectChecker<'a> {
     context: &'a SyntaxContext,
     validation: &'a mut Validation,
     policy_errors: usize,
+    /// The neighbouring ASes of the rules that parsed.
+    neighbours: &'a mut NeighbourTally,
 }
 
 impl<'a> ObjectChecker<'a> {
@@ -382,17 +412,8 @@ impl<'a> ObjectChecker<'a> {
     fn check_policy(&mut self, definition: &AttributeDef, kind: policy::PolicyKind, value: Subject<'_>) {
         match policy::parse(kind, value.text()) {
             Ok(rule) => {
-                let (object, direction) = (self.index, rule.direction());
-                // Once per rule: a rule names a handful, so a scan of those already named will do.
-                let mut named: SmallVec<[u32; 8]> = SmallVec::new();
-                rule.each_neighbour_as(|asn| {
-                    if !named.contains(&asn) {
-                        named.push(asn);
-                    }
-                });
-                for asn in named {
-                    self.validation.neighbours.push(NeighbourFact { object, direction, asn });
-                }
+                let direction = rule.direction();
+                rule.each_neighbour_as(|asn| self.neighbours.note(asn, direction));
                 if matches!(
                     kind,
                     policy::PolicyKind::AsIn | policy::PolicyKind::AsOut | policy::PolicyKind::Ripe181Default
