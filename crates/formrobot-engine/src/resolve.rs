@@ -80,13 +80,14 @@ pub fn too_many_handles(findings: &Findings) -> Option<Diagnostic> {
 /// The facts of the checked persons and roles that ask for a new handle, in object order.
 fn new_handle_facts(findings: &Findings) -> impl Iterator<Item = &NicHdlFact> {
     let apnic = findings.dialect == Dialect::Apnic;
+    // The request first: most persons give their handle, and whether the object was checked is a search.
     findings.validation.nic_handles.iter().filter(move |fact| {
-        findings.validation.is_checked(fact.object)
-            && match fact.request {
-                NicHdlRequest::Handle(_) => false,
-                NicHdlRequest::Blank => apnic,
-                NicHdlRequest::Auto(_) => true,
-            }
+        let asks = match fact.request {
+            NicHdlRequest::Handle(_) => false,
+            NicHdlRequest::Blank => apnic,
+            NicHdlRequest::Auto(_) => true,
+        };
+        asks && findings.validation.is_checked(fact.object)
     })
 }
 

@@ -113,32 +113,39 @@ fn check_placeholders(validation: &Validation, found: &mut Vec<Diagnostic>) {
 
 /// Every contact reference must resolve: a handle, a defined `AUTO-n`, or (APNIC) an exact person name.
 fn check_contacts(dialect: Dialect, validation: &Validation, found: &mut Vec<Diagnostic>) {
-    let defined: HashSet<u32> = validation
-        .nic_handles
-        .iter()
-        .filter_map(|fact| match &fact.request {
-            NicHdlRequest::Auto(placeholder) => Some(placeholder.number),
-            _ => None,
+    // Each made on the first reference that needs it: most references are handles, which need neither.
+    let defined = OnceCell::new();
+    let defined = || -> &HashSet<u32> {
+        defined.get_or_init(|| {
+            validation
+                .nic_handles
+                .iter()
+                .filter_map(|fact| match &fact.request {
+                    NicHdlRequest::Auto(placeholder) => Some(placeholder.number),
+                    _ => None,
+                })
+                .collect()
         })
-        .collect();
-    let names = NameIndex::new(validation.nic_handles.iter().map(|fact| fact.name.as_str()));
+    };
+    let names = OnceCell::new();
+    let names = || names.get_or_init(|| NameIndex::new(validation.nic_handles.iter().map(|fact| fact.name.as_str())));
     // The names found are listed in full in the first few such errors only; the others point there.
     let mut listings: Vec<usize> = Vec::new();
     for reference in &validation.contacts {
         let problem = match &reference.contact {
             Contact::Handle(_) => None,
-            Contact::Auto(placeholder) if defined.contains(&placeholder.number) => None,
+            Contact::Auto(placeholder) if defined().contains(&placeholder.number) => None,
             Contact::Auto(placeholder) => Some(format!(
                 "AUTO-{} is referenced here, but no person or role in this form has 'nic-hdl: AUTO-{}'",
                 placeholder.number, placeholder.number
             )),
-            Contact::Name(name) if names.exact.contains(name.as_str()) => None,
+            Contact::Name(name) if names().exact.contains(name.as_str()) => None,
             Contact::Name(name) => {
                 let listed_at = (listings.len() >= LISTINGS_IN_FULL).then(|| listings[0]);
                 if listed_at.is_none() {
                     listings.push(reference.line);
                 }
-                Some(names.mismatch(name, dialect, listed_at))
+                Some(names().mismatch(name, dialect, listed_at))
             }
         };
         if let Some(message) = problem {
