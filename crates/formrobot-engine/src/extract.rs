@@ -132,8 +132,11 @@ struct KnownLine {
     line: usize,
 }
 
-/// From this size [`Frame::new_in`] shares its scan among threads.
-const SHARED_SCAN_FROM_BYTES: usize = 512 * 1024;
+/// From this size [`Frame::new_in`] shares its scan among threads: the size
+/// from which the parser reads a form on threads too
+/// (`parse::PARALLEL_FROM_BYTES`), so that the tests of reading on threads
+/// also run the shared scan.
+const SHARED_SCAN_FROM_BYTES: usize = 256 * 1024;
 
 /// The most a piece of a shared scan holds (unless one line is longer): small
 /// enough to stay in a core's cache between the scan's two passes over it.
@@ -259,7 +262,9 @@ impl<'a> Frame<'a> {
             // The usual case, decided without numbering the lines.
             Frame::from_markers(text, &[], usize::MAX)
         } else {
-            Frame::from_markers(text, &markers, numbered(text).count())
+            // The pieces before the last were counted on the threads; each ends a line.
+            let last = pieces.last().map_or("", |piece| &text[piece.clone()]);
+            Frame::from_markers(text, &markers, lines_before + numbered(last).count())
         };
         Frame { header_mark, known_lines, ..frame }
     }
@@ -548,13 +553,24 @@ mod tests {
             Frame { known_lines: Vec::new(), ..frame }
         }
         let without_markers = |line: &&str| !line.contains("cut here");
-        for (lines, seed) in [(lines.to_vec(), 7_u64), (lines.iter().copied().filter(without_markers).collect(), 11)] {
+        let variants = [
+            (lines.to_vec(), 7_u64, false),
+            (lines.iter().copied().filter(without_markers).collect(), 11, false),
+            // One marker: the part below it runs to the last line, which the threads counted.
+            (lines.iter().copied().filter(without_markers).collect(), 13, true),
+        ];
+        for (lines, seed, one_marker) in variants {
             let mut text = String::new();
             let mut state = seed;
+            let mut marker_to_come = one_marker;
             while text.len() < 3 * SHARED_SCAN_FROM_BYTES {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 text.push_str(lines[(state >> 33) as usize % lines.len()]);
                 text.push('\n');
+                if marker_to_come && text.len() > SHARED_SCAN_FROM_BYTES {
+                    text.push_str("-- cut here --\n");
+                    marker_to_come = false;
+                }
             }
             let alone = Frame::new(&text);
             for threads in [2, 3, 8] {
