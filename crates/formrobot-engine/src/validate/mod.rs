@@ -7,6 +7,7 @@
 //! problem rather than stopping at the first.
 
 mod facts;
+mod multihoming;
 mod object;
 pub mod registry;
 pub mod registry_policy;

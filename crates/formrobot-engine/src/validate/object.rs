@@ -1,6 +1,6 @@
 //! Checks one object against its template definition.
 
-use super::rules::{check_multihoming, NeighbourTally};
+use super::multihoming::{check_multihoming, NeighbourTally};
 use super::{
     AsCountFact, ContactFact, CountryFact, Disposition, MaintainerFact, NeighbourFact, NicHdlFact, NicHdlRequest,
     ObjectSummary, Surroundings, Validation,
