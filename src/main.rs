@@ -205,6 +205,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::pages::start_with_small_pages();
     match run(Cli::parse()) {
         Ok(code) => code,
         // `formrobot log | head`: the reader has all it wanted; that is a normal end.

@@ -153,6 +153,38 @@ fn a_form_signed_inline_is_checked_out_of_its_armour_with_its_line_numbers() {
     assert_eq!(lines(&armoured), shifted, "{}", stdout(&armoured));
 }
 
+/// The process runs on small pages (mimalloc's transparent huge pages took 2
+/// MiB at each first touch: a 1 MB form's peak was twice as large with them):
+/// seen in the kernel's status of a `check` waiting for its form.
+#[cfg(target_os = "linux")]
+#[test]
+fn check_runs_on_small_pages_while_it_reads_a_form() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_formrobot"))
+        .args(["check", TODAY, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("formrobot starts");
+    let status = format!("/proc/{}/status", child.id());
+    let huge_pages_allowed = || {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        text.lines().find_map(|line| line.strip_prefix("THP_enabled:")).map(|value| value.trim() != "0")
+    };
+    // Waiting on standard input, it is past the start of `main`.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while huge_pages_allowed() != Some(false) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let seen = huge_pages_allowed();
+    let form = std::fs::read("fixtures/forms/apnic-valid-full.txt").expect("fixture");
+    child.stdin.take().expect("stdin").write_all(&form).expect("form written");
+    let output = child.wait_with_output().expect("formrobot ends");
+    assert_eq!(seen, Some(false), "THP_enabled in {status} while the form was read");
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
 #[test]
 fn text_without_a_template_is_rejected() {
     let output = formrobot(&["check", "--json", TODAY, "-"], Some(b"Hello,\n\nplease send me an AS.\n\nRegards\n"));

@@ -84,6 +84,9 @@ impl Input {
         let file = std::fs::File::open(path).with_context(cannot_read)?;
         let metadata = file.metadata().with_context(cannot_read)?;
         if metadata.is_file() && metadata.len() >= MAP_FROM_BYTES {
+            if metadata.len() >= super::pages::HUGE_PAGES_FROM_BYTES {
+                super::pages::allow_huge_pages();
+            }
             return Ok(Input::Mapped(map(&file).with_context(cannot_read)?));
         }
         let mut bytes = Vec::new();

@@ -7,6 +7,7 @@ pub mod forward;
 pub mod import;
 pub mod log;
 pub mod operator;
+pub mod pages;
 pub mod process;
 pub mod replay;
 pub mod review;
