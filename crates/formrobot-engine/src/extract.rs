@@ -352,11 +352,19 @@ impl<'a> Frame<'a> {
     /// that no object spans two stretches and each can be read on its own.
     /// Together the stretches cover the whole text, in order.
     pub fn stretches(&self, count: usize) -> Vec<Stretch> {
+        let size = self.text.len() / count.max(1);
+        self.stretches_cut_after((1..count.max(1)).map(|k| size * k))
+    }
+
+    /// Cuts the text into stretches as [`Frame::stretches`] does, each cut
+    /// at the first empty line the submission holds from the next of
+    /// `targets` (byte offsets, in increasing order) on.
+    pub fn stretches_cut_after(&self, targets: impl ExactSizeIterator<Item = usize>) -> Vec<Stretch> {
         let bytes = self.text.as_bytes();
-        let mut stretches = Vec::with_capacity(count);
+        let mut stretches = Vec::with_capacity(targets.len() + 1);
         let (mut start, mut first_line) = (0, 1);
-        for k in 1..count.max(1) {
-            let target = (bytes.len() / count * k).max(start);
+        for target in targets {
+            let target = target.min(bytes.len()).max(start);
             // Counted from the nearest place whose line is known, this
             // stretch's start at the latest: the text is scanned once in all at most.
             let nearest = self.known_lines.partition_point(|known| known.byte <= target).checked_sub(1);

@@ -442,6 +442,20 @@ pub(crate) fn concatenated<T>(lists: Vec<Vec<T>>) -> Vec<T> {
 /// fewer, and they end at about the same time.
 const STRETCHES_PER_THREAD: usize = 8;
 
+/// Where to cut `len` bytes into `count` stretches that shrink as they go,
+/// the last about an eighth of the first (sizes in a geometric series). The
+/// threads take the stretches in order, so the last ones, which decide how
+/// long one thread waits for the other at the end, are the smallest, while
+/// there are no more stretches in all (each has its own findings to join).
+fn shrinking_cuts(len: usize, count: usize) -> impl ExactSizeIterator<Item = usize> {
+    const LAST_OVER_FIRST: f64 = 1.0 / 8.0;
+    let steps = count.saturating_sub(1).max(1) as f64;
+    let ratio = LAST_OVER_FIRST.powf(1.0 / steps);
+    let whole = 1.0 - ratio.powf(count as f64);
+    // The share of the text before stretch k: the sizes of stretches 0 to k - 1 over the sum of all.
+    (1..count.max(1)).map(move |k| (len as f64 * (1.0 - ratio.powf(k as f64)) / whole) as usize)
+}
+
 /// The smallest stretch worth a piece of work of its own.
 const MIN_STRETCH_BYTES: usize = 64 * 1024;
 
@@ -511,7 +525,8 @@ pub fn read_frame_in<T: Send>(
             };
             let text = frame.text();
             let read: Vec<_> = if threads > 1 && text.len() >= PARALLEL_FROM_BYTES {
-                let stretches = frame.stretches((threads * STRETCHES_PER_THREAD).min(text.len() / MIN_STRETCH_BYTES));
+                let count = (threads * STRETCHES_PER_THREAD).min(text.len() / MIN_STRETCH_BYTES);
+                let stretches = frame.stretches_cut_after(shrinking_cuts(text.len(), count));
                 crate::threads::shared_among(&stretches, threads, |stretch| {
                     read_stretch(&mut frame.lines_in(stretch), &text.as_bytes()[stretch.bytes.clone()])
                 })
@@ -743,6 +758,23 @@ pub(crate) fn trim(text: &str) -> &str {
 mod tests {
     use super::*;
     use crate::extract::extract;
+
+    #[test]
+    fn stretches_shrink_to_an_eighth_and_cover_the_text() {
+        for (len, count) in [(11_406_468, 16), (1_000_000, 15), (300_000, 4), (262_144, 2), (100, 1)] {
+            let cuts: Vec<usize> = shrinking_cuts(len, count).collect();
+            assert_eq!(cuts.len(), count - 1, "{len} bytes");
+            let mut bounds = vec![0];
+            bounds.extend(&cuts);
+            bounds.push(len);
+            let sizes: Vec<usize> = bounds.windows(2).map(|pair| pair[1] - pair[0]).collect();
+            assert!(sizes.windows(2).all(|pair| pair[0] >= pair[1]), "{len} bytes: {sizes:?}");
+            let (first, last) = (sizes[0] as f64, sizes[count - 1] as f64);
+            if count > 1 {
+                assert!((last / first - 0.125).abs() < 0.01, "{len} bytes: {first} then {last}");
+            }
+        }
+    }
 
     #[test]
     fn an_attribute_is_split_as_the_unicode_reading_splits_it() {
