@@ -4,12 +4,15 @@
 //! mimalloc asks the kernel for transparent huge pages (2 MiB) on all the
 //! memory it reserves. Each first touch of a 2 MiB stretch then takes a whole
 //! huge page, however little of it is used, and every thread's heap touches
-//! stretches of its own. For a mail or a form of 1 MB that more than doubled
-//! the peak (16.4 against 8.2 MiB, 7.1 times the form above the empty run's
-//! peak instead of 1.9), for no gain in speed. Only a heap of tens of MiB, the
-//! check of a registry dump, is faster with them (BENCHMARKS.md, "Eleventh
-//! session"). So the process starts with huge pages off, and `check` allows
-//! them again for a form that large.
+//! stretches of its own. A form of 1 MB peaked at 16.2 MiB with them and at
+//! 11.6 MiB without (2.1-2.3 times the form above an empty form's peak
+//! instead of 7.1), at about the same speed; a replay of 2,000 mails at 29
+//! instead of 36 MiB. Only a heap of tens of MiB, the check of a registry
+//! dump, is faster with them (about 6% on 11 MB: BENCHMARKS.md, "Eleventh
+//! session"). So the process turns them off first thing in `main`, and
+//! `check` allows them again for a form that large. (What the runtime
+//! allocates before `main` may still sit on a huge page: the one
+//! reservation mimalloc makes then is marked for them.)
 //!
 //! Both are only about speed and memory: where the kernel refuses (another
 //! system, a sandbox), the process goes on with the pages it has.
